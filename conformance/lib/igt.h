@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The conformance tests' one include, as IGT's igt.h: the harness, devices
+ * and buffer objects, and the kernel-side ground truth.
+ */
+#ifndef PRIMETRACE_IGT_H
+#define PRIMETRACE_IGT_H
+
+#include "igt_core.h"
+#include "igt_drm.h"
+#include "igt_oracle.h"
+
+#endif
