@@ -1,0 +1,1112 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vprime: a reference PRIME driver.
+ *
+ * vprime registers N DRM devices without hardware (module parameter
+ * devices=N) whose buffer objects are plain pages, and shares them through
+ * nothing but the kernel's PRIME helpers: drm_gem_prime_export() with the
+ * core's &dma_buf_ops on the export side, drm_gem_prime_import() and
+ * &drm_driver.gem_prime_import_sg_table on the import side. Every value a
+ * test may want to compare against (GEM reference counts, handles, pins,
+ * mappings, the PRIME lookup caches) is published in debugfs, and debugfs
+ * knobs break one PRIME rule each so that detectors can be proven against a
+ * real violation. docs/vprime.md is the reference for both.
+ */
+
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/iosys-map.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_ioctl.h>
+#include <drm/drm_prime.h>
+#include <drm/drm_print.h>
+
+#include "compat.h"
+#include "vprime_drm.h"
+#include "vprime_drv.h"
+
+#define DRIVER_NAME	"vprime"
+#define DRIVER_DESC	"Reference PRIME driver with ground truth in debugfs"
+#define DRIVER_DATE	"20250101"
+#define DRIVER_MAJOR	1
+#define DRIVER_MINOR	0
+
+static unsigned int devices = 2;
+module_param(devices, uint, 0444);
+MODULE_PARM_DESC(devices, "Number of vprime devices (1-8, default 2)");
+
+static unsigned int max_size_mb = 64;
+module_param(max_size_mb, uint, 0444);
+MODULE_PARM_DESC(max_size_mb, "Largest buffer object in MiB (1-1024, default 64)");
+
+static bool prime_hooks = VPRIME_PRIME_HOOKS_REQUIRED;
+module_param(prime_hooks, bool, 0444);
+MODULE_PARM_DESC(prime_hooks,
+		 "Route the PRIME ioctls through vprime's own drm_driver hooks (always on before 6.6, where the core requires them; needed by the *_bypass_cache faults)");
+
+static struct vprime_device *vprime_devices[VPRIME_MAX_DEVICES];
+
+const char *const vprime_fault_names[VPRIME_NR_FAULTS] = {
+	[VPRIME_FAULT_EXPORT_EXTRA_REF] = "export_extra_ref",
+	[VPRIME_FAULT_IMPORT_SKIP_PRIME_DESTROY] = "import_skip_prime_destroy",
+	[VPRIME_FAULT_UNPIN_NOOP] = "unpin_noop",
+	[VPRIME_FAULT_NO_GET_SG_TABLE] = "no_get_sg_table",
+	[VPRIME_FAULT_IMPORT_BYPASS_CACHE] = "import_bypass_cache",
+	[VPRIME_FAULT_EXPORT_BYPASS_CACHE] = "export_bypass_cache",
+	[VPRIME_FAULT_NO_SELF_IMPORT] = "no_self_import",
+};
+
+/**
+ * vprime_fault_supported - can this kernel break the rule of @fault?
+ * @fault: the fault
+ *
+ * The two cache bypasses replace the core's fd/handle conversion, which is
+ * only possible through &drm_driver.prime_fd_to_handle and
+ * .prime_handle_to_fd: they need prime_hooks (forced on before 6.6).
+ */
+bool vprime_fault_supported(enum vprime_fault fault)
+{
+	switch (fault) {
+	case VPRIME_FAULT_IMPORT_BYPASS_CACHE:
+	case VPRIME_FAULT_EXPORT_BYPASS_CACHE:
+		return prime_hooks;
+	default:
+		return true;
+	}
+}
+
+/**
+ * vprime_dma_buf_ino - inode number of a dma-buf
+ * @dmabuf: the dma-buf, or NULL
+ *
+ * The number userspace sees with fstat() on a dma-buf fd and in
+ * /proc/PID/fdinfo; it names a dma-buf in debugfs. 0 for NULL.
+ */
+unsigned long vprime_dma_buf_ino(struct dma_buf *dmabuf)
+{
+	return dmabuf ? file_inode(dmabuf->file)->i_ino : 0;
+}
+
+/*
+ * Objects. Every object is on its device's list from creation (or import)
+ * to the free callback; the id is how debugfs and userspace name it.
+ */
+
+static void vprime_object_add(struct vprime_device *vdev,
+			      struct vprime_object *vobj)
+{
+	vobj->id = atomic_inc_return(&vdev->next_id);
+	mutex_lock(&vdev->objects_lock);
+	list_add_tail(&vobj->link, &vdev->objects);
+	mutex_unlock(&vdev->objects_lock);
+}
+
+static void vprime_object_del(struct vprime_object *vobj)
+{
+	struct vprime_device *vdev = to_vprime_device(vobj->base.dev);
+
+	mutex_lock(&vdev->objects_lock);
+	list_del(&vobj->link);
+	mutex_unlock(&vdev->objects_lock);
+}
+
+/*
+ * Leaks. A fault that leaks a reference records it, so that the leak is
+ * visible in debugfs ('leaks') and can be given back: by writing to 'leaks',
+ * and at the latest when the module is removed.
+ */
+
+static void vprime_leak_ref(struct vprime_device *vdev,
+			    struct drm_gem_object *obj)
+{
+	struct vprime_leak *leak;
+
+	leak = kzalloc(sizeof(*leak), GFP_KERNEL);
+	if (!leak)
+		return;	/* no record, no leak: the fault stays harmless */
+
+	drm_gem_object_get(obj);
+	leak->fault = VPRIME_FAULT_EXPORT_EXTRA_REF;
+	leak->id = to_vprime_object(obj)->id;
+	leak->obj = obj;
+	mutex_lock(&vdev->leaks_lock);
+	list_add_tail(&leak->link, &vdev->leaks);
+	mutex_unlock(&vdev->leaks_lock);
+}
+
+static bool vprime_leak_import(struct vprime_device *vdev,
+			       struct vprime_object *vobj)
+{
+	struct vprime_leak *leak;
+
+	leak = kzalloc(sizeof(*leak), GFP_KERNEL);
+	if (!leak)
+		return false;
+
+	leak->fault = VPRIME_FAULT_IMPORT_SKIP_PRIME_DESTROY;
+	leak->id = vobj->id;
+	leak->attach = vobj->base.import_attach;
+	leak->sgt = vobj->sgt;
+	mutex_lock(&vdev->leaks_lock);
+	list_add_tail(&leak->link, &vdev->leaks);
+	mutex_unlock(&vdev->leaks_lock);
+	return true;
+}
+
+/**
+ * vprime_leaks_reclaim - give back every reference faults leaked on purpose
+ * @vdev: the device
+ *
+ * Drops the extra GEM references of export_extra_ref and finishes what
+ * import_skip_prime_destroy skipped (the body of drm_prime_gem_destroy():
+ * unmap, detach, put the dma-buf). Called without any lock held: the puts
+ * may free objects, and freeing takes &vprime_device.objects_lock.
+ *
+ * Returns the number of references given back.
+ */
+unsigned int vprime_leaks_reclaim(struct vprime_device *vdev)
+{
+	struct vprime_leak *leak, *next;
+	struct dma_buf *dmabuf;
+	unsigned int n = 0;
+	LIST_HEAD(list);
+
+	mutex_lock(&vdev->leaks_lock);
+	list_splice_init(&vdev->leaks, &list);
+	mutex_unlock(&vdev->leaks_lock);
+
+	list_for_each_entry_safe(leak, next, &list, link) {
+		if (leak->obj) {
+			drm_gem_object_put(leak->obj);
+		} else {
+			dmabuf = leak->attach->dmabuf;
+			dma_buf_unmap_attachment_unlocked(leak->attach, leak->sgt,
+							  DMA_BIDIRECTIONAL);
+			dma_buf_detach(dmabuf, leak->attach);
+			dma_buf_put(dmabuf);
+		}
+		list_del(&leak->link);
+		kfree(leak);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * GEM object functions of the objects vprime allocates.
+ */
+
+static void vprime_gem_free(struct drm_gem_object *obj)
+{
+	struct vprime_object *vobj = to_vprime_object(obj);
+	unsigned int i;
+
+	vprime_object_del(vobj);
+
+	/* kernel mappings nobody gave back die with the object */
+	if (vobj->vmap_count)
+		vunmap(vobj->vmap.vaddr);
+	for (i = 0; i < vobj->npages; i++)
+		__free_page(vobj->pages[i]);
+	kvfree(vobj->pages);
+	drm_gem_object_release(obj);
+	kfree(vobj);
+}
+
+/*
+ * The export callback is drm_gem_prime_export(): the dma-buf gets the core's
+ * drm_gem_prime_dmabuf_ops (attach/detach, map/unmap, vmap, mmap, release),
+ * which is what makes self-import detection in drm_gem_prime_import_dev()
+ * work. vprime only wraps it for the export_extra_ref fault.
+ */
+static struct dma_buf *vprime_gem_export(struct drm_gem_object *obj, int flags)
+{
+	struct vprime_device *vdev = to_vprime_device(obj->dev);
+	struct dma_buf *dmabuf;
+
+	dmabuf = drm_gem_prime_export(obj, flags);
+	if (!IS_ERR(dmabuf) && vprime_fault(vdev, VPRIME_FAULT_EXPORT_EXTRA_REF))
+		vprime_leak_ref(vdev, obj);
+	return dmabuf;
+}
+
+/*
+ * Called by drm_gem_map_attach() for every attachment of our dma-buf. The
+ * pages are allocated up front and never move, so a pin is only counted.
+ * Objects without get_sg_table are refused here too, see compat.h.
+ */
+static int vprime_gem_pin(struct drm_gem_object *obj)
+{
+	struct vprime_object *vobj = to_vprime_object(obj);
+
+	if (!obj->funcs->get_sg_table)
+		return VPRIME_ERR_NO_SG_TABLE;
+	atomic_inc(&vobj->pins);
+	return 0;
+}
+
+static void vprime_gem_unpin(struct drm_gem_object *obj)
+{
+	struct vprime_object *vobj = to_vprime_object(obj);
+
+	if (vprime_fault(to_vprime_device(obj->dev), VPRIME_FAULT_UNPIN_NOOP))
+		return;
+	atomic_dec(&vobj->pins);
+}
+
+static struct sg_table *vprime_gem_get_sg_table(struct drm_gem_object *obj)
+{
+	struct vprime_object *vobj = to_vprime_object(obj);
+
+	return drm_prime_pages_to_sg(obj->dev, vobj->pages, vobj->npages);
+}
+
+/*
+ * Kernel mappings are shared and counted: the first vmap maps the pages, the
+ * last vunmap unmaps them. Called with the reservation lock held (from
+ * drm_gem_dmabuf_vmap() and from DRM_IOCTL_VPRIME_VMAP); @vmap_lock also
+ * covers 6.1, where the dma-buf core holds only its own lock.
+ */
+static int vprime_gem_vmap(struct drm_gem_object *obj, struct iosys_map *map)
+{
+	struct vprime_object *vobj = to_vprime_object(obj);
+	void *vaddr;
+
+	mutex_lock(&vobj->vmap_lock);
+	if (!vobj->vmap_count) {
+		vaddr = vmap(vobj->pages, vobj->npages, VM_MAP, PAGE_KERNEL);
+		if (!vaddr) {
+			mutex_unlock(&vobj->vmap_lock);
+			return -ENOMEM;
+		}
+		iosys_map_set_vaddr(&vobj->vmap, vaddr);
+	}
+	vobj->vmap_count++;
+	*map = vobj->vmap;
+	mutex_unlock(&vobj->vmap_lock);
+	return 0;
+}
+
+static void vprime_gem_vunmap(struct drm_gem_object *obj,
+			      struct iosys_map *map)
+{
+	struct vprime_object *vobj = to_vprime_object(obj);
+
+	mutex_lock(&vobj->vmap_lock);
+	if (vobj->vmap_count && !--vobj->vmap_count) {
+		vunmap(vobj->vmap.vaddr);
+		iosys_map_clear(&vobj->vmap);
+	}
+	mutex_unlock(&vobj->vmap_lock);
+}
+
+/* the page of the object a fault address falls in */
+static pgoff_t vprime_fault_pgoff(struct vm_area_struct *vma,
+				  unsigned long address)
+{
+	struct drm_gem_object *obj = vma->vm_private_data;
+
+	/*
+	 * vm_pgoff holds the fake offset of the object (drm_gem_mmap(), and
+	 * drm_gem_prime_mmap() adds it for dma-buf mappings) plus the page the
+	 * mapping starts at.
+	 */
+	return ((address - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff -
+	       drm_vma_node_start(&obj->vma_node);
+}
+
+static vm_fault_t vprime_gem_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct vprime_object *vobj = to_vprime_object(vma->vm_private_data);
+	pgoff_t pgoff = vprime_fault_pgoff(vma, vmf->address);
+
+	if (pgoff >= vobj->npages)
+		return VM_FAULT_SIGBUS;
+	return vmf_insert_pfn(vma, vmf->address,
+			      page_to_pfn(vobj->pages[pgoff]));
+}
+
+/*
+ * A VMA holds a GEM reference (drm_gem_vm_open/close) and counts as one
+ * mapping; fork() and partial munmap() call .open for the new VMA.
+ */
+static void vprime_gem_vm_open(struct vm_area_struct *vma)
+{
+	struct vprime_object *vobj = to_vprime_object(vma->vm_private_data);
+
+	atomic_inc(&vobj->mmaps);
+	drm_gem_vm_open(vma);
+}
+
+static void vprime_gem_vm_close(struct vm_area_struct *vma)
+{
+	struct vprime_object *vobj = to_vprime_object(vma->vm_private_data);
+
+	/* before the put: it may free the object */
+	atomic_dec(&vobj->mmaps);
+	drm_gem_vm_close(vma);
+}
+
+static const struct vm_operations_struct vprime_gem_vm_ops = {
+	.fault = vprime_gem_fault,
+	.open = vprime_gem_vm_open,
+	.close = vprime_gem_vm_close,
+};
+
+/*
+ * Both mmap() of the DRM fd (drm_gem_mmap_obj()) and of a dma-buf fd
+ * (drm_gem_dmabuf_mmap() -> drm_gem_prime_mmap()) end here, after the core
+ * took the GEM reference the VMA holds.
+ */
+static int vprime_gem_mmap(struct drm_gem_object *obj,
+			   struct vm_area_struct *vma)
+{
+	struct vprime_object *vobj = to_vprime_object(obj);
+	u64 first = vma->vm_pgoff - drm_vma_node_start(&obj->vma_node);
+
+	/* private writable mappings would need COW of PFN-mapped pages */
+	if (is_cow_mapping(vma->vm_flags))
+		return -EINVAL;
+	if (first >= vobj->npages || vma_pages(vma) > vobj->npages - first)
+		return -EINVAL;
+
+	vprime_vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_page_prot = vm_get_page_prot(vma->vm_flags);
+	atomic_inc(&vobj->mmaps);
+	return 0;
+}
+
+static const struct drm_gem_object_funcs vprime_gem_funcs = {
+	.free = vprime_gem_free,
+	.export = vprime_gem_export,
+	.pin = vprime_gem_pin,
+	.unpin = vprime_gem_unpin,
+	.get_sg_table = vprime_gem_get_sg_table,
+	.vmap = vprime_gem_vmap,
+	.vunmap = vprime_gem_vunmap,
+	.mmap = vprime_gem_mmap,
+	.vm_ops = &vprime_gem_vm_ops,
+};
+
+/* no_get_sg_table: the same object, unable to be mapped by another device */
+static const struct drm_gem_object_funcs vprime_gem_funcs_no_sg = {
+	.free = vprime_gem_free,
+	.export = vprime_gem_export,
+	.pin = vprime_gem_pin,
+	.unpin = vprime_gem_unpin,
+	.vmap = vprime_gem_vmap,
+	.vunmap = vprime_gem_vunmap,
+	.mmap = vprime_gem_mmap,
+	.vm_ops = &vprime_gem_vm_ops,
+};
+
+static struct vprime_object *vprime_object_create(struct vprime_device *vdev,
+						  u64 size)
+{
+	struct vprime_object *vobj;
+	unsigned int i;
+	int ret;
+
+	if (!size)
+		return ERR_PTR(-EINVAL);
+	if (size > (u64)max_size_mb << 20)
+		return ERR_PTR(-E2BIG);
+	size = PAGE_ALIGN(size);
+
+	vobj = kzalloc(sizeof(*vobj), GFP_KERNEL);
+	if (!vobj)
+		return ERR_PTR(-ENOMEM);
+	vobj->npages = size >> PAGE_SHIFT;
+	vobj->pages = kvcalloc(vobj->npages, sizeof(*vobj->pages), GFP_KERNEL);
+	if (!vobj->pages) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	for (i = 0; i < vobj->npages; i++) {
+		vobj->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO |
+					    __GFP_NOWARN | __GFP_RETRY_MAYFAIL);
+		if (!vobj->pages[i]) {
+			ret = -ENOMEM;
+			goto err_pages;
+		}
+	}
+
+	vobj->no_sg = vprime_fault(vdev, VPRIME_FAULT_NO_GET_SG_TABLE);
+	vobj->base.funcs = vobj->no_sg ? &vprime_gem_funcs_no_sg :
+					 &vprime_gem_funcs;
+	drm_gem_private_object_init(&vdev->drm, &vobj->base, size);
+	mutex_init(&vobj->vmap_lock);
+	vprime_object_add(vdev, vobj);
+	return vobj;
+
+err_pages:
+	while (i--)
+		__free_page(vobj->pages[i]);
+	kvfree(vobj->pages);
+err_free:
+	kfree(vobj);
+	return ERR_PTR(ret);
+}
+
+/* create an object and a handle to it; the handle holds the only reference */
+static int vprime_create_handle(struct drm_file *file, struct drm_device *dev,
+				u64 size, u32 *handle, u64 *size_out, u32 *id)
+{
+	struct vprime_object *vobj;
+	int ret;
+
+	vobj = vprime_object_create(to_vprime_device(dev), size);
+	if (IS_ERR(vobj))
+		return PTR_ERR(vobj);
+
+	ret = drm_gem_handle_create(file, &vobj->base, handle);
+	if (!ret) {
+		*size_out = vobj->base.size;
+		if (id)
+			*id = vobj->id;
+	}
+	drm_gem_object_put(&vobj->base);
+	return ret;
+}
+
+static int vprime_dumb_create(struct drm_file *file, struct drm_device *dev,
+			      struct drm_mode_create_dumb *args)
+{
+	/* drm_mode_create_dumb() checked that this fits in 32 bits */
+	u32 pitch = args->width * DIV_ROUND_UP(args->bpp, 8);
+	u64 size;
+	int ret;
+
+	ret = vprime_create_handle(file, dev, (u64)pitch * args->height,
+				   &args->handle, &size, NULL);
+	if (ret)
+		return ret;
+	args->pitch = pitch;
+	args->size = size;
+	return 0;
+}
+
+/*
+ * Import. Another device's dma-buf becomes an object without pages of its
+ * own: drm_gem_prime_import_dev() attaches, maps the attachment and hands
+ * the sg_table to vprime_gem_prime_import_sg_table(); the free callback
+ * gives all of it back with drm_prime_gem_destroy().
+ */
+
+static void vprime_gem_import_free(struct drm_gem_object *obj)
+{
+	struct vprime_device *vdev = to_vprime_device(obj->dev);
+	struct vprime_object *vobj = to_vprime_object(obj);
+	struct dma_buf *dmabuf = obj->import_attach->dmabuf;
+	struct iosys_map map;
+
+	vprime_object_del(vobj);
+
+	/* dma_buf_release() insists that every vmap was given back */
+	for (; vobj->vmap_count; vobj->vmap_count--) {
+		map = vobj->vmap;
+		vprime_dma_buf_vunmap(dmabuf, &map);
+	}
+
+	if (!vprime_fault(vdev, VPRIME_FAULT_IMPORT_SKIP_PRIME_DESTROY) ||
+	    !vprime_leak_import(vdev, vobj))
+		drm_prime_gem_destroy(obj, vobj->sgt);
+
+	kvfree(vobj->dma_addrs);
+	drm_gem_object_release(obj);
+	kfree(vobj);
+}
+
+static const struct drm_gem_object_funcs vprime_gem_import_funcs = {
+	.free = vprime_gem_import_free,
+};
+
+static void vprime_exporter_name(struct dma_buf *dmabuf, char *name,
+				 size_t len)
+{
+	struct drm_gem_object *exported;
+
+	/*
+	 * Every GEM export names itself "drm" in exp_name; its release is
+	 * drm_gem_dmabuf_release() and its priv the exported object, whose
+	 * device the dma-buf keeps alive.
+	 */
+	if (dmabuf->ops->release == drm_gem_dmabuf_release) {
+		exported = dmabuf->priv;
+		strscpy(name, exported->dev->driver->name, len);
+	} else {
+		strscpy(name, dmabuf->exp_name ?: "?", len);
+	}
+}
+
+static struct drm_gem_object *
+vprime_gem_prime_import_sg_table(struct drm_device *dev,
+				 struct dma_buf_attachment *attach,
+				 struct sg_table *sgt)
+{
+	size_t size = attach->dmabuf->size;
+	struct vprime_object *vobj;
+	int ret;
+
+	if (!size || !PAGE_ALIGNED(size))
+		return ERR_PTR(-EINVAL);
+
+	vobj = kzalloc(sizeof(*vobj), GFP_KERNEL);
+	if (!vobj)
+		return ERR_PTR(-ENOMEM);
+	vobj->npages = size >> PAGE_SHIFT;
+	vobj->dma_addrs = kvmalloc_array(vobj->npages, sizeof(dma_addr_t),
+					 GFP_KERNEL);
+	if (!vobj->dma_addrs) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	ret = drm_prime_sg_to_dma_addr_array(sgt, vobj->dma_addrs,
+					     vobj->npages);
+	if (ret) {
+		ret = -EINVAL;
+		goto err_free;
+	}
+	vobj->contig = drm_prime_get_contiguous_size(sgt);
+	vobj->sgt = sgt;
+	vprime_exporter_name(attach->dmabuf, vobj->exporter,
+			     sizeof(vobj->exporter));
+
+	vobj->base.funcs = &vprime_gem_import_funcs;
+	drm_gem_private_object_init(dev, &vobj->base, size);
+	/* a lock class of its own: it is held while the exporter's is taken */
+	mutex_init(&vobj->vmap_lock);
+	vprime_object_add(to_vprime_device(dev), vobj);
+	return &vobj->base;
+
+err_free:
+	kvfree(vobj->dma_addrs);
+	kfree(vobj);
+	return ERR_PTR(ret);
+}
+
+/*
+ * no_self_import: what drm_gem_prime_import_dev() does for a foreign
+ * dma-buf, applied to every dma-buf, our own included.
+ */
+static struct drm_gem_object *vprime_import_attach(struct drm_device *dev,
+						   struct dma_buf *dmabuf)
+{
+	struct dma_buf_attachment *attach;
+	struct drm_gem_object *obj;
+	struct sg_table *sgt;
+	int ret;
+
+	attach = dma_buf_attach(dmabuf, dev->dev);
+	if (IS_ERR(attach))
+		return ERR_CAST(attach);
+
+	get_dma_buf(dmabuf);
+	sgt = dma_buf_map_attachment_unlocked(attach, DMA_BIDIRECTIONAL);
+	if (IS_ERR(sgt)) {
+		ret = PTR_ERR(sgt);
+		goto err_detach;
+	}
+	obj = vprime_gem_prime_import_sg_table(dev, attach, sgt);
+	if (IS_ERR(obj)) {
+		ret = PTR_ERR(obj);
+		goto err_unmap;
+	}
+	obj->import_attach = attach;
+	obj->resv = dmabuf->resv;
+	return obj;
+
+err_unmap:
+	dma_buf_unmap_attachment_unlocked(attach, sgt, DMA_BIDIRECTIONAL);
+err_detach:
+	dma_buf_detach(dmabuf, attach);
+	dma_buf_put(dmabuf);
+	return ERR_PTR(ret);
+}
+
+static struct drm_gem_object *vprime_gem_prime_import(struct drm_device *dev,
+						      struct dma_buf *dmabuf)
+{
+	if (vprime_fault(to_vprime_device(dev), VPRIME_FAULT_NO_SELF_IMPORT))
+		return vprime_import_attach(dev, dmabuf);
+	return drm_gem_prime_import(dev, dmabuf);
+}
+
+/*
+ * PRIME hooks, installed when prime_hooks is set (always before 6.6). With
+ * no fault on they are exactly the core's drm_gem_prime_fd_to_handle() and
+ * drm_gem_prime_handle_to_fd().
+ */
+
+/*
+ * import_bypass_cache: drm_gem_prime_fd_to_handle() without the file's
+ * lookup cache, so importing one dma-buf twice gives two handles.
+ */
+static int vprime_fd_to_handle_uncached(struct drm_device *dev,
+					struct drm_file *file, int fd,
+					u32 *handle)
+{
+	struct drm_gem_object *obj;
+	struct dma_buf *dmabuf;
+	int ret;
+
+	dmabuf = dma_buf_get(fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+
+	mutex_lock(&dev->object_name_lock);
+	obj = vprime_gem_prime_import(dev, dmabuf);
+	mutex_unlock(&dev->object_name_lock);
+	if (IS_ERR(obj)) {
+		ret = PTR_ERR(obj);
+		goto out;
+	}
+
+	ret = drm_gem_handle_create(file, obj, handle);
+	if (!ret) {
+		/*
+		 * Like the core, let the object hold the dma-buf while it has
+		 * handles; a handle closed meanwhile by another thread may have
+		 * taken the count back to 0, then there is nothing to hold.
+		 */
+		mutex_lock(&dev->object_name_lock);
+		if (obj->handle_count && !obj->dma_buf) {
+			obj->dma_buf = dmabuf;
+			get_dma_buf(dmabuf);
+		}
+		mutex_unlock(&dev->object_name_lock);
+	}
+	drm_gem_object_put(obj);
+out:
+	dma_buf_put(dmabuf);
+	return ret;
+}
+
+static int vprime_prime_fd_to_handle(struct drm_device *dev,
+				     struct drm_file *file, int fd, u32 *handle)
+{
+	if (vprime_fault(to_vprime_device(dev), VPRIME_FAULT_IMPORT_BYPASS_CACHE))
+		return vprime_fd_to_handle_uncached(dev, file, fd, handle);
+	return drm_gem_prime_fd_to_handle(dev, file, fd, handle);
+}
+
+/*
+ * export_bypass_cache: drm_gem_prime_handle_to_fd() without adding the
+ * exported dma-buf to the file's lookup cache, so importing it back into the
+ * same file creates a second handle for the object.
+ */
+static int vprime_handle_to_fd_uncached(struct drm_device *dev,
+					struct drm_file *file, u32 handle,
+					u32 flags, int *prime_fd)
+{
+	struct drm_gem_object *obj;
+	struct dma_buf *dmabuf;
+	int ret;
+
+	obj = drm_gem_object_lookup(file, handle);
+	if (!obj)
+		return -ENOENT;
+
+	mutex_lock(&dev->object_name_lock);
+	if (obj->import_attach) {
+		dmabuf = obj->import_attach->dmabuf;
+		get_dma_buf(dmabuf);
+	} else if (obj->dma_buf) {
+		dmabuf = obj->dma_buf;
+		get_dma_buf(dmabuf);
+	} else if (!obj->handle_count) {
+		/* raced with GEM_CLOSE */
+		dmabuf = ERR_PTR(-ENOENT);
+	} else {
+		dmabuf = obj->funcs->export(obj, flags);
+		if (!IS_ERR(dmabuf)) {
+			/* the object's reference, dropped with its last handle */
+			obj->dma_buf = dmabuf;
+			get_dma_buf(dmabuf);
+		}
+	}
+	mutex_unlock(&dev->object_name_lock);
+	if (IS_ERR(dmabuf)) {
+		ret = PTR_ERR(dmabuf);
+		goto out;
+	}
+
+	ret = dma_buf_fd(dmabuf, flags);
+	if (ret < 0) {
+		dma_buf_put(dmabuf);
+	} else {
+		*prime_fd = ret;
+		ret = 0;
+	}
+out:
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+static int vprime_prime_handle_to_fd(struct drm_device *dev,
+				     struct drm_file *file, u32 handle,
+				     u32 flags, int *prime_fd)
+{
+	if (vprime_fault(to_vprime_device(dev), VPRIME_FAULT_EXPORT_BYPASS_CACHE))
+		return vprime_handle_to_fd_uncached(dev, file, handle, flags,
+						    prime_fd);
+	return drm_gem_prime_handle_to_fd(dev, file, handle, flags, prime_fd);
+}
+
+/*
+ * Files. Each open DRM file gets a client id, so that debugfs 'files' can
+ * tell apart two files of one process.
+ */
+
+struct vprime_file {
+	u32 client;
+};
+
+static int vprime_open(struct drm_device *dev, struct drm_file *file)
+{
+	struct vprime_file *vfile;
+
+	vfile = kzalloc(sizeof(*vfile), GFP_KERNEL);
+	if (!vfile)
+		return -ENOMEM;
+	vfile->client = atomic_inc_return(&to_vprime_device(dev)->next_client);
+	file->driver_priv = vfile;
+	return 0;
+}
+
+static void vprime_postclose(struct drm_device *dev, struct drm_file *file)
+{
+	kfree(file->driver_priv);
+}
+
+/**
+ * vprime_file_client - the client id debugfs shows for a DRM file
+ * @file: an open vprime DRM file
+ */
+u32 vprime_file_client(struct drm_file *file)
+{
+	struct vprime_file *vfile = file->driver_priv;
+
+	return vfile ? vfile->client : 0;
+}
+
+/*
+ * Driver ioctls.
+ */
+
+static int vprime_create_ioctl(struct drm_device *dev, void *data,
+			       struct drm_file *file)
+{
+	struct drm_vprime_create *args = data;
+
+	if (args->flags || args->pad)
+		return -EINVAL;
+	return vprime_create_handle(file, dev, args->size, &args->handle,
+				    &args->size, &args->id);
+}
+
+static int vprime_map_offset_ioctl(struct drm_device *dev, void *data,
+				   struct drm_file *file)
+{
+	struct drm_vprime_map_offset *args = data;
+	struct drm_gem_object *obj;
+	int ret;
+
+	if (args->pad)
+		return -EINVAL;
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+
+	if (obj->import_attach) {
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = drm_gem_create_mmap_offset(obj);
+	if (!ret)
+		args->offset = drm_vma_node_offset_addr(&obj->vma_node);
+out:
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+static int vprime_info_ioctl(struct drm_device *dev, void *data,
+			     struct drm_file *file)
+{
+	struct drm_vprime_info *args = data;
+	struct drm_gem_object *obj;
+	struct vprime_object *vobj;
+
+	args->client = vprime_file_client(file);
+	args->flags = 0;
+	args->size = 0;
+	args->id = 0;
+	if (!args->handle)
+		return 0;
+
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	vobj = to_vprime_object(obj);
+	args->id = vobj->id;
+	args->size = obj->size;
+	if (obj->import_attach)
+		args->flags |= VPRIME_INFO_IMPORTED;
+	if (vobj->no_sg)
+		args->flags |= VPRIME_INFO_NO_SG;
+	drm_gem_object_put(obj);
+	return 0;
+}
+
+static int vprime_vmap_ioctl(struct drm_device *dev, void *data,
+			     struct drm_file *file)
+{
+	struct drm_vprime_vmap *args = data;
+	struct drm_gem_object *obj;
+	struct vprime_object *vobj;
+	struct iosys_map map;
+	int ret;
+
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	vobj = to_vprime_object(obj);
+	if (args->offset > obj->size - sizeof(args->value)) {
+		ret = -EINVAL;
+		goto out;
+	}
+
+	if (obj->import_attach) {
+		/* through the exporter: drm_gem_dmabuf_vmap() for GEM ones */
+		mutex_lock(&vobj->vmap_lock);
+		ret = vprime_dma_buf_vmap(obj->import_attach->dmabuf, &map);
+		if (!ret) {
+			vobj->vmap = map;
+			vobj->vmap_count++;
+		}
+		mutex_unlock(&vobj->vmap_lock);
+	} else {
+		dma_resv_lock(obj->resv, NULL);
+		ret = obj->funcs->vmap(obj, &map);
+		dma_resv_unlock(obj->resv);
+	}
+	if (!ret)
+		iosys_map_memcpy_from(&args->value, &map, args->offset,
+				      sizeof(args->value));
+out:
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+static int vprime_vunmap_ioctl(struct drm_device *dev, void *data,
+			       struct drm_file *file)
+{
+	struct drm_vprime_vmap *args = data;
+	struct drm_gem_object *obj;
+	struct vprime_object *vobj;
+	struct iosys_map map;
+	int ret = 0;
+
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	vobj = to_vprime_object(obj);
+
+	if (obj->import_attach) {
+		mutex_lock(&vobj->vmap_lock);
+		if (vobj->vmap_count) {
+			/* a copy: the exporter's vunmap clears the map given */
+			map = vobj->vmap;
+			vprime_dma_buf_vunmap(obj->import_attach->dmabuf, &map);
+			vobj->vmap_count--;
+		} else {
+			ret = -EINVAL;
+		}
+		mutex_unlock(&vobj->vmap_lock);
+	} else {
+		dma_resv_lock(obj->resv, NULL);
+		mutex_lock(&vobj->vmap_lock);
+		if (!vobj->vmap_count)
+			ret = -EINVAL;
+		map = vobj->vmap;
+		mutex_unlock(&vobj->vmap_lock);
+		if (!ret)
+			obj->funcs->vunmap(obj, &map);
+		dma_resv_unlock(obj->resv);
+	}
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+static const struct drm_ioctl_desc vprime_ioctls[] = {
+	DRM_IOCTL_DEF_DRV(VPRIME_CREATE, vprime_create_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VPRIME_MAP_OFFSET, vprime_map_offset_ioctl,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VPRIME_INFO, vprime_info_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VPRIME_VMAP, vprime_vmap_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(VPRIME_VUNMAP, vprime_vunmap_ioctl, DRM_RENDER_ALLOW),
+};
+
+DEFINE_DRM_GEM_FOPS(vprime_fops);
+
+/* module-wide; vprime_init() adds the PRIME hooks before any device exists */
+static struct drm_driver vprime_driver __ro_after_init = {
+	.driver_features = DRIVER_GEM | DRIVER_RENDER,
+	.open = vprime_open,
+	.postclose = vprime_postclose,
+	.ioctls = vprime_ioctls,
+	.num_ioctls = ARRAY_SIZE(vprime_ioctls),
+	.fops = &vprime_fops,
+	.dumb_create = vprime_dumb_create,
+	.gem_prime_import = vprime_gem_prime_import,
+	.gem_prime_import_sg_table = vprime_gem_prime_import_sg_table,
+	VPRIME_DRIVER_GEM_PRIME_MMAP
+	.name = DRIVER_NAME,
+	.desc = DRIVER_DESC,
+	VPRIME_DRIVER_DATE(DRIVER_DATE)
+	.major = DRIVER_MAJOR,
+	.minor = DRIVER_MINOR,
+};
+
+/*
+ * Devices: a platform device each, as vgem does; 64-bit DMA so that
+ * importers can map any page.
+ */
+
+static struct vprime_device *vprime_device_create(unsigned int index)
+{
+	struct platform_device *pdev;
+	struct vprime_device *vdev;
+	int ret;
+
+	pdev = platform_device_register_simple(DRIVER_NAME, index, NULL, 0);
+	if (IS_ERR(pdev))
+		return ERR_CAST(pdev);
+
+	if (!devres_open_group(&pdev->dev, NULL, GFP_KERNEL)) {
+		ret = -ENOMEM;
+		goto err_unregister;
+	}
+	ret = dma_coerce_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		goto err_devres;
+
+	vdev = devm_drm_dev_alloc(&pdev->dev, &vprime_driver,
+				  struct vprime_device, drm);
+	if (IS_ERR(vdev)) {
+		ret = PTR_ERR(vdev);
+		goto err_devres;
+	}
+	vdev->pdev = pdev;
+	vdev->index = index;
+	mutex_init(&vdev->objects_lock);
+	INIT_LIST_HEAD(&vdev->objects);
+	mutex_init(&vdev->leaks_lock);
+	INIT_LIST_HEAD(&vdev->leaks);
+
+	ret = drm_dev_register(&vdev->drm, 0);
+	if (ret)
+		goto err_devres;
+
+	vprime_debugfs_register(vdev);
+	return vdev;
+
+err_devres:
+	devres_release_group(&pdev->dev, NULL);
+err_unregister:
+	platform_device_unregister(pdev);
+	return ERR_PTR(ret);
+}
+
+static void vprime_device_destroy(struct vprime_device *vdev)
+{
+	struct platform_device *pdev = vdev->pdev;
+	unsigned int n;
+
+	vprime_debugfs_unregister(vdev);
+	/*
+	 * Open files, live dma-bufs and mappings hold the module, so only
+	 * references leaked on purpose can be left: give them back.
+	 */
+	n = vprime_leaks_reclaim(vdev);
+	if (n)
+		drm_info(&vdev->drm, "gave back %u reference(s) leaked by faults\n",
+			 n);
+
+	drm_dev_unregister(&vdev->drm);
+	devres_release_group(&pdev->dev, NULL);
+	platform_device_unregister(pdev);
+}
+
+static void vprime_destroy_all(void)
+{
+	int i;
+
+	for (i = VPRIME_MAX_DEVICES - 1; i >= 0; i--) {
+		if (vprime_devices[i])
+			vprime_device_destroy(vprime_devices[i]);
+		vprime_devices[i] = NULL;
+	}
+}
+
+static int __init vprime_init(void)
+{
+	struct vprime_device *vdev;
+	unsigned int i;
+
+	if (!devices || devices > VPRIME_MAX_DEVICES) {
+		pr_err("vprime: devices=%u out of range (1-%d)\n", devices,
+		       VPRIME_MAX_DEVICES);
+		return -EINVAL;
+	}
+	if (!max_size_mb || max_size_mb > 1024) {
+		pr_err("vprime: max_size_mb=%u out of range (1-1024)\n",
+		       max_size_mb);
+		return -EINVAL;
+	}
+	if (VPRIME_PRIME_HOOKS_REQUIRED && !prime_hooks) {
+		pr_info("vprime: prime_hooks=0 ignored: this kernel requires the hooks\n");
+		prime_hooks = true;
+	}
+	if (prime_hooks) {
+		vprime_driver.prime_handle_to_fd = vprime_prime_handle_to_fd;
+		vprime_driver.prime_fd_to_handle = vprime_prime_fd_to_handle;
+	}
+
+	vprime_debugfs_init();
+	for (i = 0; i < devices; i++) {
+		vdev = vprime_device_create(i);
+		if (IS_ERR(vdev)) {
+			vprime_destroy_all();
+			vprime_debugfs_fini();
+			return PTR_ERR(vdev);
+		}
+		vprime_devices[i] = vdev;
+	}
+	return 0;
+}
+
+static void __exit vprime_exit(void)
+{
+	vprime_destroy_all();
+	vprime_debugfs_fini();
+}
+
+module_init(vprime_init);
+module_exit(vprime_exit);
+
+MODULE_DESCRIPTION(DRIVER_DESC);
+MODULE_LICENSE("GPL");
+VPRIME_IMPORT_NS_DMA_BUF();

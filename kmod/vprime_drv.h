@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vprime_drv.h: what the driver core (vprime_drv.c) and its debugfs ground
+ * truth (vprime_debugfs.c) share.
+ */
+#ifndef VPRIME_DRV_H
+#define VPRIME_DRV_H
+
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/iosys-map.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+
+#include <drm/drm_device.h>
+#include <drm/drm_gem.h>
+
+#define VPRIME_MAX_DEVICES	8
+
+/**
+ * enum vprime_fault - PRIME rules vprime can break on purpose
+ *
+ * Each fault is a debugfs knob (faults/<name>), off by default; docs/vprime.md
+ * says which rule each one breaks and which ground-truth values change.
+ */
+enum vprime_fault {
+	VPRIME_FAULT_EXPORT_EXTRA_REF,
+	VPRIME_FAULT_IMPORT_SKIP_PRIME_DESTROY,
+	VPRIME_FAULT_UNPIN_NOOP,
+	VPRIME_FAULT_NO_GET_SG_TABLE,
+	VPRIME_FAULT_IMPORT_BYPASS_CACHE,
+	VPRIME_FAULT_EXPORT_BYPASS_CACHE,
+	VPRIME_FAULT_NO_SELF_IMPORT,
+	VPRIME_NR_FAULTS
+};
+
+extern const char *const vprime_fault_names[VPRIME_NR_FAULTS];
+
+struct drm_file;
+struct vprime_device;
+
+/**
+ * struct vprime_knob - debugfs private data of one fault knob
+ * @vdev: the device the knob belongs to
+ * @fault: which fault
+ */
+struct vprime_knob {
+	struct vprime_device *vdev;
+	enum vprime_fault fault;
+};
+
+/**
+ * struct vprime_device - one vprime instance
+ * @drm: the DRM device, render and primary node
+ * @pdev: the platform device @drm hangs off (no hardware behind it)
+ * @index: instance number, the debugfs directory name
+ * @faults: bitmap of enum vprime_fault, set through debugfs
+ * @knobs: debugfs private data of the fault knobs
+ * @next_id: last object id handed out
+ * @next_client: last DRM file (client) id handed out
+ * @objects_lock: protects @objects; nests inside &drm_device.object_name_lock
+ * @objects: every live &struct vprime_object of this device
+ * @leaks_lock: protects @leaks
+ * @leaks: references leaked on purpose by faults, see vprime_leaks_reclaim()
+ * @debugfs: the instance's debugfs directory
+ */
+struct vprime_device {
+	struct drm_device drm;
+	struct platform_device *pdev;
+	unsigned int index;
+	unsigned long faults;
+	struct vprime_knob knobs[VPRIME_NR_FAULTS];
+	atomic_t next_id;
+	atomic_t next_client;
+	struct mutex objects_lock;
+	struct list_head objects;
+	struct mutex leaks_lock;
+	struct list_head leaks;
+	struct dentry *debugfs;
+};
+
+/**
+ * struct vprime_object - a vprime GEM buffer object
+ * @base: the GEM object
+ * @link: entry in &vprime_device.objects
+ * @id: stable name for debugfs and DRM_IOCTL_VPRIME_INFO
+ * @pages: backing pages (objects vprime allocated)
+ * @npages: number of pages, size >> PAGE_SHIFT
+ * @no_sg: created while the no_get_sg_table fault was on
+ * @pins: &drm_gem_object_funcs.pin calls not yet undone by .unpin
+ * @mmaps: userspace mappings (VMAs) of the object
+ * @vmap_lock: protects @vmap_count and @vmap
+ * @vmap_count: live kernel mappings; for imports, dma_buf_vmap() calls
+ * @vmap: the kernel mapping while @vmap_count > 0
+ * @sgt: imports: the mapping of the attachment, kept until the free
+ * @dma_addrs: imports: DMA address of every page
+ * @contig: imports: contiguous size in the DMA address space
+ * @exporter: imports: name of the exporting driver
+ */
+struct vprime_object {
+	struct drm_gem_object base;
+	struct list_head link;
+	u32 id;
+
+	struct page **pages;
+	unsigned int npages;
+	bool no_sg;
+
+	atomic_t pins;
+	atomic_t mmaps;
+
+	struct mutex vmap_lock;
+	unsigned int vmap_count;
+	struct iosys_map vmap;
+
+	struct sg_table *sgt;
+	dma_addr_t *dma_addrs;
+	unsigned long contig;
+	char exporter[32];
+};
+
+/**
+ * struct vprime_leak - a reference a fault leaked on purpose
+ * @link: entry in &vprime_device.leaks
+ * @fault: the fault that leaked it
+ * @id: id of the object concerned
+ * @obj: export_extra_ref: the object holding the extra reference
+ * @attach: import_skip_prime_destroy: the attachment left attached
+ * @sgt: import_skip_prime_destroy: its mapping, left mapped
+ */
+struct vprime_leak {
+	struct list_head link;
+	enum vprime_fault fault;
+	u32 id;
+	struct drm_gem_object *obj;
+	struct dma_buf_attachment *attach;
+	struct sg_table *sgt;
+};
+
+static inline struct vprime_device *to_vprime_device(struct drm_device *drm)
+{
+	return container_of(drm, struct vprime_device, drm);
+}
+
+static inline struct vprime_object *to_vprime_object(struct drm_gem_object *obj)
+{
+	return container_of(obj, struct vprime_object, base);
+}
+
+static inline bool vprime_fault(struct vprime_device *vdev,
+				enum vprime_fault fault)
+{
+	return test_bit(fault, &vdev->faults);
+}
+
+bool vprime_fault_supported(enum vprime_fault fault);
+unsigned long vprime_dma_buf_ino(struct dma_buf *dmabuf);
+unsigned int vprime_leaks_reclaim(struct vprime_device *vdev);
+u32 vprime_file_client(struct drm_file *file);
+
+void vprime_debugfs_register(struct vprime_device *vdev);
+void vprime_debugfs_unregister(struct vprime_device *vdev);
+void vprime_debugfs_init(void);
+void vprime_debugfs_fini(void);
+
+#endif /* VPRIME_DRV_H */
