@@ -199,11 +199,10 @@ static ssize_t leaks_write(struct file *file, const char __user *ubuf,
 	ret = kstrtobool_from_user(ubuf, len, &reclaim);
 	if (ret)
 		return ret;
-	if (reclaim) {
-		n = vprime_leaks_reclaim(vdev);
+	n = reclaim ? vprime_leaks_reclaim(vdev) : 0;
+	if (n)
 		drm_info(&vdev->drm, "gave back %u reference(s) leaked by faults\n",
 			 n);
-	}
 	return len;
 }
 
