@@ -47,6 +47,8 @@
 #define BO_SIZE (16 * 1024)
 
 static char counter;
+/* the device under test, open for the whole run: the leak checks' baseline */
+static int fd = -1;
 static volatile int pls_die;
 
 /* Both handles show the same memory: the previous pattern, then a new one
@@ -364,18 +366,25 @@ igt_main
 
 	igt_fixture
 	{
-		int fd = drm_open_driver(DRIVER_ANY);
-
+		fd = drm_open_driver(DRIVER_ANY);
 		igt_require_f(drm_has_prime(fd, DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT),
 			      "%s does not both import and export\n", drm_driver_name(fd));
-		drm_close_driver(fd);
 	}
 
 	for (volatile unsigned int i = 0; i < ARRAY_SIZE(tests); i++) {
 		igt_describe(tests[i].describe);
 		igt_subtest(tests[i].name)
 		{
+			struct igt_leaks leaks;
+
+			igt_leaks_start(&leaks, fd);
 			tests[i].fn();
+			igt_leaks_check(&leaks);
 		}
+	}
+
+	igt_fixture
+	{
+		drm_close_driver(fd);
 	}
 }

@@ -14,6 +14,7 @@
 
 #include "igt_core.h"
 #include "igt_drm.h"
+#include "vprime_drm.h"
 
 #define MAX_FILTERS 8
 #define MAX_CARDS   16
@@ -205,11 +206,15 @@ void drm_close_driver(int fd)
 
 const char *drm_driver_name(int fd)
 {
-	static char name[32];
+	/* a few buffers, so that one call does not overwrite another's result
+	 * within the same expression */
+	static char names[4][32];
+	static unsigned int next;
+	char *name = names[next++ % ARRAY_SIZE(names)];
 	drmVersionPtr v = drmGetVersion(fd);
 
 	igt_assert(v);
-	snprintf(name, sizeof(name), "%s", v->name);
+	snprintf(name, sizeof(names[0]), "%s", v->name);
 	drmFreeVersion(v);
 	return name;
 }
@@ -255,6 +260,7 @@ static int ioctl_errno(int fd, unsigned long request, void *arg)
 
 int __gem_create(int fd, uint64_t size, uint32_t *handle)
 {
+	struct drm_vprime_create vcreate = { .size = size };
 	struct drm_mode_create_dumb arg = {
 		.width = 1024,
 		.bpp = 32,
@@ -262,6 +268,13 @@ int __gem_create(int fd, uint64_t size, uint32_t *handle)
 	};
 	int ret;
 
+	/* vprime takes an explicit size, on render nodes too */
+	if (drm_is_driver(fd, "vprime")) {
+		ret = ioctl_errno(fd, DRM_IOCTL_VPRIME_CREATE, &vcreate);
+		if (ret == 0)
+			*handle = vcreate.handle;
+		return ret;
+	}
 	ret = ioctl_errno(fd, DRM_IOCTL_MODE_CREATE_DUMB, &arg);
 	if (ret == 0)
 		*handle = arg.handle;

@@ -20,14 +20,14 @@ void igt_leaks_check(const struct igt_leaks *l)
 	if (l->objects >= 0) {
 		int now = vprime_object_count(l->inst);
 
-		igt_info("vprime.%d: %d objects before, %d after\n", l->inst, l->objects, now);
+		igt_debug("vprime.%d: %d objects before, %d after\n", l->inst, l->objects, now);
 		igt_assert_f(now == l->objects, "%d GEM objects leaked on vprime.%d\n",
 			     now - l->objects, l->inst);
 	}
 	if (l->dmabufs >= 0) {
 		int now = dmabuf_total();
 
-		igt_info("%d dma-bufs before, %d after\n", l->dmabufs, now);
+		igt_debug("%d dma-bufs before, %d after\n", l->dmabufs, now);
 		igt_assert_f(now == l->dmabufs, "%d dma-bufs leaked\n", now - l->dmabufs);
 	}
 }

@@ -7,10 +7,12 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include <xf86drm.h>
 
 #include "igt_core.h"
 #include "igt_drm.h"
 #include "igt_oracle.h"
+#include "vprime_drm.h"
 
 #define VPRIME_DEBUGFS "/sys/kernel/debug/vprime"
 #define BUFINFO	       "/sys/kernel/debug/dma_buf/bufinfo"
@@ -95,45 +97,118 @@ static bool parse_obj(const char *line, struct vprime_obj *o)
 		      &o->vmaps, &o->mmaps) == 9;
 }
 
-int vprime_objects(int inst, struct vprime_obj *objs, int max)
+enum obj_key {
+	BY_DMABUF,
+	BY_ID,
+};
+
+/* streams the whole list: objects leaked by a fault may be many */
+static bool find_obj(int inst, enum obj_key by, uint64_t key, struct vprime_obj *out)
 {
 	FILE *f = vprime_open(inst, "objects");
+	struct vprime_obj o;
 	char line[256];
-	int n = 0;
+	int found = 0;
 
 	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f) && n < max)
-		if (parse_obj(line, &objs[n]))
-			n++;
-	fclose(f);
-	return n;
-}
-
-static bool find_obj(int inst, bool by_ino, uint64_t key, struct vprime_obj *out)
-{
-	static struct vprime_obj objs[VPRIME_MAX_OBJS];
-	int n = vprime_objects(inst, objs, VPRIME_MAX_OBJS), found = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (by_ino ? objs[i].dmabuf != key : objs[i].size != key)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (!parse_obj(line, &o) || (by == BY_DMABUF ? o.dmabuf != key : o.id != key))
 			continue;
 		if (found++ == 0 && out)
-			*out = objs[i];
+			*out = o;
 	}
-	igt_assert_f(found <= 1, "%d vprime objects have %s %llu\n", found,
-		     by_ino ? "dma-buf inode" : "size", (unsigned long long)key);
+	fclose(f);
+	/* an import and its exporter are on different instances; on one
+	 * instance a dma-buf belongs to one object */
+	igt_assert_f(found <= 1, "%d objects of vprime.%d have dma-buf inode %llu\n", found, inst,
+		     (unsigned long long)key);
 	return found == 1;
 }
 
 bool vprime_object_by_dmabuf(int inst, unsigned long ino, struct vprime_obj *obj)
 {
-	return find_obj(inst, true, ino, obj);
+	return find_obj(inst, BY_DMABUF, ino, obj);
 }
 
-bool vprime_object_by_size(int inst, uint64_t size, struct vprime_obj *obj)
+bool vprime_object_by_id(int inst, unsigned int id, struct vprime_obj *obj)
 {
-	return find_obj(inst, false, size, obj);
+	return find_obj(inst, BY_ID, id, obj);
+}
+
+struct vprime_obj igt_vprime_obj_id(int inst, unsigned int id)
+{
+	struct vprime_obj o;
+
+	igt_assert_f(vprime_object_by_id(inst, id, &o), "vprime.%d lists no object %u\n", inst, id);
+	igt_debug("vprime.%d: obj id=%u refcount=%d handles=%d dmabuf=%lu import=%s pins=%d "
+		  "mmaps=%d\n",
+		  inst, o.id, o.refcount, o.handles, o.dmabuf, o.import, o.pins, o.mmaps);
+	return o;
+}
+
+struct vprime_obj igt_vprime_obj(int fd, uint32_t handle)
+{
+	int inst = vprime_instance(fd), id = vprime_object_id(fd, handle);
+
+	igt_assert_f(inst >= 0 && id > 0, "no vprime object for handle %u: %s\n", handle,
+		     id < 0 ? strerror(-id) : "not a vprime file");
+	return igt_vprime_obj_id(inst, id);
+}
+
+int vprime_object_id(int fd, uint32_t handle)
+{
+	struct drm_vprime_info info = { .handle = handle };
+
+	if (drmIoctl(fd, DRM_IOCTL_VPRIME_INFO, &info))
+		return -errno;
+	return info.id;
+}
+
+int vprime_client(int fd)
+{
+	struct drm_vprime_info info = { 0 };
+
+	if (drmIoctl(fd, DRM_IOCTL_VPRIME_INFO, &info))
+		return -errno;
+	return info.client;
+}
+
+int vprime_leaks(int inst)
+{
+	FILE *f = vprime_open(inst, "leaks");
+	int n = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "leaks %d", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
+int vprime_file_entries(int inst, int client, bool *open)
+{
+	FILE *f = vprime_open(inst, "files");
+	bool mine = false;
+	char line[256];
+	int n = 0;
+
+	*open = false;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		const char *c = strstr(line, " client=");
+
+		if (strncmp(line, "file ", 5) == 0) {
+			mine = c && atoi(c + 8) == client;
+			*open |= mine;
+		} else if (mine && strstr(line, "prime dmabuf=")) {
+			n++;
+		}
+	}
+	fclose(f);
+	return n;
 }
 
 int vprime_cache_entries(int inst, unsigned long ino, uint32_t *handle)
@@ -188,6 +263,30 @@ int vprime_fault(int inst, const char *name)
 		v = -1;
 	fclose(f);
 	return v;
+}
+
+int vprime_set_fault(int inst, const char *name, int on)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), VPRIME_DEBUGFS "/%d/faults/%s", inst, name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, on ? "1\n" : "0\n", 2) != 2)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int vprime_object_flags(int fd, uint32_t handle)
+{
+	struct drm_vprime_info info = { .handle = handle };
+
+	if (drmIoctl(fd, DRM_IOCTL_VPRIME_INFO, &info))
+		return -errno;
+	return info.flags;
 }
 
 /*

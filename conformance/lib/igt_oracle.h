@@ -29,30 +29,43 @@ struct vprime_obj {
 	int pins, vmaps, mmaps;
 };
 
-#define VPRIME_MAX_OBJS 256
-
 /* the vprime instance @fd belongs to, or -1 when it is not a vprime file */
 int vprime_instance(int fd);
 /* skips unless @fd is a vprime file whose debugfs can be read; returns the
  * instance */
 int igt_require_vprime(int fd);
 
+/* the vprime object id of @handle (DRM_IOCTL_VPRIME_INFO), -errno on error */
+int vprime_object_id(int fd, uint32_t handle);
+/* the client id debugfs 'files' shows for the DRM file @fd, or -errno */
+int vprime_client(int fd);
+
 /* 'objects N' of the instance, or -1 */
 int vprime_object_count(int inst);
-/* the live objects, at most @max; returns how many, or -1 */
-int vprime_objects(int inst, struct vprime_obj *objs, int max);
 /* the one live object with this dma-buf inode (or size); false if none */
 bool vprime_object_by_dmabuf(int inst, unsigned long ino, struct vprime_obj *obj);
-bool vprime_object_by_size(int inst, uint64_t size, struct vprime_obj *obj);
+bool vprime_object_by_id(int inst, unsigned int id, struct vprime_obj *obj);
+/* the listed object with @id, or with the object of @handle in the vprime
+ * file @fd; fails the subtest when it is not listed */
+struct vprime_obj igt_vprime_obj_id(int inst, unsigned int id);
+struct vprime_obj igt_vprime_obj(int fd, uint32_t handle);
+/* 'leaks N': references leaked on purpose by faults, or -1 */
+int vprime_leaks(int inst);
 
 /* PRIME cache entries, over all open files, that name dma-buf @ino; and the
  * handle of the first one (0 if none) */
 int vprime_cache_entries(int inst, unsigned long ino, uint32_t *handle);
+/* cache entries of one file (by client id), and whether that file is open */
+int vprime_file_entries(int inst, int client, bool *open);
 /* open files of @pid on the instance */
 int vprime_files_of(int inst, pid_t pid);
 
-/* a fault knob (faults/<name>): 0, 1, or -1 when the knob does not exist */
+/* a fault knob (faults/<name>): 0, 1, or -1 when the knob does not exist
+ * (or this kernel cannot break its rule); setting returns 0 or -errno */
 int vprime_fault(int inst, const char *name);
+int vprime_set_fault(int inst, const char *name, int on);
+/* DRM_IOCTL_VPRIME_INFO flags of @handle (VPRIME_INFO_*), or -errno */
+int vprime_object_flags(int fd, uint32_t handle);
 
 /* dma_buf/bufinfo: 0 and the buffer's state, -ENOENT if no dma-buf has this
  * inode, -ENODEV without bufinfo */

@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: GPL-2.0
+# 30-conformance: the IGT-style PRIME suite (conformance/*) on every DRM
+# driver in the VM. Each binary runs once per device pair, its IGT output
+# ("Subtest x: SUCCESS|FAIL|SKIP|CRASH (t)") becomes result lines named
+# DEVICE/BINARY/SUBTEST, with the skip or failure reason.
+#
+# Device pairs (--device A;B: A is the device under test, B the peer of the
+# cross-device subtests):
+#   vprime;vprime:1    the reference driver, ground truth on both sides
+#   vgem;vprime        vgem exports to vprime, and imports from it
+#   virtio_gpu;vprime  virtio-gpu exports to vprime; it refuses imports of
+#                      other drivers' dma-bufs (ENODEV): those skip
+#   virtio_gpu;vgem    prime_cross only: the pair without vprime
+#
+# The live checker: with CHECK set (e.g. CHECK="primetrace check --"), each
+# binary runs as '$CHECK BINARY --device ...'. The checker passes
+# PRIMETRACE_CHECK_FDS to the binary, which then asks it for a verdict at the
+# end of each subtest (conformance/lib/igt_core.c): a violation it saw turns
+# the subtest into FAIL, with the checker's reason in the log. A checker that
+# exits non-zero although no subtest failed fails the binary's run.
+#
+# Sourced with CONFORMANCE_LIB=1 (50-fault-matrix.sh) it only defines the
+# functions.
+
+[ -n "${CONFORMANCE_LIB:-}" ] || . testlib.sh
+
+CONFORMANCE_BINS="prime_self_import prime_mmap prime_cache prime_lifetime prime_cross"
+CHECK=${CHECK:-}
+export IGT_PLAIN_OUTPUT=1
+
+# igt_results LOG: one "RESULT SUBTEST REASON" line per subtest in an IGT
+# log, the reason being the last message the subtest printed
+igt_results() {
+	awk '
+	/^Starting subtest: / { name = $3; why = ""; next }
+	/^Subtest [^ ]+: [A-Z]+ \(/ {
+		sub(/:$/, "", $2)
+		# not started: a fixture failed or skipped, for this and the
+		# following subtests, with the reason printed before
+		if ($2 != name) {
+			if (why != "")
+				fixture = why
+			why = fixture
+		}
+		print $3, $2, why
+		name = ""; why = ""; next
+	}
+	/^(Last errno|Test requirement|Subtest .* failed\.|\*\*\*\*|Stack trace|Received signal)/ { next }
+	/^\(.*\) DEBUG: / { next }
+	/[^ ]/ {
+		line = $0
+		sub(/^\([^)]*\) (CRITICAL|WARNING): /, "", line)
+		if (line !~ /^(Test assertion failure|Failed assertion)/ || why == "")
+			why = line
+	}'
+}
+
+# run_binary LABEL BIN DEVICES [IGT ARGS...]: run one binary, print its result
+# lines; the raw log goes to /tmp/LABEL-BIN.log
+run_binary() {
+	local label=$1 bin=$2 devices=$3 log out rc subtests s
+	shift 3
+	log=/tmp/$(echo "$label-$bin" | tr '/;:' '___').log
+	$CHECK "$bin" --device "$devices" "$@" >"$log" 2>&1
+	rc=$?
+	out=$(igt_results <"$log")
+	echo "$out" | while read -r result name why; do
+		[ -n "$name" ] || continue
+		case "$result" in
+		SUCCESS) pass "$label/$bin/$name" ;;
+		SKIP) skip "$label/$bin/$name" "${why:-skipped}" ;;
+		*) fail "$label/$bin/$name" "$result: ${why:-see $log}" ;;
+		esac
+	done
+	# a subtest that never reported: the binary died in it
+	subtests=$("$bin" --list-subtests "$@" 2>/dev/null)
+	for s in $subtests; do
+		echo "$out" | grep -q "^[A-Z]* $s " || echo "$out" | grep -q "^[A-Z]* $s\$" ||
+			fail "$label/$bin/$s" "no result (exit $rc): $(tail -n 2 "$log" | tr '\n' ' ')"
+	done
+	case "$rc" in
+	0 | 77) ;;
+	98) echo "$out" | grep -q '^\(FAIL\|CRASH\) ' ||
+		fail "$label/$bin" "exit 98 without a failed subtest: $(tail -n 3 "$log" | tr '\n' ' ')" ;;
+	*) fail "$label/$bin" "exit $rc: $(tail -n 3 "$log" | tr '\n' ' ')" ;;
+	esac
+	return 0
+}
+
+# run_suite LABEL DEVICES [BINARIES]: every binary against one device pair
+run_suite() {
+	local label=$1 devices=$2 bins=${3:-$CONFORMANCE_BINS} bin
+	for bin in $bins; do
+		run_binary "$label" "$bin" "$devices"
+	done
+}
+
+conformance_main() {
+	local d
+	# each driver must be there: a missing one would only skip
+	for d in vprime vgem virtio_gpu; do
+		grep -qs "^$d " /sys/kernel/debug/dri/*/name || fail "$d" "no $d device in the VM"
+	done
+	run_suite vprime "vprime;vprime:1"
+	run_suite vgem "vgem;vprime"
+	run_suite virtio_gpu "virtio_gpu;vprime"
+	run_suite virtio_gpu-vgem "virtio_gpu;vgem" prime_cross
+	# nothing may be left behind on vprime once every file is closed
+	for d in 0 1; do
+		check "vprime.$d: no objects left" \
+			grep -qx 'objects 0' "$(vprime_dir $d)/objects"
+	done
+}
+
+[ -n "${CONFORMANCE_LIB:-}" ] || conformance_main
