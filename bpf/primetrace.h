@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * primetrace: the event record shared by the BPF programs and the CLI.
+ *
+ * One record per observed call. Every field has a fixed size so that the
+ * record can be copied out of the ring buffer as is; fields that do not
+ * apply to an event stay at their "unknown" value: 0 for pointers, inode
+ * numbers, sizes and handles, -1 for fd, kref, handle_count, file_count,
+ * minor numbers and stack ids, "" for strings.
+ *
+ * Kernel pointers are identities only (the same dma-buf or GEM object has
+ * the same value in every record while it lives); they are never
+ * dereferenced by userspace.
+ */
+#ifndef __PRIMETRACE_H
+#define __PRIMETRACE_H
+
+#define PT_COMM_LEN	16
+#define PT_DRIVER_LEN	16
+#define PT_NAME_LEN	32
+#define PT_MAX_STACK	64
+
+/* What happened. The JSON and text names are in userspace/event.c. */
+enum pt_event_type {
+	PT_EV_NONE = 0,
+	/* DRM_IOCTL_PRIME_* as seen by the DRM core, on every kernel */
+	PT_EV_PRIME_HANDLE_TO_FD,	/* ioctl returned: handle -> fd */
+	PT_EV_PRIME_FD_TO_HANDLE,	/* ioctl returned: fd -> handle */
+	/* PRIME helpers */
+	PT_EV_GEM_HANDLE_TO_FD,		/* drm_gem_prime_handle_to_fd() */
+	PT_EV_GEM_HANDLE_TO_DMABUF,	/* drm_gem_prime_handle_to_dmabuf() */
+	PT_EV_GEM_FD_TO_HANDLE,		/* drm_gem_prime_fd_to_handle() */
+	PT_EV_GEM_EXPORT,		/* drm_gem_prime_export() */
+	PT_EV_GEM_DMABUF_EXPORT,	/* drm_gem_dmabuf_export() */
+	PT_EV_GEM_IMPORT,		/* a GEM object made from a dma-buf */
+	PT_EV_GEM_DMABUF_RELEASE,	/* drm_gem_dmabuf_release() */
+	PT_EV_GEM_PRIME_DESTROY,	/* drm_prime_gem_destroy() */
+	/* GEM handles and objects */
+	PT_EV_GEM_HANDLE_CREATE,	/* a handle now names the object */
+	PT_EV_GEM_HANDLE_DELETE,	/* a handle is being released */
+	PT_EV_GEM_FREE,			/* drm_gem_object_free() */
+	/* the per-file PRIME lookup cache (drm_prime_file_private) */
+	PT_EV_PRIME_CACHE_ADD,
+	PT_EV_PRIME_CACHE_REMOVE,
+	/* dma-buf core */
+	PT_EV_DMABUF_EXPORT,
+	PT_EV_DMABUF_FD,
+	PT_EV_DMABUF_FD_INSTALL,
+	PT_EV_DMABUF_GET,
+	PT_EV_DMABUF_ATTACH,
+	PT_EV_DMABUF_DETACH,
+	PT_EV_DMABUF_MAP,
+	PT_EV_DMABUF_UNMAP,
+	PT_EV_DMABUF_MMAP,
+	PT_EV_DMABUF_VMAP,
+	PT_EV_DMABUF_VUNMAP,
+	PT_EV_DMABUF_FILE_RELEASE,	/* last fput() of the dma-buf file */
+	PT_EV_DMABUF_RELEASE,		/* the final free */
+	PT_EV_MAX,
+};
+
+/*
+ * Where it was seen: one entry per hooked kernel function. Several hooks
+ * may produce the same event type (an import seen through the generic
+ * helper or through a driver's own import).
+ */
+enum pt_hook {
+	PT_HOOK_NONE = 0,
+	PT_HOOK_PRIME_HANDLE_TO_FD_IOCTL,
+	PT_HOOK_PRIME_FD_TO_HANDLE_IOCTL,
+	PT_HOOK_GEM_PRIME_HANDLE_TO_FD,
+	PT_HOOK_GEM_PRIME_HANDLE_TO_DMABUF,
+	PT_HOOK_GEM_PRIME_FD_TO_HANDLE,
+	PT_HOOK_GEM_PRIME_EXPORT,
+	PT_HOOK_GEM_DMABUF_EXPORT,
+	PT_HOOK_GEM_PRIME_IMPORT_DEV,
+	PT_HOOK_GEM_PRIME_IMPORT,
+	PT_HOOK_GEM_SHMEM_PRIME_IMPORT_NO_MAP,
+	PT_HOOK_GEM_DMABUF_RELEASE,
+	PT_HOOK_PRIME_GEM_DESTROY,
+	PT_HOOK_GEM_HANDLE_CREATE_TAIL,
+	PT_HOOK_GEM_OBJECT_RELEASE_HANDLE,
+	PT_HOOK_GEM_HANDLE_DELETE,
+	PT_HOOK_GEM_OBJECT_FREE,
+	PT_HOOK_PRIME_ADD_BUF_HANDLE,
+	PT_HOOK_PRIME_REMOVE_BUF_HANDLE,
+	PT_HOOK_DMA_BUF_EXPORT,
+	PT_HOOK_DMA_BUF_FD,
+	PT_HOOK_DMA_BUF_FD_INSTALL,
+	PT_HOOK_DMA_BUF_GET,
+	PT_HOOK_DMA_BUF_DYNAMIC_ATTACH,
+	PT_HOOK_DMA_BUF_ATTACH,
+	PT_HOOK_DMA_BUF_DETACH,
+	PT_HOOK_DMA_BUF_MAP_ATTACHMENT,
+	PT_HOOK_DMA_BUF_UNMAP_ATTACHMENT,
+	PT_HOOK_DMA_BUF_MMAP_INTERNAL,
+	PT_HOOK_DMA_BUF_MMAP,
+	PT_HOOK_DMA_BUF_VMAP,
+	PT_HOOK_DMA_BUF_VUNMAP,
+	PT_HOOK_DMA_BUF_FILE_RELEASE,
+	PT_HOOK_DMA_BUF_RELEASE,
+	PT_HOOK_MAX,
+};
+
+/* Filters and options, written by userspace before the programs load. */
+struct pt_config {
+	__u32 targ_tgid;	/* 0: any process */
+	__s32 targ_minor;	/* -1: any device */
+	__u64 rb_flags;		/* 0, or BPF_RB_NO_WAKEUP when polled on a timer */
+	__u8 filter_cgroup;	/* cgroup_map[0] holds the cgroup */
+	__u8 filter_comm;
+	__u8 filter_driver;
+	__u8 want_kstack;
+	__u8 want_ustack;
+	__u8 pad[3];
+	char targ_comm[PT_COMM_LEN];
+	char targ_driver[PT_DRIVER_LEN];
+};
+
+/* pt_event.flags for PT_EV_DMABUF_ATTACH: the importer passed importer_ops */
+#define PT_ATTACH_DYNAMIC	0x1
+
+struct pt_event {
+	__u64 ts;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 cgroup;		/* cgroup v2 id of the task */
+	/* the dma-buf */
+	__u64 dmabuf;		/* struct dma_buf * */
+	__u64 ino;		/* inode of dmabuf->file (/proc/PID/fdinfo, debugfs) */
+	__u64 size;		/* dmabuf->size */
+	/* the GEM object the event is about, and the dma-buf's exporting one */
+	__u64 obj;		/* struct drm_gem_object * */
+	__u64 obj_size;		/* obj->size */
+	__u64 exp_obj;		/* dmabuf->priv when the exporter is GEM */
+	__u64 file;		/* struct drm_file * the handle belongs to */
+	__u64 attach;		/* struct dma_buf_attachment * */
+	__u64 addr;		/* mmap: vma start; vmap: kernel address; map: sg_table */
+	__u64 len;		/* mmap: vma length */
+	__s64 file_count;	/* references on dmabuf->file */
+	__s64 ret;		/* return value: 0 or -errno for calls that fail */
+	__u32 type;		/* enum pt_event_type */
+	__u32 hook;		/* enum pt_hook */
+	__u32 pid;		/* tgid */
+	__u32 tid;
+	__u32 cpu;
+	__u32 handle;		/* GEM handle, in file */
+	__s32 fd;		/* dma-buf fd, in pid's table */
+	__u32 flags;		/* PRIME flags (DRM_CLOEXEC, DRM_RDWR), DMA direction */
+	__s32 kref;		/* obj->refcount */
+	__s32 handle_count;	/* obj->handle_count */
+	__s32 minor;		/* primary minor of obj's device (or the ioctl's) */
+	__s32 exp_minor;	/* primary minor of exp_obj's device */
+	__s32 kstack;		/* stack map ids, -1 when not collected */
+	__s32 ustack;
+	char comm[PT_COMM_LEN];
+	char exp_name[PT_NAME_LEN];	/* dmabuf->exp_name ("drm" for GEM) */
+	char driver[PT_DRIVER_LEN];	/* obj->dev->driver->name */
+	char exp_driver[PT_DRIVER_LEN];	/* exp_obj->dev->driver->name */
+	char importer[PT_NAME_LEN];	/* dev_name(attach->dev) */
+	char importer_driver[PT_DRIVER_LEN];
+};
+
+#endif /* __PRIMETRACE_H */

@@ -1,0 +1,714 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* primetrace: event names, decoding, text and JSON output (see event.h) */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "json.h"
+
+static const char *const event_names[PT_EV_MAX] = {
+	[PT_EV_PRIME_HANDLE_TO_FD] = "prime_handle_to_fd",
+	[PT_EV_PRIME_FD_TO_HANDLE] = "prime_fd_to_handle",
+	[PT_EV_GEM_HANDLE_TO_FD] = "gem_handle_to_fd",
+	[PT_EV_GEM_HANDLE_TO_DMABUF] = "gem_handle_to_dmabuf",
+	[PT_EV_GEM_FD_TO_HANDLE] = "gem_fd_to_handle",
+	[PT_EV_GEM_EXPORT] = "gem_export",
+	[PT_EV_GEM_DMABUF_EXPORT] = "gem_dmabuf_export",
+	[PT_EV_GEM_IMPORT] = "gem_import",
+	[PT_EV_GEM_DMABUF_RELEASE] = "gem_dmabuf_release",
+	[PT_EV_GEM_PRIME_DESTROY] = "gem_prime_destroy",
+	[PT_EV_GEM_HANDLE_CREATE] = "gem_handle_create",
+	[PT_EV_GEM_HANDLE_DELETE] = "gem_handle_delete",
+	[PT_EV_GEM_FREE] = "gem_free",
+	[PT_EV_PRIME_CACHE_ADD] = "prime_cache_add",
+	[PT_EV_PRIME_CACHE_REMOVE] = "prime_cache_remove",
+	[PT_EV_DMABUF_EXPORT] = "dmabuf_export",
+	[PT_EV_DMABUF_FD] = "dmabuf_fd",
+	[PT_EV_DMABUF_FD_INSTALL] = "dmabuf_fd_install",
+	[PT_EV_DMABUF_GET] = "dmabuf_get",
+	[PT_EV_DMABUF_ATTACH] = "dmabuf_attach",
+	[PT_EV_DMABUF_DETACH] = "dmabuf_detach",
+	[PT_EV_DMABUF_MAP] = "dmabuf_map",
+	[PT_EV_DMABUF_UNMAP] = "dmabuf_unmap",
+	[PT_EV_DMABUF_MMAP] = "dmabuf_mmap",
+	[PT_EV_DMABUF_VMAP] = "dmabuf_vmap",
+	[PT_EV_DMABUF_VUNMAP] = "dmabuf_vunmap",
+	[PT_EV_DMABUF_FILE_RELEASE] = "dmabuf_file_release",
+	[PT_EV_DMABUF_RELEASE] = "dmabuf_release",
+};
+
+/* the kernel function behind each hook */
+static const char *const hook_names[PT_HOOK_MAX] = {
+	[PT_HOOK_PRIME_HANDLE_TO_FD_IOCTL] = "drm_prime_handle_to_fd_ioctl",
+	[PT_HOOK_PRIME_FD_TO_HANDLE_IOCTL] = "drm_prime_fd_to_handle_ioctl",
+	[PT_HOOK_GEM_PRIME_HANDLE_TO_FD] = "drm_gem_prime_handle_to_fd",
+	[PT_HOOK_GEM_PRIME_HANDLE_TO_DMABUF] = "drm_gem_prime_handle_to_dmabuf",
+	[PT_HOOK_GEM_PRIME_FD_TO_HANDLE] = "drm_gem_prime_fd_to_handle",
+	[PT_HOOK_GEM_PRIME_EXPORT] = "drm_gem_prime_export",
+	[PT_HOOK_GEM_DMABUF_EXPORT] = "drm_gem_dmabuf_export",
+	[PT_HOOK_GEM_PRIME_IMPORT_DEV] = "drm_gem_prime_import_dev",
+	[PT_HOOK_GEM_PRIME_IMPORT] = "drm_gem_prime_import",
+	[PT_HOOK_GEM_SHMEM_PRIME_IMPORT_NO_MAP] = "drm_gem_shmem_prime_import_no_map",
+	[PT_HOOK_GEM_DMABUF_RELEASE] = "drm_gem_dmabuf_release",
+	[PT_HOOK_PRIME_GEM_DESTROY] = "drm_prime_gem_destroy",
+	[PT_HOOK_GEM_HANDLE_CREATE_TAIL] = "drm_gem_handle_create_tail",
+	[PT_HOOK_GEM_OBJECT_RELEASE_HANDLE] = "drm_gem_object_release_handle",
+	[PT_HOOK_GEM_HANDLE_DELETE] = "drm_gem_handle_delete",
+	[PT_HOOK_GEM_OBJECT_FREE] = "drm_gem_object_free",
+	[PT_HOOK_PRIME_ADD_BUF_HANDLE] = "drm_prime_add_buf_handle",
+	[PT_HOOK_PRIME_REMOVE_BUF_HANDLE] = "drm_prime_remove_buf_handle",
+	[PT_HOOK_DMA_BUF_EXPORT] = "dma_buf_export",
+	[PT_HOOK_DMA_BUF_FD] = "dma_buf_fd",
+	[PT_HOOK_DMA_BUF_FD_INSTALL] = "dma_buf_fd_install",
+	[PT_HOOK_DMA_BUF_GET] = "dma_buf_get",
+	[PT_HOOK_DMA_BUF_DYNAMIC_ATTACH] = "dma_buf_dynamic_attach",
+	[PT_HOOK_DMA_BUF_ATTACH] = "dma_buf_attach",
+	[PT_HOOK_DMA_BUF_DETACH] = "dma_buf_detach",
+	[PT_HOOK_DMA_BUF_MAP_ATTACHMENT] = "dma_buf_map_attachment",
+	[PT_HOOK_DMA_BUF_UNMAP_ATTACHMENT] = "dma_buf_unmap_attachment",
+	[PT_HOOK_DMA_BUF_MMAP_INTERNAL] = "dma_buf_mmap_internal",
+	[PT_HOOK_DMA_BUF_MMAP] = "dma_buf_mmap",
+	[PT_HOOK_DMA_BUF_VMAP] = "dma_buf_vmap",
+	[PT_HOOK_DMA_BUF_VUNMAP] = "dma_buf_vunmap",
+	[PT_HOOK_DMA_BUF_FILE_RELEASE] = "dma_buf_file_release",
+	[PT_HOOK_DMA_BUF_RELEASE] = "dma_buf_release",
+};
+
+const char *pt_event_name(unsigned int type)
+{
+	return type < PT_EV_MAX ? event_names[type] : NULL;
+}
+
+int pt_event_type(const char *name)
+{
+	for (int i = 1; i < PT_EV_MAX; i++)
+		if (event_names[i] && !strcmp(event_names[i], name))
+			return i;
+	return -1;
+}
+
+const char *pt_hook_name(unsigned int hook)
+{
+	return hook < PT_HOOK_MAX ? hook_names[hook] : NULL;
+}
+
+int pt_hook_id(const char *func)
+{
+	for (int i = 1; i < PT_HOOK_MAX; i++)
+		if (hook_names[i] && !strcmp(hook_names[i], func))
+			return i;
+	return -1;
+}
+
+void pt_event_init(struct pt_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->fd = -1;
+	ev->kref = -1;
+	ev->handle_count = -1;
+	ev->file_count = -1;
+	ev->minor = -1;
+	ev->exp_minor = -1;
+	ev->kstack = -1;
+	ev->ustack = -1;
+}
+
+static void terminate(char *s, size_t len)
+{
+	s[len - 1] = '\0';
+}
+
+int pt_event_decode(const void *data, size_t size, struct pt_event *ev)
+{
+	if (size < sizeof(*ev))
+		return -EINVAL;
+	memcpy(ev, data, sizeof(*ev));
+	if (!ev->type || ev->type >= PT_EV_MAX || ev->hook >= PT_HOOK_MAX)
+		return -EINVAL;
+	/* the kernel copies strings with a terminator; never trust it */
+	terminate(ev->comm, sizeof(ev->comm));
+	terminate(ev->exp_name, sizeof(ev->exp_name));
+	terminate(ev->driver, sizeof(ev->driver));
+	terminate(ev->exp_driver, sizeof(ev->exp_driver));
+	terminate(ev->importer, sizeof(ev->importer));
+	terminate(ev->importer_driver, sizeof(ev->importer_driver));
+	return 0;
+}
+
+void pt_record_free(struct pt_record *rec)
+{
+	free(rec->kstack);
+	free(rec->ustack);
+	rec->kstack = rec->ustack = NULL;
+}
+
+/* --- JSON ------------------------------------------------------------------ */
+
+static void json_ptr(FILE *f, const char *key, __u64 v)
+{
+	if (v)
+		fprintf(f, ",\"%s\":\"0x%llx\"", key, (unsigned long long)v);
+}
+
+static void json_u64(FILE *f, const char *key, __u64 v)
+{
+	if (v)
+		fprintf(f, ",\"%s\":%llu", key, (unsigned long long)v);
+}
+
+static void json_i64(FILE *f, const char *key, __s64 v, __s64 unknown)
+{
+	if (v != unknown)
+		fprintf(f, ",\"%s\":%lld", key, (long long)v);
+}
+
+static void json_str(FILE *f, const char *key, const char *s)
+{
+	if (s && *s) {
+		fprintf(f, ",\"%s\":", key);
+		json_write_string(f, s);
+	}
+}
+
+void pt_print_json(FILE *f, const struct pt_record *rec)
+{
+	const struct pt_event *e = &rec->ev;
+	const char *hook = pt_hook_name(e->hook);
+
+	fprintf(f, "{\"ts\":%llu,\"type\":", (unsigned long long)e->ts);
+	json_write_string(f, pt_event_name(e->type) ?: "unknown");
+	if (hook)
+		fprintf(f, ",\"hook\":\"%s\"", hook);
+	fprintf(f, ",\"cpu\":%u,\"pid\":%u,\"tid\":%u", e->cpu, e->pid, e->tid);
+	json_str(f, "comm", e->comm);
+	json_u64(f, "cgroup", e->cgroup);
+	fprintf(f, ",\"ret\":%lld", (long long)e->ret);
+	json_ptr(f, "dmabuf", e->dmabuf);
+	json_u64(f, "ino", e->ino);
+	json_u64(f, "size", e->size);
+	json_str(f, "exp_name", e->exp_name);
+	json_i64(f, "file_count", e->file_count, -1);
+	json_ptr(f, "obj", e->obj);
+	json_u64(f, "obj_size", e->obj_size);
+	json_i64(f, "kref", e->kref, -1);
+	json_i64(f, "handle_count", e->handle_count, -1);
+	json_str(f, "driver", e->driver);
+	json_i64(f, "minor", e->minor, -1);
+	json_ptr(f, "exp_obj", e->exp_obj);
+	json_str(f, "exp_driver", e->exp_driver);
+	json_i64(f, "exp_minor", e->exp_minor, -1);
+	json_ptr(f, "file", e->file);
+	json_u64(f, "handle", e->handle);
+	json_i64(f, "fd", e->fd, -1);
+	if (e->flags)
+		fprintf(f, ",\"flags\":\"0x%x\"", e->flags);
+	json_ptr(f, "attach", e->attach);
+	json_str(f, "importer", e->importer);
+	json_str(f, "importer_driver", e->importer_driver);
+	json_ptr(f, "addr", e->addr);
+	json_u64(f, "len", e->len);
+	json_str(f, "kstack", rec->kstack);
+	json_str(f, "ustack", rec->ustack);
+	fputs("}\n", f);
+}
+
+/* the fields of an event line, by key */
+enum field_kind {
+	F_U64,
+	F_S64,
+	F_U32,
+	F_S32,
+	F_STR
+};
+
+struct field {
+	const char *key;
+	enum field_kind kind;
+	size_t off;
+	size_t len; /* strings */
+};
+
+#define FLD(k, kind, m)                                                                  \
+	{                                                                                \
+		k, kind, offsetof(struct pt_event, m), sizeof(((struct pt_event *)0)->m) \
+	}
+
+static const struct field fields[] = {
+	FLD("ts", F_U64, ts),
+	FLD("cpu", F_U32, cpu),
+	FLD("pid", F_U32, pid),
+	FLD("tid", F_U32, tid),
+	FLD("comm", F_STR, comm),
+	FLD("cgroup", F_U64, cgroup),
+	FLD("ret", F_S64, ret),
+	FLD("dmabuf", F_U64, dmabuf),
+	FLD("ino", F_U64, ino),
+	FLD("size", F_U64, size),
+	FLD("exp_name", F_STR, exp_name),
+	FLD("file_count", F_S64, file_count),
+	FLD("obj", F_U64, obj),
+	FLD("obj_size", F_U64, obj_size),
+	FLD("kref", F_S32, kref),
+	FLD("handle_count", F_S32, handle_count),
+	FLD("driver", F_STR, driver),
+	FLD("minor", F_S32, minor),
+	FLD("exp_obj", F_U64, exp_obj),
+	FLD("exp_driver", F_STR, exp_driver),
+	FLD("exp_minor", F_S32, exp_minor),
+	FLD("file", F_U64, file),
+	FLD("handle", F_U32, handle),
+	FLD("fd", F_S32, fd),
+	FLD("flags", F_U32, flags),
+	FLD("attach", F_U64, attach),
+	FLD("importer", F_STR, importer),
+	FLD("importer_driver", F_STR, importer_driver),
+	FLD("addr", F_U64, addr),
+	FLD("len", F_U64, len),
+};
+
+static int read_field(struct json_in *in, const struct field *fl, struct pt_event *e)
+{
+	char *p = (char *)e + fl->off;
+	uint64_t u;
+	int64_t s;
+
+	switch (fl->kind) {
+	case F_STR:
+		return json_read_string(in, p, fl->len);
+	case F_U64:
+		if (json_read_u64(in, &u))
+			return -1;
+		memcpy(p, &u, sizeof(__u64));
+		return 0;
+	case F_U32: {
+		__u32 v;
+
+		if (json_read_u64(in, &u) || u > UINT32_MAX)
+			return -1;
+		v = u;
+		memcpy(p, &v, sizeof(v));
+		return 0;
+	}
+	case F_S64:
+		if (json_read_i64(in, &s))
+			return -1;
+		memcpy(p, &s, sizeof(__s64));
+		return 0;
+	case F_S32: {
+		__s32 v;
+
+		if (json_read_i64(in, &s) || s < INT32_MIN || s > INT32_MAX)
+			return -1;
+		v = s;
+		memcpy(p, &v, sizeof(v));
+		return 0;
+	}
+	}
+	return -1;
+}
+
+static int parse_counts(struct json_in *in, __u64 *out, unsigned int n, bool hooks)
+{
+	char key[64];
+	uint64_t v;
+	int r, id;
+
+	if (json_object_begin(in))
+		return -1;
+	while ((r = json_object_next(in, key, sizeof(key))) == 1) {
+		id = hooks ? pt_hook_id(key) : pt_event_type(key);
+		if (id < 0 || (unsigned int)id >= n) {
+			if (json_skip_value(in))
+				return -1;
+			continue;
+		}
+		if (json_read_u64(in, &v))
+			return -1;
+		out[id] = v;
+	}
+	return r;
+}
+
+/* "hooks":{"func":{"how":"fexit","calls":N},...} */
+static int parse_hooks(struct json_in *in, struct pt_summary *sum)
+{
+	char key[64], k2[16];
+	int r, r2, id;
+	uint64_t v;
+
+	if (json_object_begin(in))
+		return -1;
+	while ((r = json_object_next(in, key, sizeof(key))) == 1) {
+		id = pt_hook_id(key);
+		if (id < 0) {
+			if (json_skip_value(in))
+				return -1;
+			continue;
+		}
+		if (json_object_begin(in))
+			return -1;
+		while ((r2 = json_object_next(in, k2, sizeof(k2))) == 1) {
+			if (!strcmp(k2, "how")) {
+				if (json_read_string(in, sum->how[id], sizeof(sum->how[id])))
+					return -1;
+			} else if (!strcmp(k2, "calls")) {
+				if (json_read_u64(in, &v))
+					return -1;
+				sum->calls[id] = v;
+			} else if (json_skip_value(in)) {
+				return -1;
+			}
+		}
+		if (r2 < 0)
+			return -1;
+	}
+	return r;
+}
+
+static int parse_summary(struct json_in *in, struct pt_summary *sum)
+{
+	char key[64];
+	uint64_t v;
+	int r;
+
+	while ((r = json_object_next(in, key, sizeof(key))) == 1) {
+		if (!strcmp(key, "duration")) {
+			if (json_read_double(in, &sum->duration))
+				return -1;
+		} else if (!strcmp(key, "events_by_type")) {
+			if (parse_counts(in, sum->events, PT_EV_MAX, false))
+				return -1;
+		} else if (!strcmp(key, "drops_by_type")) {
+			if (parse_counts(in, sum->drops, PT_EV_MAX, false))
+				return -1;
+		} else if (!strcmp(key, "drops_by_cpu")) {
+			unsigned int n = 0;
+			__u64 *cpus = NULL;
+
+			if (json_array_begin(in))
+				return -1;
+			while ((r = json_array_next(in)) == 1) {
+				__u64 *tmp = realloc(cpus, (n + 1) * sizeof(*cpus));
+
+				if (!tmp || json_read_u64(in, &v)) {
+					free(tmp ? tmp : cpus);
+					return -1;
+				}
+				cpus = tmp;
+				cpus[n++] = v;
+			}
+			if (r < 0) {
+				free(cpus);
+				return -1;
+			}
+			free(sum->drops_by_cpu);
+			sum->drops_by_cpu = cpus;
+			sum->ncpus = n;
+		} else if (!strcmp(key, "hooks")) {
+			if (parse_hooks(in, sum))
+				return -1;
+		} else if (json_skip_value(in)) {
+			return -1;
+		}
+	}
+	if (r < 0)
+		return -1;
+	sum->have = true;
+	return 0;
+}
+
+int pt_record_parse_json(const char *line, struct pt_record *rec, struct pt_summary *sum)
+{
+	struct json_in in = { line };
+	struct pt_event *e = &rec->ev;
+	bool have_type = false;
+	char key[32], name[32];
+	int r, id;
+
+	memset(rec, 0, sizeof(*rec));
+	pt_event_init(e);
+	if (json_object_begin(&in))
+		return -EINVAL;
+	while ((r = json_object_next(&in, key, sizeof(key))) == 1) {
+		const struct field *fl = NULL;
+
+		if (!strcmp(key, "type")) {
+			if (json_read_string(&in, name, sizeof(name)))
+				goto bad;
+			if (!strcmp(name, "summary")) {
+				struct pt_summary tmp = { 0 };
+
+				if (parse_summary(&in, sum ? sum : &tmp))
+					return -EINVAL;
+				pt_summary_free(&tmp);
+				return 1;
+			}
+			id = pt_event_type(name);
+			if (id < 0)
+				goto bad;
+			e->type = id;
+			have_type = true;
+			continue;
+		}
+		if (!strcmp(key, "hook")) {
+			if (json_read_string(&in, name, sizeof(name)))
+				goto bad;
+			id = pt_hook_id(name);
+			e->hook = id < 0 ? PT_HOOK_NONE : id;
+			continue;
+		}
+		if (!strcmp(key, "kstack") || !strcmp(key, "ustack")) {
+			char **dst = key[0] == 'k' ? &rec->kstack : &rec->ustack;
+
+			free(*dst);
+			*dst = json_read_string_alloc(&in);
+			if (!*dst)
+				goto bad;
+			continue;
+		}
+		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+			if (!strcmp(fields[i].key, key)) {
+				fl = &fields[i];
+				break;
+			}
+		}
+		if (fl ? read_field(&in, fl, e) : json_skip_value(&in))
+			goto bad;
+	}
+	if (r < 0 || !have_type || !json_at_end(&in))
+		goto bad;
+	return 0;
+bad:
+	pt_record_free(rec);
+	return -EINVAL;
+}
+
+/* --- text ------------------------------------------------------------------ */
+
+void pt_print_text_header(FILE *f)
+{
+	fprintf(f, "%-11s %-7s %-16s %-20s %-12s %-7s %-9s %-6s %-4s %-5s %s\n", "TIME(s)", "PID",
+		"COMM", "EVENT", "DEVICE", "INO", "SIZE", "HANDLE", "FD", "RET", "DETAILS");
+}
+
+static void device_col(char *buf, size_t len, const char *driver, int minor)
+{
+	if (!*driver && minor < 0)
+		snprintf(buf, len, "-");
+	else if (minor < 0)
+		snprintf(buf, len, "%s", driver);
+	else
+		snprintf(buf, len, "%s:%d", *driver ? driver : "?", minor);
+}
+
+void pt_print_text(FILE *f, const struct pt_record *rec, __u64 t0)
+{
+	const struct pt_event *e = &rec->ev;
+	char dev[32], num[24], handle[12], fd[12];
+	const char *hook = pt_hook_name(e->hook);
+
+	if (e->driver[0] || e->minor >= 0)
+		device_col(dev, sizeof(dev), e->driver, e->minor);
+	else
+		device_col(dev, sizeof(dev), e->exp_driver, e->exp_minor);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)e->ino);
+	snprintf(handle, sizeof(handle), "%u", e->handle);
+	snprintf(fd, sizeof(fd), "%d", e->fd);
+	fprintf(f, "%-11.6f %-7u %-16s %-20s %-12s %-7s ",
+		e->ts >= t0 ? (double)(e->ts - t0) / 1e9 : 0.0, e->pid, e->comm,
+		pt_event_name(e->type) ?: "?", dev, e->ino ? num : "-");
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)e->size);
+	fprintf(f, "%-9s %-6s %-4s %-5lld", e->size ? num : "-", e->handle ? handle : "-",
+		e->fd >= 0 ? fd : "-", (long long)e->ret);
+
+	if (e->obj)
+		fprintf(f, " obj=0x%llx", (unsigned long long)e->obj);
+	if (e->kref >= 0)
+		fprintf(f, " kref=%d", e->kref);
+	if (e->handle_count >= 0)
+		fprintf(f, " handles=%d", e->handle_count);
+	if (e->file_count >= 0)
+		fprintf(f, " files=%lld", (long long)e->file_count);
+	if (e->exp_name[0])
+		fprintf(f, " exp=%s", e->exp_name);
+	if (e->exp_obj && e->exp_obj != e->obj) {
+		device_col(dev, sizeof(dev), e->exp_driver, e->exp_minor);
+		fprintf(f, " exporter=%s", dev);
+	}
+	if (e->importer[0])
+		fprintf(f, " importer=%s%s%s", e->importer, e->importer_driver[0] ? "/" : "",
+			e->importer_driver);
+	if (e->flags)
+		fprintf(f, " flags=0x%x", e->flags);
+	if (e->addr)
+		fprintf(f, " addr=0x%llx", (unsigned long long)e->addr);
+	if (e->len)
+		fprintf(f, " len=%llu", (unsigned long long)e->len);
+	if (hook)
+		fprintf(f, " [%s]", hook);
+	fputc('\n', f);
+	if (rec->kstack)
+		fprintf(f, "    kstack: %s\n", rec->kstack);
+	if (rec->ustack)
+		fprintf(f, "    ustack: %s\n", rec->ustack);
+}
+
+/* --- summary ----------------------------------------------------------------- */
+
+__u64 pt_summary_events(const struct pt_summary *sum)
+{
+	__u64 n = 0;
+
+	for (int i = 0; i < PT_EV_MAX; i++)
+		n += sum->events[i];
+	return n;
+}
+
+__u64 pt_summary_drops(const struct pt_summary *sum)
+{
+	__u64 n = 0;
+
+	for (int i = 0; i < PT_EV_MAX; i++)
+		n += sum->drops[i];
+	return n;
+}
+
+void pt_summary_free(struct pt_summary *sum)
+{
+	free(sum->drops_by_cpu);
+	sum->drops_by_cpu = NULL;
+	sum->ncpus = 0;
+}
+
+void pt_print_summary_text(FILE *f, const struct pt_summary *sum)
+{
+	fprintf(f, "%llu events, %llu dropped, in %.3f s\n",
+		(unsigned long long)pt_summary_events(sum),
+		(unsigned long long)pt_summary_drops(sum), sum->duration);
+	for (int i = 1; i < PT_EV_MAX; i++) {
+		if (!sum->events[i] && !sum->drops[i])
+			continue;
+		fprintf(f, "  %-20s %8llu", pt_event_name(i), (unsigned long long)sum->events[i]);
+		if (sum->drops[i])
+			fprintf(f, "  (%llu dropped)", (unsigned long long)sum->drops[i]);
+		fputc('\n', f);
+	}
+	if (pt_summary_drops(sum)) {
+		fprintf(f, "  dropped by cpu:");
+		for (unsigned int c = 0; c < sum->ncpus; c++)
+			fprintf(f, " %llu", (unsigned long long)sum->drops_by_cpu[c]);
+		fputc('\n', f);
+	}
+	/* hooks that attached but saw nothing are worth a look */
+	for (int i = 1; i < PT_HOOK_MAX; i++) {
+		const char *how = sum->how[i];
+
+		if (strcmp(how, "fentry") && strcmp(how, "fexit") && strcmp(how, "kprobe"))
+			continue;
+		if (!sum->calls[i])
+			fprintf(f, "  silent: %s (%s, attached, never called)\n", pt_hook_name(i),
+				how);
+	}
+}
+
+void pt_print_summary_json(FILE *f, const struct pt_summary *sum)
+{
+	bool first;
+
+	fprintf(f, "{\"type\":\"summary\",\"duration\":%.6f,\"events\":%llu,\"drops\":%llu",
+		sum->duration, (unsigned long long)pt_summary_events(sum),
+		(unsigned long long)pt_summary_drops(sum));
+	fputs(",\"events_by_type\":{", f);
+	first = true;
+	for (int i = 1; i < PT_EV_MAX; i++) {
+		if (!sum->events[i])
+			continue;
+		fprintf(f, "%s\"%s\":%llu", first ? "" : ",", pt_event_name(i),
+			(unsigned long long)sum->events[i]);
+		first = false;
+	}
+	fputs("},\"drops_by_type\":{", f);
+	first = true;
+	for (int i = 1; i < PT_EV_MAX; i++) {
+		if (!sum->drops[i])
+			continue;
+		fprintf(f, "%s\"%s\":%llu", first ? "" : ",", pt_event_name(i),
+			(unsigned long long)sum->drops[i]);
+		first = false;
+	}
+	fputs("},\"drops_by_cpu\":[", f);
+	for (unsigned int c = 0; c < sum->ncpus; c++)
+		fprintf(f, "%s%llu", c ? "," : "", (unsigned long long)sum->drops_by_cpu[c]);
+	fputs("],\"hooks\":{", f);
+	first = true;
+	for (int i = 1; i < PT_HOOK_MAX; i++) {
+		if (!sum->how[i][0])
+			continue;
+		fprintf(f, "%s\"%s\":{\"how\":\"%s\",\"calls\":%llu}", first ? "" : ",",
+			pt_hook_name(i), sum->how[i], (unsigned long long)sum->calls[i]);
+		first = false;
+	}
+	fputs("}}\n", f);
+}
+
+/* --- filters ----------------------------------------------------------------- */
+
+void pt_filter_init(struct pt_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->minor = -1;
+}
+
+bool pt_filter_match(const struct pt_filter *f, const struct pt_event *ev)
+{
+	if (f->tgid && ev->pid != f->tgid)
+		return false;
+	if (f->cgroup && ev->cgroup != f->cgroup)
+		return false;
+	if (f->comm[0] && strncmp(ev->comm, f->comm, sizeof(ev->comm)))
+		return false;
+	if (f->minor < 0 && !f->driver[0])
+		return true;
+	if (f->minor >= 0 && (ev->minor == f->minor || ev->exp_minor == f->minor))
+		return true;
+	if (f->driver[0] && (!strncmp(ev->driver, f->driver, sizeof(ev->driver)) ||
+			     !strncmp(ev->exp_driver, f->driver, sizeof(ev->exp_driver)) ||
+			     !strncmp(ev->importer_driver, f->driver, sizeof(ev->importer_driver))))
+		return true;
+	return false;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+int pt_parse_dev(const char *arg, struct pt_filter *f)
+{
+	long v;
+
+	if (!arg || !*arg)
+		return -EINVAL;
+	if (all_digits(arg)) {
+		v = strtol(arg, NULL, 10);
+		if (v > 0xfffff)
+			return -EINVAL;
+		f->minor = v;
+		return 0;
+	}
+	if (!strncmp(arg, "card", 4) && all_digits(arg + 4))
+		return pt_parse_dev(arg + 4, f);
+	if (!strncmp(arg, "renderD", 7) || strchr(arg, '/'))
+		return 1;
+	if (strlen(arg) >= sizeof(f->driver))
+		return -EINVAL;
+	strcpy(f->driver, arg);
+	return 0;
+}

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * primetrace features: what this kernel offers. It sets the BPF side up
+ * exactly as 'trace' would, so the table shows what a trace would really
+ * use, then tears it down.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <drm.h>
+
+#include "pt_features.h"
+#include "json.h"
+
+struct drm_node {
+	char name[32];
+	char driver[64];
+};
+
+static void copy_str(char *dst, size_t len, const char *src)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static int cmp_node(const void *a, const void *b)
+{
+	const struct drm_node *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+/* the DRM driver's own name, as DRM_IOCTL_VERSION gives it */
+static void node_driver(const char *node, char *name, size_t len)
+{
+	struct drm_version v = { 0 };
+	char path[64];
+	int fd;
+
+	copy_str(name, len, "?");
+	snprintf(path, sizeof(path), "/dev/dri/%s", node);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	v.name = name;
+	v.name_len = len - 1;
+	if (ioctl(fd, DRM_IOCTL_VERSION, &v))
+		copy_str(name, len, "?");
+	else
+		name[v.name_len < len ? v.name_len : len - 1] = '\0';
+	close(fd);
+}
+
+/* the primary nodes in /sys/class/drm and their drivers */
+static int list_nodes(struct drm_node *nodes, int max)
+{
+	DIR *dir = opendir("/sys/class/drm");
+	struct dirent *de;
+	int n = 0;
+
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir)) && n < max) {
+		const char *p = de->d_name + 4;
+
+		/* cardN, not the connectors (cardN-HDMI-A-1) */
+		if (strncmp(de->d_name, "card", 4) || !*p || strspn(p, "0123456789") != strlen(p))
+			continue;
+		copy_str(nodes[n].name, sizeof(nodes[n].name), de->d_name);
+		node_driver(nodes[n].name, nodes[n].driver, sizeof(nodes[n].driver));
+		n++;
+	}
+	closedir(dir);
+	qsort(nodes, n, sizeof(*nodes), cmp_node);
+	return n;
+}
+
+static const char *hook_how(const struct pt_kernel *pk, int id)
+{
+	const struct pt_hook_state *st = &pk->hooks[id];
+
+	/* without privileges nothing was tried: say only what is there */
+	if (!pk->privileged && st->how != PT_HOW_MISSING && st->how != PT_HOW_COVERED)
+		return "present";
+	return pt_how_name(st->how, pt_hook_descs[id].at_exit);
+}
+
+static const char *hook_note(const struct pt_kernel *pk, int id, char *buf, size_t len)
+{
+	const struct pt_hook_state *st = &pk->hooks[id];
+	const struct pt_hook_desc *d = &pt_hook_descs[id];
+
+	if (st->how == PT_HOW_MISSING && d->drm && !pk->drm_loaded)
+		return "drm is not loaded";
+	if (st->how == PT_HOW_MISSING && strcmp(d->module, "vmlinux") && strcmp(d->module, "drm") &&
+	    access("/sys/module/", F_OK) == 0) {
+		char path[128];
+
+		snprintf(path, sizeof(path), "/sys/module/%s", d->module);
+		if (access(path, F_OK)) {
+			snprintf(buf, len, "%s is not loaded", d->module);
+			return buf;
+		}
+	}
+	if (st->how == PT_HOW_COVERED) {
+		snprintf(buf, len, "seen through %s", pt_hook_name(d->alt_of));
+		return buf;
+	}
+	if (pk->privileged && *pt_hook_why(pk, id, buf, len))
+		return buf;
+	return d->note ?: "";
+}
+
+static void print_text(const struct pt_kernel *pk, const char *btf, struct drm_node *nodes,
+		       int nnodes)
+{
+	int counts[PT_HOW_FAILED + 1] = { 0 };
+	char buf[96];
+
+	printf("kernel:      %s\n", pk->release);
+	printf("btf:         %s\n", pk->have_btf ? btf : "not found");
+	printf("privileges:  %s\n",
+	       pk->privileged ? "yes" : "no (CAP_BPF and CAP_PERFMON, or root, are needed)");
+	if (!pk->privileged)
+		printf("fentry:      untested\n");
+	else if (pk->fentry_ok)
+		printf("fentry:      yes\n");
+	else
+		printf("fentry:      no (%s)\n", strerror(-pk->fentry_err));
+	printf("kprobes:     %s\n", pk->kprobe_ok ? "yes" : "no (no kprobe PMU nor kprobe_events)");
+	printf("drm:         %s\n", pk->drm_loaded ? "loaded" : "not loaded");
+	printf("devices:    ");
+	for (int i = 0; i < nnodes; i++)
+		printf(" %s(%s)", nodes[i].name, nodes[i].driver);
+	printf("%s\n", nnodes ? "" : " none");
+	printf("tracepoints: dma_buf:* %s\n",
+	       pk->dmabuf_tracepoints ? "present (not needed: the hooks cover them)" : "absent");
+	printf("\n%-34s %-17s %-9s %s\n", "HOOK", "WHERE", "HOW", "NOTE");
+	for (int id = 1; id < PT_HOOK_MAX; id++) {
+		const struct pt_hook_state *st = &pk->hooks[id];
+
+		counts[st->how]++;
+		printf("%-34s %-17s %-9s %s\n", pt_hook_name(id), st->where ?: "-",
+		       hook_how(pk, id), hook_note(pk, id, buf, sizeof(buf)));
+	}
+	if (pk->privileged)
+		printf("\n%d attached with fentry/fexit, %d with kprobes, %d covered by "
+		       "another hook, %d missing, %d failed\n",
+		       counts[PT_HOW_FENTRY], counts[PT_HOW_KPROBE], counts[PT_HOW_COVERED],
+		       counts[PT_HOW_MISSING], counts[PT_HOW_FAILED]);
+}
+
+static void print_json(const struct pt_kernel *pk, const char *btf, struct drm_node *nodes,
+		       int nnodes)
+{
+	char buf[96];
+
+	printf("{\"kernel\":");
+	json_write_string(stdout, pk->release);
+	printf(",\"btf\":");
+	if (pk->have_btf)
+		json_write_string(stdout, btf);
+	else
+		printf("null");
+	printf(",\"privileged\":%s,\"fentry\":%s,\"kprobes\":%s,\"drm_loaded\":%s,"
+	       "\"dmabuf_tracepoints\":%s",
+	       pk->privileged ? "true" : "false", pk->fentry_ok ? "true" : "false",
+	       pk->kprobe_ok ? "true" : "false", pk->drm_loaded ? "true" : "false",
+	       pk->dmabuf_tracepoints ? "true" : "false");
+	printf(",\"devices\":[");
+	for (int i = 0; i < nnodes; i++) {
+		printf("%s{\"node\":", i ? "," : "");
+		json_write_string(stdout, nodes[i].name);
+		printf(",\"driver\":");
+		json_write_string(stdout, nodes[i].driver);
+		printf("}");
+	}
+	printf("],\"hooks\":[");
+	for (int id = 1; id < PT_HOOK_MAX; id++) {
+		const struct pt_hook_state *st = &pk->hooks[id];
+
+		printf("%s{\"func\":\"%s\",\"where\":", id > 1 ? "," : "", pt_hook_name(id));
+		if (st->where)
+			json_write_string(stdout, st->where);
+		else
+			printf("null");
+		printf(",\"how\":\"%s\",\"note\":", hook_how(pk, id));
+		json_write_string(stdout, hook_note(pk, id, buf, sizeof(buf)));
+		printf("}");
+	}
+	printf("]}\n");
+}
+
+int pt_features(const struct pt_trace_opts *opts, bool json)
+{
+	const char *btf = opts->btf_path ?: "/sys/kernel/btf/vmlinux";
+	struct drm_node nodes[64];
+	struct pt_kernel pk;
+	int err, nnodes;
+
+	err = pt_probe_attach(opts, &pk);
+	nnodes = list_nodes(nodes, 64);
+	if (json)
+		print_json(&pk, btf, nodes, nnodes);
+	else
+		print_text(&pk, btf, nodes, nnodes);
+	return err;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Just enough JSON for primetrace's JSON lines: a writer that escapes
+ * strings, and a reader that walks one object key by key. Bytes that are
+ * not printable ASCII are written as \u00XX and read back as the same byte,
+ * so that any comm or driver name survives a round trip.
+ */
+#ifndef PT_JSON_H
+#define PT_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+void json_write_string(FILE *f, const char *s);
+
+struct json_in {
+	const char *p;
+};
+
+/* Enter an object: 0, or -1 when the next value is not an object. */
+int json_object_begin(struct json_in *in);
+/*
+ * Next key of the current object: 1 with the key copied (truncated to
+ * keylen - 1) and the input positioned at its value, 0 at the end of the
+ * object, -1 on malformed input.
+ */
+int json_object_next(struct json_in *in, char *key, size_t keylen);
+/* Values: each returns 0, or -1 when the value has another type. */
+int json_read_string(struct json_in *in, char *out, size_t outlen);
+/* A string of any length, malloc()ed; NULL on error or a null value */
+char *json_read_string_alloc(struct json_in *in);
+int json_read_i64(struct json_in *in, int64_t *v);
+int json_read_u64(struct json_in *in, uint64_t *v);
+int json_read_double(struct json_in *in, double *v);
+/* Skip one value of any type, nested ones included. */
+int json_skip_value(struct json_in *in);
+/* Enter an array: 0 or -1; then json_array_next(): 1 at a value, 0 at ']' */
+int json_array_begin(struct json_in *in);
+int json_array_next(struct json_in *in);
+/* true when only white space is left */
+bool json_at_end(struct json_in *in);
+
+#endif

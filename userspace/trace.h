@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The event source of every command: live from the BPF programs, or
+ * replayed from a file written by 'primetrace record'. A command hands in
+ * a callback and gets each record, filtered, in order.
+ */
+#ifndef PT_TRACE_H
+#define PT_TRACE_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "event.h"
+#include "hooks.h"
+
+#define PT_RINGBUF_DEFAULT (1u << 20)
+
+struct pt_trace_opts {
+	struct pt_filter filter;
+	const char *cgroup_path;  /* live: the cgroup and its descendants */
+	__u64 ringbuf_size;	  /* bytes; 0: PT_RINGBUF_DEFAULT */
+	unsigned int interval_ms; /* 0: woken per event; else read on this period */
+	enum pt_attach_mode mode;
+	const char *btf_path; /* NULL: the running kernel's */
+	bool kstack;
+	bool ustack;
+	double duration;   /* seconds; 0: until interrupted */
+	bool verbose;	   /* libbpf's debug output */
+	const char *input; /* replay this file instead of tracing */
+};
+
+/* Return non-zero to stop. */
+typedef int (*pt_record_fn)(const struct pt_record *rec, void *ctx);
+
+/* Set by SIGINT, SIGTERM and SIGPIPE once pt_install_signals() ran. */
+extern volatile sig_atomic_t pt_exiting;
+void pt_install_signals(void);
+
+/*
+ * Trace (or replay opts->input) until interrupted, the duration, the end
+ * of the input, or fn asks to stop. sum gets the counts (free it with
+ * pt_summary_free()). Errors are printed; returns 0 or -errno.
+ */
+int pt_run(const struct pt_trace_opts *opts, pt_record_fn fn, void *ctx, struct pt_summary *sum);
+
+/*
+ * Set up the BPF side exactly as pt_run() would, report it through pk,
+ * and tear it down: what 'features' shows. Returns 0 or -errno.
+ */
+int pt_probe_attach(const struct pt_trace_opts *opts, struct pt_kernel *pk);
+
+/* "256K", "4M", "1048576": a valid ring buffer size (power of two, >= a page) */
+int pt_parse_size(const char *arg, __u64 *out);
+
+/* Resolve --dev for the filter: 0, or -errno with the reason in why */
+int pt_resolve_dev(const char *arg, struct pt_filter *f, char *why, size_t len);
+
+#endif
