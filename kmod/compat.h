@@ -67,6 +67,15 @@ static inline void vprime_vm_flags_set(struct vm_area_struct *vma,
 }
 
 /*
+ * is_cow_mapping(vm_flags) of 6.1 and 6.12 is vma_is_cow_mapping(vma) in
+ * 7.3; the test both make, which reads vm_flags as all three allow.
+ */
+static inline bool vprime_vma_is_cow(struct vm_area_struct *vma)
+{
+	return (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+}
+
+/*
  * 6.2: the dma-buf locking convention; dma_buf_vmap() now expects the
  * reservation lock held and dma_buf_vmap_unlocked() takes it. Before, the
  * plain functions took the dma-buf's own lock.

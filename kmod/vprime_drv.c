@@ -377,7 +377,7 @@ static int vprime_gem_mmap(struct drm_gem_object *obj,
 	u64 first = vma->vm_pgoff - drm_vma_node_start(&obj->vma_node);
 
 	/* private writable mappings would need COW of PFN-mapped pages */
-	if (is_cow_mapping(vma->vm_flags))
+	if (vprime_vma_is_cow(vma))
 		return -EINVAL;
 	if (first >= vobj->npages || vma_pages(vma) > vobj->npages - first)
 		return -EINVAL;
