@@ -61,7 +61,9 @@ static pid_t children[64];
 static int num_children;
 
 static int check_wfd = -1, check_rfd = -1;
+static bool check_lost; /* the checker went away: no subtest can pass */
 static char check_verdict[512];
+static char check_begin[512]; /* its answer to "begin", if not "ok" */
 
 /* The last lines logged, dumped when a subtest fails. */
 #define LOG_RING 64
@@ -215,6 +217,8 @@ static bool check_call(const char *fmt, ...)
 	return true;
 gone:
 	snprintf(check_verdict, sizeof(check_verdict), "fail the checker went away");
+	check_wfd = check_rfd = -1;
+	check_lost = true;
 	return false;
 }
 
@@ -260,21 +264,22 @@ __attribute__((noreturn)) static void exit_subtest(const char *result)
 {
 	const char *name = in_subtest;
 
-	if (check_wfd >= 0) {
-		bool alive = check_call("end %s %s %s\n", command_str, name, result);
+	if (check_wfd >= 0 || check_lost) {
+		const char *verdict = check_verdict;
 
-		if (strcmp(check_verdict, "ok") != 0 && strcmp(result, "SUCCESS") == 0) {
+		if (check_wfd >= 0)
+			check_call("end %s %s %s\n", command_str, name, result);
+		if (check_begin[0] && !check_lost)
+			verdict = check_begin;
+		if (strcmp(verdict, "ok") != 0 && strcmp(result, "SUCCESS") == 0) {
 			igt_critical("Live check failed: %s\n",
-				     strncmp(check_verdict, "fail ", 5) == 0 ? check_verdict + 5
-									     : check_verdict);
+				     strncmp(verdict, "fail ", 5) == 0 ? verdict + 5 : verdict);
 			if (!failed_one)
 				igt_exitcode = IGT_EXIT_FAILURE;
 			failed_one = true;
 			result = "FAIL";
 			log_ring_dump();
 		}
-		if (!alive)
-			check_wfd = check_rfd = -1;
 	}
 
 	result_line(name, result, time_since(&subtest_time));
@@ -335,8 +340,12 @@ bool __igt_run_subtest(const char *name, const char *file, int line)
 	fflush(stdout);
 	log_ring_reset();
 	in_subtest = name;
-	if (check_wfd >= 0 && !check_call("begin %s %s\n", command_str, name))
-		check_wfd = check_rfd = -1;
+	/* a "Last errno" in the subtest's messages is the subtest's own */
+	errno = 0;
+	check_begin[0] = '\0';
+	if (check_wfd >= 0 && check_call("begin %s %s\n", command_str, name) &&
+	    strcmp(check_verdict, "ok") != 0)
+		snprintf(check_begin, sizeof(check_begin), "%s", check_verdict);
 	clock_gettime(CLOCK_MONOTONIC, &subtest_time);
 	return true;
 }
@@ -361,24 +370,27 @@ void igt_describe(const char *description)
 	snprintf(current_description, sizeof(current_description), "%s", description);
 }
 
-void __igt_subtest_group_save(int *save, int *desc)
+/* what a group restores when it ends: the skip mode, and whether it pushed a
+ * description (bit 8) */
+int __igt_subtest_group_save(void)
 {
-	*desc = 0;
+	int save = skip_subtests_henceforth;
+
 	if (current_description[0] && group_depth < (int)ARRAY_SIZE(group_description)) {
 		snprintf(group_description[group_depth], sizeof(group_description[0]), "%s",
 			 current_description);
 		group_depth++;
 		current_description[0] = '\0';
-		*desc = 1;
+		save |= 1 << 8;
 	}
-	*save = skip_subtests_henceforth;
+	return save;
 }
 
-void __igt_subtest_group_restore(int save, int desc)
+void __igt_subtest_group_restore(int save)
 {
-	if (desc)
+	if (save & (1 << 8))
 		group_depth--;
-	skip_subtests_henceforth = save;
+	skip_subtests_henceforth = save & 0xff;
 }
 
 bool __igt_fixture(void)
@@ -687,4 +699,5 @@ void igt_subtest_init(int argc, char **argv)
 	kmsg("<6>[IGT] %s: executing\n", command_str);
 	print_version();
 	fflush(stdout);
+	errno = 0;
 }

@@ -48,8 +48,8 @@ __attribute__((noreturn)) void igt_exit(void);
 bool __igt_fixture(void);
 void __igt_fixture_complete(void);
 bool __igt_run_subtest(const char *name, const char *file, int line);
-void __igt_subtest_group_save(int *save, int *desc);
-void __igt_subtest_group_restore(int save, int desc);
+int __igt_subtest_group_save(void);
+void __igt_subtest_group_restore(int save);
 
 /**
  * igt_main: replaces main() for a test made of subtests.
@@ -92,12 +92,10 @@ void __igt_subtest_group_restore(int save, int desc);
  * igt_subtest_group: scopes fixtures, so that a failed requirement only
  * skips the subtests of its group.
  */
-#define igt_subtest_group                                                                \
-	for (int igt_unique(__g) = 0, igt_unique(__save) = 0, igt_unique(__desc) = 0;    \
-	     igt_unique(__g) < 1 &&                                                      \
-	     (__igt_subtest_group_save(&igt_unique(__save), &igt_unique(__desc)), true); \
-	     igt_unique(__g)++,                                                          \
-		 __igt_subtest_group_restore(igt_unique(__save), igt_unique(__desc)))
+#define igt_subtest_group                                                                       \
+	for (volatile int igt_unique(__g) = 0, igt_unique(__save) = __igt_subtest_group_save(); \
+	     igt_unique(__g) < 1;                                                               \
+	     igt_unique(__g)++, __igt_subtest_group_restore(igt_unique(__save)))
 
 /**
  * igt_describe: the documentation of the next subtest (or group), shown by
