@@ -447,10 +447,22 @@ static struct vprime_object *vprime_object_create(struct vprime_device *vdev,
 	vobj->base.funcs = vobj->no_sg ? &vprime_gem_funcs_no_sg :
 					 &vprime_gem_funcs;
 	drm_gem_private_object_init(&vdev->drm, &vobj->base, size);
+	/*
+	 * The fake offset exists from the start: drm_gem_prime_mmap() adds it
+	 * to a dma-buf mapping's vm_pgoff, and the fault handler subtracts it
+	 * again, so it must not appear while such a mapping exists.
+	 */
+	ret = drm_gem_create_mmap_offset(&vobj->base);
+	if (ret) {
+		drm_gem_object_release(&vobj->base);
+		goto err_all_pages;
+	}
 	mutex_init(&vobj->vmap_lock);
 	vprime_object_add(vdev, vobj);
 	return vobj;
 
+err_all_pages:
+	i = vobj->npages;
 err_pages:
 	while (i--)
 		__free_page(vobj->pages[i]);
@@ -822,7 +834,7 @@ static int vprime_map_offset_ioctl(struct drm_device *dev, void *data,
 {
 	struct drm_vprime_map_offset *args = data;
 	struct drm_gem_object *obj;
-	int ret;
+	int ret = 0;
 
 	if (args->pad)
 		return -EINVAL;
@@ -830,14 +842,11 @@ static int vprime_map_offset_ioctl(struct drm_device *dev, void *data,
 	if (!obj)
 		return -ENOENT;
 
-	if (obj->import_attach) {
+	/* objects vprime allocated have their offset since creation */
+	if (obj->import_attach)
 		ret = -EINVAL;
-		goto out;
-	}
-	ret = drm_gem_create_mmap_offset(obj);
-	if (!ret)
+	else
 		args->offset = drm_vma_node_offset_addr(&obj->vma_node);
-out:
 	drm_gem_object_put(obj);
 	return ret;
 }
