@@ -168,9 +168,9 @@ $(CHECKPATCH): | $(BUILD)/.deps
 
 lint: $(CHECKPATCH)
 	$(Q)perl $(CHECKPATCH) --no-tree --terse -q \
-		-f kmod/*.c kmod/*.h bpf/*.c bpf/*.h
-	$(Q)clang-format --dry-run --Werror userspace/*.[ch] conformance/*.c \
-		conformance/lib/*.[ch] tests/unit/*.c tests/vm/*.c
+		-f $(wildcard kmod/*.[ch] bpf/*.[ch])
+	$(Q)clang-format --dry-run --Werror $(wildcard userspace/*.[ch] \
+		conformance/*.[ch] conformance/lib/*.[ch] tests/unit/*.[ch] tests/vm/*.c)
 
 clean:
 	rm -rf $(BUILD)/bin $(BUILD)/obj $(BUILD)/bpf $(BUILD)/lib $(BUILD)/tests $(BUILD)/kmod
