@@ -13,31 +13,31 @@
 static int unit_failed_total;
 static int unit_failed_now;
 
-#define EXPECT(expr)                                                                               \
-	do {                                                                                       \
-		if (!(expr)) {                                                                     \
-			if (!unit_failed_now)                                                      \
-				printf("FAIL: %s: %s:%d: %s\n", unit_name, __FILE__, __LINE__,     \
-				       #expr);                                                     \
-			unit_failed_now = 1;                                                       \
-		}                                                                                  \
+#define EXPECT(expr)                                                                           \
+	do {                                                                                   \
+		if (!(expr)) {                                                                 \
+			if (!unit_failed_now)                                                  \
+				printf("FAIL: %s: %s:%d: %s\n", unit_name, __FILE__, __LINE__, \
+				       #expr);                                                 \
+			unit_failed_now = 1;                                                   \
+		}                                                                              \
 	} while (0)
 
-#define EXPECT_EQ(a, b) EXPECT((a) == (b))
+#define EXPECT_EQ(a, b)	 EXPECT((a) == (b))
 #define EXPECT_STR(a, b) EXPECT(strcmp((a), (b)) == 0)
 
-#define UNIT_RUN(fn)                                                                               \
-	do {                                                                                       \
-		const char *unit_name = #fn;                                                       \
-		unit_failed_now = 0;                                                               \
-		fn(unit_name);                                                                     \
-		if (!unit_failed_now)                                                              \
-			printf("PASS: %s\n", unit_name);                                           \
-		unit_failed_total += unit_failed_now;                                              \
+#define UNIT_RUN(fn)                                     \
+	do {                                             \
+		const char *unit_name = #fn;             \
+		unit_failed_now = 0;                     \
+		fn(unit_name);                           \
+		if (!unit_failed_now)                    \
+			printf("PASS: %s\n", unit_name); \
+		unit_failed_total += unit_failed_now;    \
 	} while (0)
 
 #define UNIT_TEST(fn) static void fn(const char *unit_name)
 
-#define UNIT_EXIT() return unit_failed_total ? 1 : 0
+#define UNIT_EXIT()   return unit_failed_total ? 1 : 0
 
 #endif
