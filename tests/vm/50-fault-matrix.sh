@@ -74,10 +74,13 @@ breaks() {
 	esac
 }
 
-# run_one BIN SUBTEST: RESULT and reason of one subtest in a process of its own
+# run_one BIN SUBTEST: RESULT and reason of one subtest in a process of its
+# own; with a live checker, the subtests it flagged are listed in
+# /tmp/checker.flagged
 run_one() {
 	local bin=$1 sub=$2 log=/tmp/matrix.log
 	$CHECK "$bin" --device "$DEVICES" --run-subtest "$sub" >"$log" 2>&1
+	grep -q '^(.*) CRITICAL: Live check failed: ' "$log" && echo "$bin/$sub" >>/tmp/checker.flagged
 	igt_results <"$log" | grep " $sub " | head -n 1 | grep . ||
 		echo "NONE $sub $(tail -n 1 "$log")"
 }
@@ -108,6 +111,7 @@ matrix_row() {
 		esac
 		set_fault "$fault" 1 || { fail "fault $fault" "cannot switch it on"; return; }
 	fi
+	: >/tmp/checker.flagged
 	for bin in $CONFORMANCE_BINS; do
 		for sub in $("$bin" --list-subtests); do
 			reclaim
@@ -133,6 +137,14 @@ matrix_row() {
 	[ "$fault" = none ] || set_fault "$fault" 0
 	reclaim
 	pass "fault $fault: the $others other subtests pass"
+	# the live checker must see each fault on its own, from the kernel side
+	if [ -n "$CHECK" ] && [ "$fault" != none ]; then
+		if [ -s /tmp/checker.flagged ]; then
+			pass "fault $fault: the live checker flags $(wc -l </tmp/checker.flagged) subtests"
+		else
+			fail "fault $fault: the live checker" "it flagged no subtest"
+		fi
+	fi
 }
 
 matrix_row none
