@@ -34,8 +34,8 @@
  *
  * SUBTEST: cache-weak-gem-close-export
  * Description: GEM_CLOSE of an exported handle drops the exporter's cache
- *	entry although the dma-buf lives on; an import then gives a handle on
- *	the live object (C2).
+ *	entry although the object and its dma-buf live on (a handle in another
+ *	file); an import then gives a handle on the live object (C2).
  *
  * SUBTEST: cache-weak-gem-close-import
  * Description: GEM_CLOSE of an imported handle drops the importer's cache
@@ -256,18 +256,22 @@ static void test_self_import_gem_ref(void)
 
 static void test_cache_gem_close_export(void)
 {
-	uint32_t handle = gem_create(fd, BO_SIZE), keep, again;
+	int fd2 = drm_open_driver(DRIVER_ANY);
+	uint32_t handle = gem_create(fd, BO_SIZE), keep, again, h;
 	int dmabuf = prime_handle_to_fd(fd, handle);
 	unsigned long ino = dmabuf_inode(dmabuf);
+	int client = ground_truth() ? vprime_client(fd) : 0;
 	char *ptr;
 
-	/* a second handle keeps the object's dma-buf registered */
-	keep = gem_open(fd, gem_flink(fd, handle));
+	/* a handle in another file keeps the object's dma-buf registered */
+	keep = prime_fd_to_handle(fd2, dmabuf);
+	if (ground_truth())
+		igt_assert_eq(vprime_file_entries(inst, client, ino, NULL), 1);
 	gem_close(fd, handle);
 
 	if (ground_truth())
-		igt_assert_f(vprime_cache_entries(inst, ino, NULL) == 0,
-			     "GEM_CLOSE left a cache entry for dma-buf %lu\n", ino);
+		igt_assert_f(vprime_file_entries(inst, client, ino, NULL) == 0,
+			     "GEM_CLOSE left the exporter's cache entry for dma-buf %lu\n", ino);
 
 	again = prime_fd_to_handle(fd, dmabuf);
 	igt_assert_f(gem_handle_valid(fd, again), "import gave stale handle %u\n", again);
@@ -275,14 +279,13 @@ static void test_cache_gem_close_export(void)
 	igt_assert_f(ptr, "handle %u does not map: %s\n", again, strerror(errno));
 	munmap(ptr, BO_SIZE);
 	if (ground_truth()) {
-		uint32_t h;
-
-		igt_assert_eq(vprime_cache_entries(inst, ino, &h), 1);
+		igt_assert_eq(vprime_file_entries(inst, client, ino, &h), 1);
 		igt_assert_eq_u32(h, again);
 	}
 	gem_close(fd, again);
-	gem_close(fd, keep);
+	gem_close(fd2, keep);
 	close(dmabuf);
+	drm_close_driver(fd2);
 }
 
 static void test_cache_gem_close_import(void)

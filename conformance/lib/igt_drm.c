@@ -17,7 +17,7 @@
 #include "vprime_drm.h"
 
 #define MAX_FILTERS 8
-#define MAX_CARDS   16
+#define MAX_CARDS   32
 
 static char *filters[MAX_FILTERS];
 static int num_filters;
@@ -51,18 +51,25 @@ const char *igt_device_filter_get(int idx)
 struct card {
 	char node[32];
 	char driver[32];
+	bool render;
 };
 
-/* The primary nodes, in minor order, with their drivers' names. */
+/* The DRM nodes, primary ones first, in minor order, with their drivers'
+ * names. Driver-name filters pick primary nodes (dumb buffers need them);
+ * a render node is used when named by its path. */
 static int scan_cards(struct card *cards)
 {
 	int n = 0;
 
-	for (int minor = 0; minor < 64 && n < MAX_CARDS; minor++) {
+	for (int minor = 0; minor < 192 && n < MAX_CARDS; minor++) {
 		drmVersionPtr v;
 		int fd;
 
-		snprintf(cards[n].node, sizeof(cards[n].node), "/dev/dri/card%d", minor);
+		if (minor == 64)
+			minor = 128;
+		cards[n].render = minor >= 128;
+		snprintf(cards[n].node, sizeof(cards[n].node),
+			 cards[n].render ? "/dev/dri/renderD%d" : "/dev/dri/card%d", minor);
 		fd = open(cards[n].node, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			continue;
@@ -109,7 +116,7 @@ static int resolve_filter(const char *filter, const struct card *cards, int n)
 		for (int i = 0; i < n; i++)
 			if (strcmp(cards[i].node, filter) == 0)
 				return i;
-		snprintf(resolve_why, sizeof(resolve_why), "%s is not a DRM primary node", filter);
+		snprintf(resolve_why, sizeof(resolve_why), "%s is not a DRM node", filter);
 		return -1;
 	}
 	snprintf(name, sizeof(name), "%s", filter);
@@ -126,7 +133,7 @@ static int resolve_filter(const char *filter, const struct card *cards, int n)
 		}
 	}
 	for (int i = 0; i < n; i++)
-		if (same_name(cards[i].driver, name) && seen++ == want)
+		if (!cards[i].render && same_name(cards[i].driver, name) && seen++ == want)
 			return i;
 	snprintf(resolve_why, sizeof(resolve_why), "no device '%s' (%d of driver %s)", filter, seen,
 		 name);
@@ -140,7 +147,8 @@ static int resolve(int idx, int chipset, struct card *cards, int n)
 	if (idx < num_filters) {
 		c = resolve_filter(filters[idx], cards, n);
 	} else if (idx == 0) {
-		for (c = 0; c < n && !in_chipset(cards[c].driver, chipset); c++)
+		for (c = 0; c < n && (cards[c].render || !in_chipset(cards[c].driver, chipset));
+		     c++)
 			;
 		if (c == n) {
 			snprintf(resolve_why, sizeof(resolve_why),
@@ -153,7 +161,8 @@ static int resolve(int idx, int chipset, struct card *cards, int n)
 
 		if (prev < 0)
 			return -1;
-		for (c = prev + 1; c < n && strcmp(cards[c].driver, cards[prev].driver); c++)
+		for (c = prev + 1;
+		     c < n && (cards[c].render || strcmp(cards[c].driver, cards[prev].driver)); c++)
 			;
 		if (c == n) {
 			snprintf(resolve_why, sizeof(resolve_why),
@@ -303,30 +312,60 @@ void gem_close(int fd, uint32_t handle)
 	igt_assert_eq(__gem_close(fd, handle), 0);
 }
 
+static bool is_render_node(int fd)
+{
+	return drmGetNodeTypeFromFd(fd) == DRM_NODE_RENDER;
+}
+
 uint32_t gem_flink(int fd, uint32_t handle)
 {
 	struct drm_gem_flink arg = { .handle = handle };
+	int ret = ioctl_errno(fd, DRM_IOCTL_GEM_FLINK, &arg);
 
-	igt_assert_eq(ioctl_errno(fd, DRM_IOCTL_GEM_FLINK, &arg), 0);
+	igt_skip_on_f(ret && is_render_node(fd), "GEM_FLINK needs a primary node\n");
+	igt_assert_f(ret == 0, "GEM_FLINK of handle %u: %s\n", handle, strerror(-ret));
 	return arg.name;
 }
 
 uint32_t gem_open(int fd, uint32_t name)
 {
 	struct drm_gem_open arg = { .name = name };
+	int ret = ioctl_errno(fd, DRM_IOCTL_GEM_OPEN, &arg);
 
-	igt_assert_eq(ioctl_errno(fd, DRM_IOCTL_GEM_OPEN, &arg), 0);
+	igt_skip_on_f(ret && is_render_node(fd), "GEM_OPEN needs a primary node\n");
+	igt_assert_f(ret == 0, "GEM_OPEN of name %u: %s\n", name, strerror(-ret));
 	return arg.handle;
+}
+
+/* the fake offset for mmap() of the DRM fd: vprime's ioctl works on render
+ * nodes too, MODE_MAP_DUMB on primary nodes of any driver */
+static int map_offset(int fd, uint32_t handle, uint64_t *offset)
+{
+	struct drm_vprime_map_offset vmap = { .handle = handle };
+	struct drm_mode_map_dumb arg = { .handle = handle };
+	int ret;
+
+	if (drm_is_driver(fd, "vprime")) {
+		ret = ioctl_errno(fd, DRM_IOCTL_VPRIME_MAP_OFFSET, &vmap);
+		*offset = vmap.offset;
+		return ret;
+	}
+	ret = ioctl_errno(fd, DRM_IOCTL_MODE_MAP_DUMB, &arg);
+	*offset = arg.offset;
+	return ret;
 }
 
 void *__gem_mmap(int fd, uint32_t handle, uint64_t size, int prot)
 {
-	struct drm_mode_map_dumb arg = { .handle = handle };
+	uint64_t offset;
 	void *ptr;
+	int ret = map_offset(fd, handle, &offset);
 
-	if (drmIoctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &arg))
+	if (ret) {
+		errno = -ret;
 		return NULL;
-	ptr = mmap(NULL, size, prot, MAP_SHARED, fd, arg.offset);
+	}
+	ptr = mmap(NULL, size, prot, MAP_SHARED, fd, offset);
 	return ptr == MAP_FAILED ? NULL : ptr;
 }
 
@@ -340,10 +379,10 @@ void *gem_mmap(int fd, uint32_t handle, uint64_t size, int prot)
 
 bool gem_handle_valid(int fd, uint32_t handle)
 {
-	struct drm_mode_map_dumb arg = { .handle = handle };
+	uint64_t offset;
 
-	/* imported objects refuse a dumb offset (EINVAL) but do exist */
-	return drmIoctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &arg) == 0 || errno != ENOENT;
+	/* imported objects refuse a map offset (EINVAL) but do exist */
+	return map_offset(fd, handle, &offset) != -ENOENT;
 }
 
 /* --- PRIME --------------------------------------------------------------------- */

@@ -187,28 +187,33 @@ int vprime_leaks(int inst)
 	return n;
 }
 
-int vprime_file_entries(int inst, int client, bool *open)
+int vprime_file_entries(int inst, int client, unsigned long ino, uint32_t *handle)
 {
 	FILE *f = vprime_open(inst, "files");
-	bool mine = false;
+	bool mine = false, open = false;
 	char line[256];
 	int n = 0;
 
-	*open = false;
+	if (handle)
+		*handle = 0;
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
 		const char *c = strstr(line, " client=");
+		unsigned long i;
+		uint32_t h;
 
 		if (strncmp(line, "file ", 5) == 0) {
 			mine = c && atoi(c + 8) == client;
-			*open |= mine;
-		} else if (mine && strstr(line, "prime dmabuf=")) {
-			n++;
+			open |= mine;
+		} else if (mine && sscanf(line, " prime dmabuf=%lu handle=%u", &i, &h) == 2 &&
+			   (!ino || i == ino)) {
+			if (n++ == 0 && handle)
+				*handle = h;
 		}
 	}
 	fclose(f);
-	return n;
+	return open ? n : -1;
 }
 
 int vprime_cache_entries(int inst, unsigned long ino, uint32_t *handle)

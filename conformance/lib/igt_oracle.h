@@ -55,8 +55,10 @@ int vprime_leaks(int inst);
 /* PRIME cache entries, over all open files, that name dma-buf @ino; and the
  * handle of the first one (0 if none) */
 int vprime_cache_entries(int inst, unsigned long ino, uint32_t *handle);
-/* cache entries of one file (by client id), and whether that file is open */
-int vprime_file_entries(int inst, int client, bool *open);
+/* cache entries of the file with @client id that name dma-buf @ino (any
+ * dma-buf if 0), the handle of the first in @handle; -1 if that file is not
+ * open */
+int vprime_file_entries(int inst, int client, unsigned long ino, uint32_t *handle);
 /* open files of @pid on the instance */
 int vprime_files_of(int inst, pid_t pid);
 

@@ -7,6 +7,8 @@
 # Device pairs (--device A;B: A is the device under test, B the peer of the
 # cross-device subtests):
 #   vprime;vprime:1    the reference driver, ground truth on both sides
+#   vprime-render      the same on the two instances' render nodes: what
+#                      needs a primary node (GEM_FLINK) skips
 #   vgem;vprime        vgem exports to vprime, and imports from it
 #   virtio_gpu;vprime  virtio-gpu exports to vprime; it refuses imports of
 #                      other drivers' dma-bufs (ENODEV): those skip
@@ -112,6 +114,8 @@ conformance_main() {
 		grep -qs "^$d " /sys/kernel/debug/dri/*/name || fail "$d" "no $d device in the VM"
 	done
 	run_suite vprime "vprime;vprime:1"
+	run_suite vprime-render \
+		"/dev/dri/$(cut -d' ' -f2 "$(vprime_dir 0)/card");/dev/dri/$(cut -d' ' -f2 "$(vprime_dir 1)/card")"
 	run_suite vgem "vgem;vprime"
 	run_suite virtio_gpu "virtio_gpu;vprime"
 	run_suite virtio_gpu-vgem "virtio_gpu;vgem" prime_cross

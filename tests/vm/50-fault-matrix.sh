@@ -61,7 +61,8 @@ breaks() {
 		# exports are not entered in the exporter's cache
 		echo prime_self_import/basic-with_one_bo prime_self_import/basic-with_one_bo_two_files \
 			prime_cache/export-two-files-same-dmabuf prime_cache/import-same-handle \
-			prime_cache/self-import-same-handle prime_cache/cache-weak-gem-close-import \
+			prime_cache/self-import-same-handle prime_cache/cache-weak-gem-close-export \
+			prime_cache/cache-weak-gem-close-import \
 			prime_cache/file-close-clears-cache prime_cross/cross-roundtrip-self-import ;;
 	no_self_import)
 		# an import of the device's own dma-buf into another file makes
