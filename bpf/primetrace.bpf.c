@@ -689,18 +689,19 @@ static __always_inline int on_gem_handle_delete(void *ctx, __u32 hook, struct dr
 	return emit(ctx, PT_EV_GEM_HANDLE_DELETE, hook, &in);
 }
 
-static __always_inline int on_gem_free(void *ctx, __u32 hook, struct kref *kref)
+/*
+ * A GEM object being freed. Only the object itself is read: an import's
+ * attachment is already gone when the driver's free callback gets here.
+ */
+static __always_inline int on_gem_free(void *ctx, __u32 hook, struct drm_gem_object *obj)
 {
-	struct drm_gem_object *obj;
 	struct pt_call in;
 
 	count_call(hook);
-	if (!bpf_core_type_exists(struct drm_gem_object) || !task_wanted())
+	if (!task_wanted())
 		return 0;
 	info_init(&in);
-	obj = (void *)kref - bpf_core_field_offset(struct drm_gem_object, refcount);
 	in.obj = obj;
-	in.attach = BPF_CORE_READ(obj, import_attach);
 	return emit(ctx, PT_EV_GEM_FREE, hook, &in);
 }
 
@@ -1248,16 +1249,41 @@ int BPF_KPROBE(kprobe_drm_gem_handle_delete, struct drm_file *file, __u32 handle
 	return on_gem_handle_delete(ctx, PT_HOOK_GEM_HANDLE_DELETE, file, NULL, handle);
 }
 
+/*
+ * Every GEM driver's free callback calls drm_gem_object_release(), always
+ * from another compilation unit. drm_gem_object_free() is the kref release
+ * but is inlined into drm_gem.c's own puts (the last handle going away),
+ * so it misses those frees: it is only the fallback.
+ */
+SEC("fentry/drm_gem_object_release")
+int BPF_PROG(fentry_drm_gem_object_release, struct drm_gem_object *obj)
+{
+	return on_gem_free(ctx, PT_HOOK_GEM_OBJECT_RELEASE, obj);
+}
+
+SEC("kprobe/drm_gem_object_release")
+int BPF_KPROBE(kprobe_drm_gem_object_release, struct drm_gem_object *obj)
+{
+	return on_gem_free(ctx, PT_HOOK_GEM_OBJECT_RELEASE, obj);
+}
+
+static __always_inline struct drm_gem_object *kref_gem(struct kref *kref)
+{
+	if (!bpf_core_type_exists(struct drm_gem_object))
+		return NULL;
+	return (void *)kref - bpf_core_field_offset(struct drm_gem_object, refcount);
+}
+
 SEC("fentry/drm_gem_object_free")
 int BPF_PROG(fentry_drm_gem_object_free, struct kref *kref)
 {
-	return on_gem_free(ctx, PT_HOOK_GEM_OBJECT_FREE, kref);
+	return on_gem_free(ctx, PT_HOOK_GEM_OBJECT_FREE, kref_gem(kref));
 }
 
 SEC("kprobe/drm_gem_object_free")
 int BPF_KPROBE(kprobe_drm_gem_object_free, struct kref *kref)
 {
-	return on_gem_free(ctx, PT_HOOK_GEM_OBJECT_FREE, kref);
+	return on_gem_free(ctx, PT_HOOK_GEM_OBJECT_FREE, kref_gem(kref));
 }
 
 /* the PRIME lookup cache */

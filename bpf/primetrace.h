@@ -38,7 +38,7 @@ enum pt_event_type {
 	/* GEM handles and objects */
 	PT_EV_GEM_HANDLE_CREATE,	/* a handle now names the object */
 	PT_EV_GEM_HANDLE_DELETE,	/* a handle is being released */
-	PT_EV_GEM_FREE,			/* drm_gem_object_free() */
+	PT_EV_GEM_FREE,			/* the object is being freed */
 	/* the per-file PRIME lookup cache (drm_prime_file_private) */
 	PT_EV_PRIME_CACHE_ADD,
 	PT_EV_PRIME_CACHE_REMOVE,
@@ -81,6 +81,7 @@ enum pt_hook {
 	PT_HOOK_GEM_HANDLE_CREATE_TAIL,
 	PT_HOOK_GEM_OBJECT_RELEASE_HANDLE,
 	PT_HOOK_GEM_HANDLE_DELETE,
+	PT_HOOK_GEM_OBJECT_RELEASE,
 	PT_HOOK_GEM_OBJECT_FREE,
 	PT_HOOK_PRIME_ADD_BUF_HANDLE,
 	PT_HOOK_PRIME_REMOVE_BUF_HANDLE,

@@ -56,6 +56,7 @@ static const char *const hook_names[PT_HOOK_MAX] = {
 	[PT_HOOK_GEM_HANDLE_CREATE_TAIL] = "drm_gem_handle_create_tail",
 	[PT_HOOK_GEM_OBJECT_RELEASE_HANDLE] = "drm_gem_object_release_handle",
 	[PT_HOOK_GEM_HANDLE_DELETE] = "drm_gem_handle_delete",
+	[PT_HOOK_GEM_OBJECT_RELEASE] = "drm_gem_object_release",
 	[PT_HOOK_GEM_OBJECT_FREE] = "drm_gem_object_free",
 	[PT_HOOK_PRIME_ADD_BUF_HANDLE] = "drm_prime_add_buf_handle",
 	[PT_HOOK_PRIME_REMOVE_BUF_HANDLE] = "drm_prime_remove_buf_handle",
@@ -424,7 +425,7 @@ int pt_record_parse_json(const char *line, struct pt_record *rec, struct pt_summ
 	struct json_in in = { line };
 	struct pt_event *e = &rec->ev;
 	bool have_type = false;
-	char key[32], name[32];
+	char key[32], name[64];
 	int r, id;
 
 	memset(rec, 0, sizeof(*rec));

@@ -106,6 +106,7 @@ static error_t parse_trace(int key, char *arg, struct argp_state *state)
 		break;
 	case 'q':
 		env->quiet = true;
+		env->opts.quiet = true;
 		break;
 	case 'o':
 		env->output = arg;

@@ -489,6 +489,10 @@ static int run_live(const struct pt_trace_opts *opts, struct tracer *t)
 		goto out;
 	}
 	record_hooks(&t->pk, t->sum);
+	if (!opts->quiet)
+		fprintf(stderr, "primetrace: tracing with %d hooks (%d DRM); Ctrl-C to end\n",
+			count_active(&t->pk, false) + count_active(&t->pk, true),
+			count_active(&t->pk, true));
 	start = now_ns();
 	if (opts->duration > 0)
 		deadline = start + (__u64)(opts->duration * 1e9);

@@ -26,6 +26,7 @@ struct pt_trace_opts {
 	bool ustack;
 	double duration;   /* seconds; 0: until interrupted */
 	bool verbose;	   /* libbpf's debug output */
+	bool quiet;	   /* no start-up line on stderr */
 	const char *input; /* replay this file instead of tracing */
 };
 

@@ -355,7 +355,8 @@ int main(int argc, char **argv)
 
 	step_begin("close_b", &t0);
 	ret = gem_close(b, hb);
-	step_end(t0, now(), "%s handle=%u ino=%lu ret=%d", dk2, hb, ino1, ret);
+	step_end(t0, now(), "%s handle=%u ino=%lu size=%llu ret=%d", dk2, hb, ino1,
+		 (unsigned long long)size_a, ret);
 
 	dev_keys(dk2, sizeof(dk2), v);
 	step_begin("close_v", &t0);
