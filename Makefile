@@ -57,7 +57,9 @@ KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild
 BINS := $(BUILD)/bin/primetrace $(CONF_BINS) $(VMT_BINS) $(VMT_SCRIPTS)
 
 .DELETE_ON_ERROR:
-.PHONY: all deps kernel kernels kmod bins unit test vmtest demo bench lint \
+# keep objects and skeletons (intermediate files of the pattern chains)
+.SECONDARY:
+.PHONY: all deps bpf kernel kernels kmod kmods bins unit test vmtest demo bench lint \
 	vmlinux.h clean distclean
 
 all: bins kmod
@@ -102,10 +104,10 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 
 # --- userspace ---------------------------------------------------------------
 HDRS := $(wildcard bpf/*.h userspace/*.h kmod/*.h conformance/lib/*.h)
-$(BUILD)/obj/userspace/%.o: userspace/%.c $(SKELS) $(HDRS) | $(BUILD)/.deps
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+# userspace includes the skeletons (named here so that make builds them
+# through the .bpf.c -> .bpf.o -> .skel.h chain)
+bpf: $(SKELS)
+$(PT_OBJS) $(BUILD)/obj/userspace/primetrace.o: $(SKELS)
 
 $(BUILD)/obj/%.o: %.c $(HDRS) | $(BUILD)/.deps
 	$(call msg,CC,$@)
