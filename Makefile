@@ -60,7 +60,7 @@ BINS := $(BUILD)/bin/primetrace $(CONF_BINS) $(VMT_BINS) $(VMT_SCRIPTS)
 # keep objects and skeletons (intermediate files of the pattern chains)
 .SECONDARY:
 .PHONY: all deps bpf kernel kernels kmod kmods bins unit test vmtest demo bench lint \
-	vmlinux.h clean distclean
+	vmlinux-h clean distclean
 
 all: bins kmod
 
@@ -79,9 +79,10 @@ $(CACHE)/kernel-%/.done: | $(BUILD)/.deps
 	$(call msg,KERNEL,$*)
 	$(Q)tools/fetch-kernel $* >/dev/null
 
-vmlinux.h: $(CACHE)/kernel-6.1/.done
-	$(call msg,GEN,$@)
-	$(Q)tools/gen-vmlinux-h 6.1 >$@.tmp && mv $@.tmp $@
+# vmlinux.h is committed; 'make vmlinux-h' regenerates it on purpose only
+vmlinux-h: $(CACHE)/kernel-6.1/.done
+	$(call msg,GEN,vmlinux.h)
+	$(Q)tools/gen-vmlinux-h 6.1 >vmlinux.h.tmp && mv vmlinux.h.tmp vmlinux.h
 
 # --- vprime, one build per kernel ------------------------------------------
 kmod: $(BUILD)/kmod/$(KERNEL)/vprime.ko
