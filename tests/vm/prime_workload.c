@@ -16,6 +16,7 @@
  *
  *   prime_workload              the scenario
  *   prime_workload --burst N    N exports of one vprime object, each fd closed
+ *   prime_workload --heap       a dma-buf from /dev/dma_heap/system, no DRM at all
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +30,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/dma-heap.h>
 #include <xf86drm.h>
 
 #include "vprime_drm.h"
@@ -263,6 +265,42 @@ static int burst(int n)
 	return ok == n ? 0 : 1;
 }
 
+/* dma-buf without DRM: allocate from the system heap, map it, drop it */
+static int heap(void)
+{
+	struct dma_heap_allocation_data alloc = { .len = 8192, .fd_flags = O_RDWR | O_CLOEXEC };
+	int fd = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC), ret;
+	unsigned long ino;
+	uint64_t t0;
+	void *p;
+
+	if (fd < 0) {
+		fprintf(stderr, "prime_workload: /dev/dma_heap/system: %s\n", strerror(errno));
+		return 77;
+	}
+	printf("WORKLOAD pid=%d heap=system\n", getpid());
+	step_begin("heap_alloc", &t0);
+	ret = ioctl(fd, DMA_HEAP_IOCTL_ALLOC, &alloc) ? -errno : 0;
+	ino = fd_ino(ret ? -1 : (int)alloc.fd);
+	step_end(t0, now(), "fd=%d ino=%lu size=%llu ret=%d", ret ? -1 : (int)alloc.fd, ino,
+		 (unsigned long long)alloc.len, ret);
+	close(fd);
+	if (ret)
+		return 1;
+	step_begin("heap_mmap", &t0);
+	p = mmap(NULL, alloc.len, PROT_READ | PROT_WRITE, MAP_SHARED, alloc.fd, 0);
+	ret = p == MAP_FAILED ? -errno : 0;
+	if (!ret)
+		munmap(p, alloc.len);
+	step_end(t0, now(), "fd=%d ino=%lu len=%llu ret=%d", (int)alloc.fd, ino,
+		 (unsigned long long)alloc.len, ret);
+	step_begin("heap_close", &t0);
+	close(alloc.fd);
+	step_end(t0, now(), "ino=%lu size=%llu", ino, (unsigned long long)alloc.len);
+	printf("DONE steps=%d\n", nstep);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct dev *a = &devs[0], *b = &devs[1], *v = &devs[2];
@@ -276,6 +314,8 @@ int main(int argc, char **argv)
 	void *p;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 2 && !strcmp(argv[1], "--heap"))
+		return heap();
 	if (find_devices())
 		return 77;
 	if (argc == 3 && !strcmp(argv[1], "--burst"))
