@@ -13,7 +13,7 @@ log=/tmp/harness.log
 
 # expect NAME STATUS ARGS...: run the selftest, want exit STATUS
 expect() {
-	local name=$1 want=$2 rc
+	local name="$1" want="$2" rc
 	shift 2
 	$T "$@" >$log 2>&1
 	rc=$?
@@ -89,7 +89,7 @@ has "describe output" '^SUB success .*harness_selftest.c:[0-9]+:$'
 
 # the live-checker protocol, with a checker that answers VERDICT to "end"
 fake_checker() {
-	local verdict=$1 cmd test sub res
+	local verdict="$1" cmd test sub res
 	while read -r cmd test sub res; do
 		echo "$cmd $test $sub $res" >>/tmp/checker.seen
 		case "$cmd" in
@@ -100,7 +100,7 @@ fake_checker() {
 }
 
 with_checker() {
-	local verdict=$1 rc
+	local verdict="$1" rc
 	shift
 	rm -f /tmp/req /tmp/rep /tmp/checker.seen
 	mkfifo /tmp/req /tmp/rep
@@ -128,7 +128,7 @@ check "checker: a skip stays a skip (exit 77)" test $? = 77
 # a checker that goes away
 rm -f /tmp/req /tmp/rep
 mkfifo /tmp/req /tmp/rep
-(exec </tmp/req >/tmp/rep; read -r line) &
+(exec </tmp/req >/tmp/rep; read -r _) &
 PRIMETRACE_CHECK_FDS=3,4 $T --run-subtest success 3>/tmp/req 4</tmp/rep >$log 2>&1
 rc=$?
 wait

@@ -65,7 +65,7 @@ igt_results() {
 # run_binary LABEL BIN DEVICES [IGT ARGS...]: run one binary, print its result
 # lines; the raw log goes to /tmp/LABEL-BIN.log
 run_binary() {
-	local label=$1 bin=$2 devices=$3 log out rc subtests s
+	local label="$1" bin="$2" devices="$3" log out rc subtests s
 	shift 3
 	log=/tmp/$(echo "$label-$bin" | tr '/;:' '___').log
 	$CHECK "$bin" --device "$devices" "$@" >"$log" 2>&1
@@ -96,7 +96,7 @@ run_binary() {
 
 # run_suite LABEL DEVICES [BINARIES]: every binary against one device pair
 run_suite() {
-	local label=$1 devices=$2 bins=${3:-$CONFORMANCE_BINS} bin
+	local label="$1" devices="$2" bins="${3:-$CONFORMANCE_BINS}" bin
 	for bin in $bins; do
 		run_binary "$label" "$bin" "$devices"
 	done

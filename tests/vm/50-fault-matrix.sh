@@ -79,7 +79,7 @@ breaks() {
 # own; with a live checker, the subtests it flagged are listed in
 # /tmp/checker.flagged
 run_one() {
-	local bin=$1 sub=$2 log=/tmp/matrix.log
+	local bin="$1" sub="$2" log=/tmp/matrix.log
 	$CHECK "$bin" --device "$DEVICES" --run-subtest "$sub" >"$log" 2>&1
 	grep -q '^(.*) CRITICAL: Live check failed: ' "$log" && echo "$bin/$sub" >>/tmp/checker.flagged
 	igt_results <"$log" | grep " $sub " | head -n 1 | grep . ||
@@ -102,7 +102,7 @@ reclaim() {
 
 # matrix_row FAULT|none: every subtest under one fault
 matrix_row() {
-	local fault=$1 want others=0 bin sub result name why
+	local fault="$1" want others=0 bin sub result why
 	want=" $(breaks "$fault") "
 	if [ "$fault" != none ]; then
 		case "$(cat "$(vprime_dir 0)/faults/$fault" 2>/dev/null)" in
@@ -116,7 +116,7 @@ matrix_row() {
 	for bin in $CONFORMANCE_BINS; do
 		for sub in $("$bin" --list-subtests); do
 			reclaim
-			read -r result name why <<-EOF
+			read -r result _ why <<-EOF
 			$(run_one "$bin" "$sub")
 			EOF
 			case "$want" in
@@ -153,8 +153,9 @@ for f in $FAULTS; do
 	matrix_row "$f"
 done
 # every knob of the driver has a row
-for k in $(ls "$(vprime_dir 0)/faults"); do
-	case " $(echo $FAULTS) " in
+for k in "$(vprime_dir 0)"/faults/*; do
+	k=$(basename "$k")
+	case " $(echo "$FAULTS" | tr -s ' \t\n' '   ') " in
 	*" $k "*) ;;
 	*) fail "fault $k" "a knob the matrix does not know: add its row" ;;
 	esac
