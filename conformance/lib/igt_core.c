@@ -590,11 +590,13 @@ static void print_usage(FILE *f)
 		"  --help|-h\n"
 		"Device filters (';'-separated, or --device repeated; the first is the\n"
 		"device under test, the second the peer of cross-device subtests):\n"
-		"  /dev/dri/cardN, drm:/dev/dri/cardN   a node\n"
-		"  DRIVER[:N]                           the Nth (from 0) device of a driver,\n"
-		"                                       e.g. vprime, vprime:1, vgem, virtio_gpu\n"
+		"  /dev/dri/cardN, /dev/dri/renderDN    a node (also as drm:/dev/dri/...)\n"
+		"  DRIVER[:N]                           the primary node of the Nth (from 0)\n"
+		"                                       device of a driver, e.g. vprime,\n"
+		"                                       vprime:1, vgem, virtio_gpu\n"
 		"Environment: IGT_DEVICE (filters, when --device is not given),\n"
-		"  IGT_PLAIN_OUTPUT, IGT_LOG_LEVEL=debug, PRIMETRACE_CHECK_FDS (live checker)\n",
+		"  IGT_FORCE_DRIVER (a driver name, when neither is given), IGT_PLAIN_OUTPUT,\n"
+		"  IGT_LOG_LEVEL=debug, PRIMETRACE_CHECK_FDS (live checker)\n",
 		command_str);
 }
 
@@ -686,7 +688,13 @@ void igt_subtest_init(int argc, char **argv)
 		print_usage(stderr);
 		exit(IGT_EXIT_INVALID);
 	}
+	/* as in IGT: --device, else IGT_DEVICE, else IGT_FORCE_DRIVER */
 	env = getenv("IGT_DEVICE");
+	if (!device_given && env && *env) {
+		igt_device_filter_add(env);
+		device_given = true;
+	}
+	env = getenv("IGT_FORCE_DRIVER");
 	if (!device_given && env && *env)
 		igt_device_filter_add(env);
 

@@ -2,7 +2,6 @@
 /*
  * Devices and buffer objects (see igt_drm.h).
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/ioctl.h>
