@@ -23,14 +23,16 @@ check() {
 vprime_dir() { echo "/sys/kernel/debug/vprime/$1"; }
 
 # driver_card NAME: the primary node (/dev/dri/cardN) of the first device
-# whose driver is NAME
+# whose DRM driver is NAME. vgem and vprime are platform devices with no
+# driver bound in sysfs, so the DRM core's debugfs 'name' file is the source.
 driver_card() {
-	local d
-	for d in /sys/class/drm/card[0-9]*; do
-		case "$d" in *-*) continue ;; esac
-		[ "$(basename "$(readlink "$d/device/driver" 2>/dev/null)")" = "$1" ] ||
-			grep -qs "^DRIVER=$1\$" "$d/device/uevent" || continue
-		echo "/dev/dri/$(basename "$d")"
+	local f minor
+	for f in /sys/kernel/debug/dri/[0-9]*/name; do
+		minor=${f#/sys/kernel/debug/dri/}
+		minor=${minor%/name}
+		[ "$minor" -lt 64 ] 2>/dev/null || continue
+		[ "$(cut -d' ' -f1 "$f")" = "$1" ] || continue
+		echo "/dev/dri/card$minor"
 		return 0
 	done
 	return 1
