@@ -444,8 +444,7 @@ igt_main
 		  "Objects without get_sg_table are refused by another device." },
 	};
 
-	igt_fixture
-	{
+	igt_fixture {
 		a = drm_open_driver(DRIVER_ANY);
 		b = drm_open_driver_another(1, DRIVER_ANY);
 		igt_require_f(!drm_same_device(a, b),
@@ -463,8 +462,7 @@ igt_main
 
 	for (volatile unsigned int i = 0; i < ARRAY_SIZE(tests); i++) {
 		igt_describe(tests[i].describe);
-		igt_subtest(tests[i].name)
-		{
+		igt_subtest(tests[i].name) {
 			struct cross_leaks leaks;
 
 			leaks_start(&leaks);
@@ -473,8 +471,7 @@ igt_main
 		}
 	}
 
-	igt_fixture
-	{
+	igt_fixture {
 		drm_close_driver(a);
 		drm_close_driver(b);
 	}

@@ -339,8 +339,7 @@ igt_main
 		  "Files, dma-bufs and mappings pin the driver module, and only they." },
 	};
 
-	igt_fixture
-	{
+	igt_fixture {
 		fd = drm_open_driver(DRIVER_ANY);
 		igt_require_f(drm_has_prime(fd, DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT),
 			      "%s does not both import and export\n", drm_driver_name(fd));
@@ -349,8 +348,7 @@ igt_main
 
 	for (volatile unsigned int i = 0; i < ARRAY_SIZE(tests); i++) {
 		igt_describe(tests[i].describe);
-		igt_subtest(tests[i].name)
-		{
+		igt_subtest(tests[i].name) {
 			struct igt_leaks leaks;
 
 			igt_leaks_start(&leaks, fd);
@@ -359,8 +357,7 @@ igt_main
 		}
 	}
 
-	igt_fixture
-	{
+	igt_fixture {
 		drm_close_driver(fd);
 	}
 }
