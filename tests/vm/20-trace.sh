@@ -273,6 +273,64 @@ else
 	fail "filter: --comm trace starts"
 fi
 
+# -c: the cgroup and below it, nothing outside
+mkdir -p /sys/fs/cgroup
+mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null
+if mkdir -p /sys/fs/cgroup/pt 2>/dev/null && [ -e /sys/fs/cgroup/pt/cgroup.procs ]; then
+	cgid=$(stat -c %i /sys/fs/cgroup/pt)
+	if start_trace cg -j -c /sys/fs/cgroup/pt; then
+		sh -c 'echo $$ >/sys/fs/cgroup/pt/cgroup.procs && exec prime_workload' >/dev/null
+		prime_workload >/dev/null
+		stop_trace
+		n=$(sum_count cg events_by_type prime_handle_to_fd)
+		other=$(grep '^{"ts"' "$out/cg.json" | grep -vc "\"cgroup\":$cgid,")
+		[ "$n" = 5 ] && [ "$other" = 0 ] &&
+			pass "filter: -c keeps the cgroup's events, all of them" ||
+			fail "filter: -c keeps the cgroup's events, all of them" \
+				"handle_to_fd=$n, $other from other cgroups"
+	else
+		fail "filter: -c trace starts"
+	fi
+else
+	skip "filter: -c" "no cgroup v2 here"
+fi
+
+# kernel and user stacks
+if start_trace stacks -j -K -U --comm prime_workload; then
+	prime_workload >/dev/null
+	stop_trace
+	grep '"type":"prime_handle_to_fd"' "$out/stacks.json" | head -n 1 >"$out/stacks.one"
+	grep -q '"kstack":"[^"]*drm_ioctl+0x[0-9a-f]*;' "$out/stacks.one" &&
+		grep -q '"ustack":"0x[0-9a-f]*' "$out/stacks.one" &&
+		pass "stacks: -K -U name the ioctl's kernel frames and the user addresses" ||
+		fail "stacks: -K -U name the ioctl's kernel frames and the user addresses" \
+			"$(cut -c1-300 "$out/stacks.one")"
+else
+	fail "stacks: trace starts"
+fi
+
+# a closed pipe ends the run cleanly, as does --duration
+(
+	primetrace trace 2>"$out/pipe.err"
+	echo $? >"$out/pipe.rc"
+) | head -n 3 >"$out/pipe.txt" &
+i=0
+while ! grep -q '^primetrace: tracing' "$out/pipe.err" 2>/dev/null && [ $i -lt 300 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+prime_workload >/dev/null
+wait
+rc=$(cat "$out/pipe.rc" 2>/dev/null)
+[ "$rc" = 0 ] && [ "$(wc -l <"$out/pipe.txt")" = 3 ] && grep -Eq '^[0-9]+ events, 0 dropped' "$out/pipe.err" &&
+	pass "SIGPIPE: exits 0 with its summary" || fail "SIGPIPE: exits 0 with its summary" "rc=$rc"
+start=$(date +%s)
+timeout 120 primetrace trace -D 2 -q >/dev/null 2>"$out/duration.err"
+rc=$?
+took=$(($(date +%s) - start))
+[ $rc = 0 ] && [ $took -lt 60 ] && pass "duration: -D 2 ends by itself" ||
+	fail "duration: -D 2 ends by itself" "rc=$rc after ${took}s"
+
 # --- record, then replay on the host side of the tool ---------------------------
 primetrace record -o "$out/rec.json" -D 60 2>"$out/rec.err" &
 rpid=$!

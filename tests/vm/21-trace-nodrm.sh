@@ -46,9 +46,12 @@ if start_trace heap -j; then
 		rc=$?
 		stop_trace
 		[ $rc = 0 ] && pass "nodrm: a system-heap buffer" || fail "nodrm: a system-heap buffer" "rc=$rc"
-		check_steps heap <<'EOS'
+		# the fd: dma_buf_fd() up to 6.12, dma_buf_fd_install() on 7.x
+		fdev=dmabuf_fd
+		[ $series = 7 ] && fdev=dmabuf_fd_install
+		sed "s/@FD_EVENT@/$fdev/" <<'EOS' | check_steps heap
 heap_alloc dmabuf_export ino=$ino size=$size exp_name=system exp_driver= obj= ret=0 count=1
-heap_alloc dmabuf_fd fd=$fd ino=$ino size=$size exp_name=system ret=0
+heap_alloc @FD_EVENT@ fd=$fd ino=$ino size=$size exp_name=system ret=0
 heap_mmap dmabuf_mmap fd= ino=$ino len=$len ret=$ret
 heap_close dmabuf_file_release ino=$ino exp_name=system
 heap_close dmabuf_release ino=$ino size=$size exp_name=system
