@@ -534,7 +534,8 @@ void pt_print_text(FILE *f, const struct pt_record *rec, __u64 t0)
 		fprintf(f, " files=%lld", (long long)e->file_count);
 	if (e->exp_name[0])
 		fprintf(f, " exp=%s", e->exp_name);
-	if (e->exp_obj && e->exp_obj != e->obj) {
+	/* the exporter, unless the DEVICE column already names it */
+	if (e->exp_obj && e->exp_obj != e->obj && (e->driver[0] || e->minor >= 0)) {
 		device_col(dev, sizeof(dev), e->exp_driver, e->exp_minor);
 		fprintf(f, " exporter=%s", dev);
 	}

@@ -16,7 +16,6 @@
 #include "options.h"
 
 const char *argp_program_version = "primetrace 0.1";
-const char *argp_program_bug_address = "<dri-devel@lists.freedesktop.org>";
 
 /* --- trace and record --------------------------------------------------- */
 
@@ -68,7 +67,7 @@ static const char trace_doc[] =
     "Print DRM PRIME and dma-buf events as they happen.\n"
     "\n"
     "USAGE: primetrace trace [-j] [-p PID] [-c CGROUP] [--comm COMM] [-d DEV]\n"
-    "                        [-b SIZE] [-i MS] [-D SECONDS] [-K] [-U] [--input FILE]\n"
+    "         [-b SIZE] [-i MS] [-D SECONDS] [-K] [-U] [--input FILE]\n"
     "\n"
     "EXAMPLES:\n"
     "    primetrace trace                   # every event, one line each\n"
@@ -152,8 +151,8 @@ static const char record_doc[] =
     "Record DRM PRIME and dma-buf events as JSON lines, for later analysis with\n"
     "--input (e.g. 'primetrace trace --input FILE').\n"
     "\n"
-    "USAGE: primetrace record -o FILE [-p PID] [-c CGROUP] [--comm COMM] [-d DEV]\n"
-    "                         [-b SIZE] [-i MS] [-D SECONDS] [-K] [-U]\n"
+    "USAGE: primetrace record -o FILE [-p PID] [-c CGROUP] [--comm COMM]\n"
+    "         [-d DEV] [-b SIZE] [-i MS] [-D SECONDS] [-K] [-U]\n"
     "\n"
     "EXAMPLES:\n"
     "    primetrace record -o run.json             # until Ctrl-C\n"
@@ -297,6 +296,9 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	char name[64];
+
+	/* bad usage exits 2, like the rest of the command line */
+	argp_err_exit_status = 2;
 
 	if (argc < 2) {
 		usage(stderr);

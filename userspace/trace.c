@@ -542,6 +542,7 @@ out:
 static int run_replay(const struct pt_trace_opts *opts, struct tracer *t)
 {
 	FILE *f = strcmp(opts->input, "-") ? fopen(opts->input, "r") : stdin;
+	struct pt_filter filter = opts->filter;
 	struct pt_summary recorded = { 0 };
 	char *line = NULL;
 	size_t cap = 0;
@@ -552,6 +553,20 @@ static int run_replay(const struct pt_trace_opts *opts, struct tracer *t)
 		err = -errno;
 		fprintf(stderr, "primetrace: %s: %s\n", opts->input, strerror(errno));
 		return err;
+	}
+	/* a recording knows cgroup ids only: the directory's, exactly */
+	if (opts->cgroup_path) {
+		struct stat st;
+
+		if (stat(opts->cgroup_path, &st)) {
+			err = -errno;
+			fprintf(stderr, "primetrace: cgroup %s: %s\n", opts->cgroup_path,
+				strerror(errno));
+			if (f != stdin)
+				fclose(f);
+			return err;
+		}
+		filter.cgroup = st.st_ino;
 	}
 	while (!pt_exiting && !t->stop && getline(&line, &cap, f) > 0) {
 		struct pt_record rec;
@@ -569,7 +584,7 @@ static int run_replay(const struct pt_trace_opts *opts, struct tracer *t)
 		}
 		if (r == 1)
 			continue;
-		if (pt_filter_match(&opts->filter, &rec.ev))
+		if (pt_filter_match(&filter, &rec.ev))
 			deliver(t, &rec);
 		pt_record_free(&rec);
 	}
