@@ -24,17 +24,27 @@ extern "C" {
 #define DRM_VPRIME_VMAP		0x03
 #define DRM_VPRIME_VUNMAP	0x04
 
+/*
+ * drm_vprime_create.flags
+ *
+ * VPRIME_CREATE_NO_SG: the object has no &drm_gem_object_funcs.get_sg_table,
+ * so that no other device can attach to its dma-buf (ENOSYS); its own
+ * device still imports it. DRM_IOCTL_VPRIME_INFO reports it with the same
+ * bit, VPRIME_INFO_NO_SG.
+ */
+#define VPRIME_CREATE_NO_SG	(1u << 1)
+
 /**
  * struct drm_vprime_create - create a buffer object of an explicit size
  * @size: in: bytes wanted, 1 up to the module's max_size_mb; out: the size
  *        allocated (rounded up to whole pages).
- * @flags: must be 0.
+ * @flags: in: 0 or VPRIME_CREATE_NO_SG.
  * @handle: out: GEM handle in the calling file.
  * @id: out: the object's id, as listed in debugfs 'objects'.
  * @pad: must be 0.
  *
- * Errors: EINVAL (size 0, flags or pad set), E2BIG (above max_size_mb),
- * ENOMEM.
+ * Errors: EINVAL (size 0, unknown flags, pad set), E2BIG (above
+ * max_size_mb), ENOMEM.
  */
 struct drm_vprime_create {
 	__u64 size;

@@ -53,7 +53,7 @@ MODULE_PARM_DESC(max_size_mb, "Largest buffer object in MiB (1-1024, default 64)
 static bool prime_hooks = VPRIME_PRIME_HOOKS_REQUIRED;
 module_param(prime_hooks, bool, 0444);
 MODULE_PARM_DESC(prime_hooks,
-		 "Route the PRIME ioctls through vprime's own drm_driver hooks (always on before 6.6, where the core requires them; needed by the *_bypass_cache faults)");
+		 "Route the PRIME ioctls through vprime's own drm_driver hooks (always on before 6.6, where the core requires them; needed by the *_bypass_cache and export_new_dmabuf faults)");
 
 static struct vprime_device *vprime_devices[VPRIME_MAX_DEVICES];
 
@@ -65,21 +65,24 @@ const char *const vprime_fault_names[VPRIME_NR_FAULTS] = {
 	[VPRIME_FAULT_IMPORT_BYPASS_CACHE] = "import_bypass_cache",
 	[VPRIME_FAULT_EXPORT_BYPASS_CACHE] = "export_bypass_cache",
 	[VPRIME_FAULT_NO_SELF_IMPORT] = "no_self_import",
+	[VPRIME_FAULT_EXPORT_NEW_DMABUF] = "export_new_dmabuf",
+	[VPRIME_FAULT_DMABUF_MMAP_WRONG_PAGE] = "dmabuf_mmap_wrong_page",
 };
 
 /**
  * vprime_fault_supported - can this kernel break the rule of @fault?
  * @fault: the fault
  *
- * The two cache bypasses replace the core's fd/handle conversion, which is
- * only possible through &drm_driver.prime_fd_to_handle and
- * .prime_handle_to_fd: they need prime_hooks (forced on before 6.6).
+ * The two cache bypasses and export_new_dmabuf replace the core's fd/handle
+ * conversion, which is only possible through &drm_driver.prime_fd_to_handle
+ * and .prime_handle_to_fd: they need prime_hooks (forced on before 6.6).
  */
 bool vprime_fault_supported(enum vprime_fault fault)
 {
 	switch (fault) {
 	case VPRIME_FAULT_IMPORT_BYPASS_CACHE:
 	case VPRIME_FAULT_EXPORT_BYPASS_CACHE:
+	case VPRIME_FAULT_EXPORT_NEW_DMABUF:
 		return prime_hooks;
 	default:
 		return true;
@@ -326,7 +329,8 @@ static pgoff_t vprime_fault_pgoff(struct vm_area_struct *vma,
 	       drm_vma_node_start(&obj->vma_node);
 }
 
-static vm_fault_t vprime_gem_fault(struct vm_fault *vmf)
+/* insert the object's page @shift pages after the right one, wrapping */
+static vm_fault_t vprime_gem_insert(struct vm_fault *vmf, pgoff_t shift)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct vprime_object *vobj = to_vprime_object(vma->vm_private_data);
@@ -334,8 +338,20 @@ static vm_fault_t vprime_gem_fault(struct vm_fault *vmf)
 
 	if (pgoff >= vobj->npages)
 		return VM_FAULT_SIGBUS;
+	pgoff = (pgoff + shift) % vobj->npages;
 	return vmf_insert_pfn(vma, vmf->address,
 			      page_to_pfn(vobj->pages[pgoff]));
+}
+
+static vm_fault_t vprime_gem_fault(struct vm_fault *vmf)
+{
+	return vprime_gem_insert(vmf, 0);
+}
+
+/* dmabuf_mmap_wrong_page: page N of the mapping shows page N + 1 */
+static vm_fault_t vprime_gem_fault_wrong_page(struct vm_fault *vmf)
+{
+	return vprime_gem_insert(vmf, 1);
 }
 
 /*
@@ -365,14 +381,22 @@ static const struct vm_operations_struct vprime_gem_vm_ops = {
 	.close = vprime_gem_vm_close,
 };
 
+static const struct vm_operations_struct vprime_gem_vm_ops_wrong_page = {
+	.fault = vprime_gem_fault_wrong_page,
+	.open = vprime_gem_vm_open,
+	.close = vprime_gem_vm_close,
+};
+
 /*
  * Both mmap() of the DRM fd (drm_gem_mmap_obj()) and of a dma-buf fd
  * (drm_gem_dmabuf_mmap() -> drm_gem_prime_mmap()) end here, after the core
- * took the GEM reference the VMA holds.
+ * took the GEM reference the VMA holds and set our vm_ops. The two tell
+ * apart by the file mapped: the DRM file has the driver's fops.
  */
 static int vprime_gem_mmap(struct drm_gem_object *obj,
 			   struct vm_area_struct *vma)
 {
+	struct vprime_device *vdev = to_vprime_device(obj->dev);
 	struct vprime_object *vobj = to_vprime_object(obj);
 	u64 first = vma->vm_pgoff - drm_vma_node_start(&obj->vma_node);
 
@@ -382,6 +406,9 @@ static int vprime_gem_mmap(struct drm_gem_object *obj,
 	if (first >= vobj->npages || vma_pages(vma) > vobj->npages - first)
 		return -EINVAL;
 
+	if (vma->vm_file->f_op != obj->dev->driver->fops &&
+	    vprime_fault(vdev, VPRIME_FAULT_DMABUF_MMAP_WRONG_PAGE))
+		vma->vm_ops = &vprime_gem_vm_ops_wrong_page;
 	vprime_vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_page_prot = vm_get_page_prot(vma->vm_flags);
 	atomic_inc(&vobj->mmaps);
@@ -413,7 +440,7 @@ static const struct drm_gem_object_funcs vprime_gem_funcs_no_sg = {
 };
 
 static struct vprime_object *vprime_object_create(struct vprime_device *vdev,
-						  u64 size)
+						  u64 size, bool no_sg)
 {
 	struct vprime_object *vobj;
 	unsigned int i;
@@ -443,7 +470,7 @@ static struct vprime_object *vprime_object_create(struct vprime_device *vdev,
 		}
 	}
 
-	vobj->no_sg = vprime_fault(vdev, VPRIME_FAULT_NO_GET_SG_TABLE);
+	vobj->no_sg = no_sg || vprime_fault(vdev, VPRIME_FAULT_NO_GET_SG_TABLE);
 	vobj->base.funcs = vobj->no_sg ? &vprime_gem_funcs_no_sg :
 					 &vprime_gem_funcs;
 	drm_gem_private_object_init(&vdev->drm, &vobj->base, size);
@@ -474,12 +501,13 @@ err_free:
 
 /* create an object and a handle to it; the handle holds the only reference */
 static int vprime_create_handle(struct drm_file *file, struct drm_device *dev,
-				u64 size, u32 *handle, u64 *size_out, u32 *id)
+				u64 size, bool no_sg, u32 *handle, u64 *size_out,
+				u32 *id)
 {
 	struct vprime_object *vobj;
 	int ret;
 
-	vobj = vprime_object_create(to_vprime_device(dev), size);
+	vobj = vprime_object_create(to_vprime_device(dev), size, no_sg);
 	if (IS_ERR(vobj))
 		return PTR_ERR(vobj);
 
@@ -501,7 +529,7 @@ static int vprime_dumb_create(struct drm_file *file, struct drm_device *dev,
 	u64 size;
 	int ret;
 
-	ret = vprime_create_handle(file, dev, (u64)pitch * args->height,
+	ret = vprime_create_handle(file, dev, (u64)pitch * args->height, false,
 				   &args->handle, &size, NULL);
 	if (ret)
 		return ret;
@@ -541,8 +569,28 @@ static void vprime_gem_import_free(struct drm_gem_object *obj)
 	kfree(vobj);
 }
 
+/*
+ * An import is exported only under export_new_dmabuf, which makes a dma-buf
+ * of the import itself instead of handing back the imported one. Such a
+ * dma-buf has no pages behind it: attaching is refused as for an object
+ * without get_sg_table (6.12 on, drm_gem_map_attach() does so itself), and
+ * so is mapping it.
+ */
+static int vprime_gem_import_pin(struct drm_gem_object *obj)
+{
+	return VPRIME_ERR_NO_SG_TABLE;
+}
+
+static int vprime_gem_import_mmap(struct drm_gem_object *obj,
+				  struct vm_area_struct *vma)
+{
+	return -EINVAL;
+}
+
 static const struct drm_gem_object_funcs vprime_gem_import_funcs = {
 	.free = vprime_gem_import_free,
+	.pin = vprime_gem_import_pin,
+	.mmap = vprime_gem_import_mmap,
 };
 
 static void vprime_exporter_name(struct dma_buf *dmabuf, char *name,
@@ -648,10 +696,34 @@ err_detach:
 	return ERR_PTR(ret);
 }
 
+/*
+ * Is @dmabuf a second dma-buf of one of @dev's objects, made by
+ * export_new_dmabuf? drm_gem_prime_fd_to_handle() WARNs when the object a
+ * self-import returns already has another dma-buf in &drm_gem_object.dma_buf.
+ * Called under &drm_device.object_name_lock, as that check is.
+ */
+static bool vprime_extra_dmabuf(struct drm_device *dev, struct dma_buf *dmabuf)
+{
+	struct drm_gem_object *obj;
+
+	if (dmabuf->ops->release != drm_gem_dmabuf_release)
+		return false;
+	obj = dmabuf->priv;
+	return obj->dev == dev && obj->dma_buf && obj->dma_buf != dmabuf;
+}
+
+/*
+ * Called with &drm_device.object_name_lock held, by the core's
+ * drm_gem_prime_fd_to_handle() and by vprime_fd_to_handle_uncached().
+ * Self-imports of dma-bufs that export_new_dmabuf made in excess are
+ * imported like foreign ones, so that the core never sees an object with
+ * two dma-bufs.
+ */
 static struct drm_gem_object *vprime_gem_prime_import(struct drm_device *dev,
 						      struct dma_buf *dmabuf)
 {
-	if (vprime_fault(to_vprime_device(dev), VPRIME_FAULT_NO_SELF_IMPORT))
+	if (vprime_fault(to_vprime_device(dev), VPRIME_FAULT_NO_SELF_IMPORT) ||
+	    vprime_extra_dmabuf(dev, dmabuf))
 		return vprime_import_attach(dev, dmabuf);
 	return drm_gem_prime_import(dev, dmabuf);
 }
@@ -715,13 +787,16 @@ static int vprime_prime_fd_to_handle(struct drm_device *dev,
 }
 
 /*
- * export_bypass_cache: drm_gem_prime_handle_to_fd() without adding the
- * exported dma-buf to the file's lookup cache, so importing it back into the
- * same file creates a second handle for the object.
+ * drm_gem_prime_handle_to_fd() without the file's lookup cache: the exported
+ * dma-buf is not added to it, so importing it back into the same file
+ * creates a second handle for the object (export_bypass_cache). With @reuse
+ * false (export_new_dmabuf) neither the cache nor &drm_gem_object.dma_buf is
+ * consulted either: every call exports a new dma-buf, of an imported object
+ * too; the first one still becomes the object's dma-buf.
  */
 static int vprime_handle_to_fd_uncached(struct drm_device *dev,
 					struct drm_file *file, u32 handle,
-					u32 flags, int *prime_fd)
+					u32 flags, bool reuse, int *prime_fd)
 {
 	struct drm_gem_object *obj;
 	struct dma_buf *dmabuf;
@@ -732,18 +807,21 @@ static int vprime_handle_to_fd_uncached(struct drm_device *dev,
 		return -ENOENT;
 
 	mutex_lock(&dev->object_name_lock);
-	if (obj->import_attach) {
+	if (reuse && obj->import_attach) {
 		dmabuf = obj->import_attach->dmabuf;
 		get_dma_buf(dmabuf);
-	} else if (obj->dma_buf) {
+	} else if (reuse && obj->dma_buf) {
 		dmabuf = obj->dma_buf;
 		get_dma_buf(dmabuf);
 	} else if (!obj->handle_count) {
 		/* raced with GEM_CLOSE */
 		dmabuf = ERR_PTR(-ENOENT);
+	} else if (obj->import_attach) {
+		/* not the imported dma-buf: a new one, of the import itself */
+		dmabuf = drm_gem_prime_export(obj, flags);
 	} else {
 		dmabuf = obj->funcs->export(obj, flags);
-		if (!IS_ERR(dmabuf)) {
+		if (!IS_ERR(dmabuf) && !obj->dma_buf) {
 			/* the object's reference, dropped with its last handle */
 			obj->dma_buf = dmabuf;
 			get_dma_buf(dmabuf);
@@ -771,9 +849,14 @@ static int vprime_prime_handle_to_fd(struct drm_device *dev,
 				     struct drm_file *file, u32 handle,
 				     u32 flags, int *prime_fd)
 {
-	if (vprime_fault(to_vprime_device(dev), VPRIME_FAULT_EXPORT_BYPASS_CACHE))
+	struct vprime_device *vdev = to_vprime_device(dev);
+
+	if (vprime_fault(vdev, VPRIME_FAULT_EXPORT_NEW_DMABUF))
 		return vprime_handle_to_fd_uncached(dev, file, handle, flags,
-						    prime_fd);
+						    false, prime_fd);
+	if (vprime_fault(vdev, VPRIME_FAULT_EXPORT_BYPASS_CACHE))
+		return vprime_handle_to_fd_uncached(dev, file, handle, flags,
+						    true, prime_fd);
 	return drm_gem_prime_handle_to_fd(dev, file, handle, flags, prime_fd);
 }
 
@@ -823,10 +906,11 @@ static int vprime_create_ioctl(struct drm_device *dev, void *data,
 {
 	struct drm_vprime_create *args = data;
 
-	if (args->flags || args->pad)
+	if ((args->flags & ~VPRIME_CREATE_NO_SG) || args->pad)
 		return -EINVAL;
-	return vprime_create_handle(file, dev, args->size, &args->handle,
-				    &args->size, &args->id);
+	return vprime_create_handle(file, dev, args->size,
+				    args->flags & VPRIME_CREATE_NO_SG,
+				    &args->handle, &args->size, &args->id);
 }
 
 static int vprime_map_offset_ioctl(struct drm_device *dev, void *data,

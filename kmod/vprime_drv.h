@@ -31,6 +31,8 @@ enum vprime_fault {
 	VPRIME_FAULT_IMPORT_BYPASS_CACHE,
 	VPRIME_FAULT_EXPORT_BYPASS_CACHE,
 	VPRIME_FAULT_NO_SELF_IMPORT,
+	VPRIME_FAULT_EXPORT_NEW_DMABUF,
+	VPRIME_FAULT_DMABUF_MMAP_WRONG_PAGE,
 	VPRIME_NR_FAULTS
 };
 
@@ -86,7 +88,8 @@ struct vprime_device {
  * @id: stable name for debugfs and DRM_IOCTL_VPRIME_INFO
  * @pages: backing pages (objects vprime allocated)
  * @npages: number of pages, size >> PAGE_SHIFT
- * @no_sg: created while the no_get_sg_table fault was on
+ * @no_sg: created without get_sg_table (VPRIME_CREATE_NO_SG, or while the
+ *         no_get_sg_table fault was on)
  * @pins: &drm_gem_object_funcs.pin calls not yet undone by .unpin
  * @mmaps: userspace mappings (VMAs) of the object
  * @vmap_lock: protects @vmap_count and @vmap

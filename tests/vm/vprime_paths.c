@@ -600,10 +600,11 @@ static void test_debugfs(void)
 
 	ok = true;
 	for (int i = 0; i < 2; i++) {
-		const char *names[] = { "export_extra_ref",    "import_skip_prime_destroy",
-					"unpin_noop",	       "no_get_sg_table",
-					"import_bypass_cache", "export_bypass_cache",
-					"no_self_import" };
+		const char *names[] = {
+			"export_extra_ref", "import_skip_prime_destroy", "unpin_noop",
+			"no_get_sg_table",  "import_bypass_cache",	 "export_bypass_cache",
+			"no_self_import",   "export_new_dmabuf",	 "dmabuf_mmap_wrong_page"
+		};
 
 		for (unsigned int j = 0; j < sizeof(names) / sizeof(names[0]); j++) {
 			snprintf(path, sizeof(path), "faults/%s", names[j]);
@@ -629,6 +630,9 @@ static void test_create(int r0, int c0)
 	c = (struct drm_vprime_create){ .size = PAGE, .flags = 1 };
 	report(xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c) == -EINVAL,
 	       "create: unknown flags are EINVAL", "accepted");
+	c = (struct drm_vprime_create){ .size = PAGE, .flags = VPRIME_CREATE_NO_SG | (1u << 31) };
+	report(xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c) == -EINVAL,
+	       "create: VPRIME_CREATE_NO_SG with an unknown flag is EINVAL", "accepted");
 	c = (struct drm_vprime_create){ .size = PAGE, .pad = 1 };
 	report(xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c) == -EINVAL, "create: pad is EINVAL",
 	       "accepted");
@@ -1168,6 +1172,64 @@ vprime_to_virtio:
 	close(vg);
 }
 
+/* VPRIME_CREATE_NO_SG: shared with its own device only */
+static void test_no_sg(int r0, int c0, int r1)
+{
+	struct drm_vprime_create c = { .size = 2 * PAGE, .flags = VPRIME_CREATE_NO_SG };
+	struct drm_vprime_info info;
+	uint32_t hb, hc, hv;
+	unsigned long ino;
+	int d, vg, ret;
+	uint8_t *p;
+
+	ret = xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c);
+	info = (struct drm_vprime_info){ .handle = c.handle };
+	report(!ret && !xioctl(r0, DRM_IOCTL_VPRIME_INFO, &info) && info.flags == VPRIME_INFO_NO_SG,
+	       "no-sg: VPRIME_CREATE_NO_SG, and INFO reports VPRIME_INFO_NO_SG", "ret %d flags %#x",
+	       ret, info.flags);
+	if (ret)
+		return;
+	ret = prime_export(r0, c.handle, &d);
+	report(!ret, "no-sg: the object exports", "ret %d", ret);
+	if (ret)
+		goto out;
+	ino = inode_of(d);
+
+	ret = prime_import(r1, d, &hb);
+	report(ret == -ENOSYS, "no-sg: vprime 1 cannot import it (ENOSYS)", "ret %d", ret);
+	if (!ret)
+		gem_close(r1, hb);
+	expect_count("no-sg: the refused import leaves no object on vprime 1", 1, 0);
+	expect_obj(
+	    "no-sg: ... and the exporter unpinned", 0, c.id,
+	    (struct want){
+		.size = 2 * PAGE, .refcount = 2, .handles = 1, .dmabuf = ino, .import = "-" });
+	vg = driver_open("vgem");
+	if (vg >= 0) {
+		ret = prime_import(vg, d, &hv);
+		report(ret == -ENOSYS, "no-sg: vgem cannot import it (ENOSYS)", "ret %d", ret);
+		if (!ret)
+			gem_close(vg, hv);
+		close(vg);
+	}
+
+	ret = prime_import(c0, d, &hc);
+	report(!ret && vp_id(c0, hc) == c.id, "no-sg: its own device imports it (self-import)",
+	       "ret %d id %u (want %u)", ret, ret ? 0 : vp_id(c0, hc), c.id);
+	if (!ret)
+		gem_close(c0, hc);
+	p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, d, 0);
+	report(p != MAP_FAILED && mem_fill(p, 0x6e, 2 * PAGE),
+	       "no-sg: the dma-buf maps without an sg_table", "%s",
+	       p == MAP_FAILED ? strerror(errno) : "SIGBUS");
+	if (p != MAP_FAILED)
+		munmap(p, 2 * PAGE);
+	close(d);
+out:
+	gem_close(r0, c.handle);
+	expect_gone("no-sg: freed with its handle and fd", 0, c.id);
+}
+
 /* a process that exits with everything open: the file release cleans up */
 static void test_exit_cleanup(void)
 {
@@ -1211,6 +1273,7 @@ static int run_paths(void)
 	test_mmap_vmap(r0);
 	test_export_self(r0, c0);
 	test_cross(r0, r1);
+	test_no_sg(r0, c0, r1);
 	test_vgem(r0, r1);
 	test_virtio_gpu(r0, r1);
 	close(r0);
@@ -1597,6 +1660,125 @@ static void sc_no_self_import(struct run *r)
 	close(c0);
 }
 
+/*
+ * export_new_dmabuf: every handle-to-fd exports a new dma-buf, also for an
+ * import; a self-import of the second one makes an attached object
+ */
+static void sc_export_new_dmabuf(struct run *r)
+{
+	int f0 = vp_open(0, false), c0 = vp_open(0, true), f1 = vp_open(1, false);
+	uint32_t ha, hb, hc, a, b, c;
+	int d1, d2, d3;
+
+	vp_create(f0, PAGE, &ha, &a);
+	prime_export(f0, ha, &d1);
+	r->ino = inode_of(d1);
+	prime_export(f0, ha, &d2);
+	checkpoint(r, "exported-twice");
+	obs_set(r, "same_dmabuf", inode_of(d2) == r->ino);
+	obs_obj(r, "A", 0, a);
+	obs_file(r, "f0", 0, vp_client(f0));
+
+	prime_import(f1, d1, &hb);
+	b = vp_id(f1, hb);
+	prime_export(f1, hb, &d3);
+	checkpoint(r, "reexported");
+	obs_set(r, "same_dmabuf", inode_of(d3) == r->ino);
+	obs_obj(r, "A", 0, a);
+	obs_obj(r, "B", 1, b);
+	obs_file(r, "f1", 1, vp_client(f1));
+	close(d3);
+	gem_close(f1, hb);
+
+	prime_import(c0, d2, &hc);
+	c = vp_id(c0, hc);
+	checkpoint(r, "self-imported");
+	obs_set(r, "same_object", c == a);
+	obs_obj(r, "A", 0, a);
+	obs_obj(r, "C", 0, c);
+	obs_file(r, "c0", 0, vp_client(c0));
+	gem_close(c0, hc);
+	close(d1);
+	close(d2);
+	gem_close(f0, ha);
+	checkpoint(r, "all-closed");
+	obs_obj(r, "A", 0, a);
+	close(f0);
+	close(c0);
+	close(f1);
+}
+
+/* the first byte of each of @n pages at @p, as observations PREFIX.pageN */
+static void obs_pages(struct run *r, const char *prefix, const uint8_t *p, int n)
+{
+	char key[32];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%s.page%d", prefix, i);
+		obs_set(r, key, p ? p[i * PAGE] : -1);
+	}
+}
+
+/*
+ * dmabuf_mmap_wrong_page: a dma-buf mapping shows the wrong pages; a GEM
+ * mapping and the kernel's (vmap) see the object as it is
+ */
+static void sc_dmabuf_mmap_wrong_page(struct run *r)
+{
+	struct drm_vprime_map_offset mo = { 0 };
+	int f0 = vp_open(0, false), d;
+	uint8_t *g, *m, *q, kv[3];
+	uint64_t value;
+	uint32_t ha, a;
+
+	vp_create(f0, 3 * PAGE, &ha, &a);
+	mo.handle = ha;
+	xioctl(f0, DRM_IOCTL_VPRIME_MAP_OFFSET, &mo);
+	g = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, f0, mo.offset);
+	if (g == MAP_FAILED)
+		g = NULL;
+	for (int i = 0; g && i < 3; i++)
+		mem_fill(g + i * PAGE, 0x10 + i, PAGE);
+	prime_export(f0, ha, &d);
+	r->ino = inode_of(d);
+	m = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, d, 0);
+	if (m == MAP_FAILED)
+		m = NULL;
+	checkpoint(r, "mapped");
+	obs_pages(r, "dmabuf", m, 3);
+	obs_pages(r, "gem", g, 3);
+	obs_obj(r, "A", 0, a);
+
+	/* written through the dma-buf, read by the kernel and through GEM */
+	for (int i = 0; m && i < 3; i++)
+		mem_fill(m + i * PAGE, 0x20 + i, PAGE);
+	checkpoint(r, "written");
+	for (int i = 0; i < 3; i++)
+		kv[i] = vp_vmap(f0, ha, i * PAGE, &value) ? 0 : (uint8_t)value;
+	obs_pages(r, "gem", g, 3);
+	obs_set(r, "vmap.page0", kv[0]);
+	obs_set(r, "vmap.page1", kv[1]);
+	obs_set(r, "vmap.page2", kv[2]);
+	for (int i = 0; i < 3; i++)
+		vp_vunmap(f0, ha);
+
+	/* a mapping from page 1 shows what GEM shows at page 1 */
+	q = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, d, PAGE);
+	checkpoint(r, "offset-mapped");
+	obs_set(r, "same_as_gem", q != MAP_FAILED && g && !memcmp(q, g + PAGE, PAGE));
+	if (q != MAP_FAILED)
+		munmap(q, PAGE);
+	if (m)
+		munmap(m, 3 * PAGE);
+	if (g)
+		munmap(g, 3 * PAGE);
+	close(d);
+	gem_close(f0, ha);
+	checkpoint(r, "all-closed");
+	obs_obj(r, "A", 0, a);
+	close(f0);
+}
+
 static const struct scenario scenarios[] = {
 	{ "export_extra_ref",
 	  sc_export_extra_ref,
@@ -1626,6 +1808,18 @@ static const struct scenario scenarios[] = {
 	  sc_no_self_import,
 	  { "imported/same_object", "imported/objects0", "imported/A.handles", "imported/A.pins",
 	    "imported/I.refcount", "imported/I.handles", "imported/I.import", NULL } },
+	{ "export_new_dmabuf",
+	  sc_export_new_dmabuf,
+	  { "exported-twice/same_dmabuf", "exported-twice/A.refcount", "exported-twice/f0.prime",
+	    "reexported/same_dmabuf", "reexported/A.refcount", "reexported/B.refcount",
+	    "self-imported/same_object", "self-imported/objects0", "self-imported/A.refcount",
+	    "self-imported/A.handles", "self-imported/A.pins", "self-imported/C.refcount",
+	    "self-imported/C.handles", "self-imported/C.dmabuf", "self-imported/C.import", NULL } },
+	{ "dmabuf_mmap_wrong_page",
+	  sc_dmabuf_mmap_wrong_page,
+	  { "mapped/dmabuf.page0", "mapped/dmabuf.page1", "mapped/dmabuf.page2",
+	    "written/gem.page0", "written/gem.page1", "written/gem.page2", "written/vmap.page0",
+	    "written/vmap.page1", "written/vmap.page2", "offset-mapped/same_as_gem", NULL } },
 };
 
 static const long long *obs_get(const struct obs *o, const char *key)
