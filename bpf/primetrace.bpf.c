@@ -140,7 +140,7 @@ static __always_inline bool task_wanted(void)
 static __always_inline void stash_args(__u32 hook, __u64 a0, __u64 a1, __u64 a2, __u64 a3,
 				       __u64 a4)
 {
-	__u64 key = (bpf_get_current_pid_tgid() << 8) | hook;
+	__u64 key = ((__u64)(__u32)bpf_get_current_pid_tgid() << 8) | hook;
 	struct pt_saved args = { .a = { a0, a1, a2, a3, a4 } };
 
 	bpf_map_update_elem(&args_map, &key, &args, BPF_ANY);
@@ -148,7 +148,7 @@ static __always_inline void stash_args(__u32 hook, __u64 a0, __u64 a1, __u64 a2,
 
 static __always_inline bool take_args(__u32 hook, struct pt_saved *out)
 {
-	__u64 key = (bpf_get_current_pid_tgid() << 8) | hook;
+	__u64 key = ((__u64)(__u32)bpf_get_current_pid_tgid() << 8) | hook;
 	struct pt_saved *args = bpf_map_lookup_elem(&args_map, &key);
 
 	if (!args)

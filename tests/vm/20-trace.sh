@@ -263,6 +263,20 @@ if start_trace dev -j --dev "card$vgem"; then
 else
 	fail "filter: --dev trace starts"
 fi
+# a render node names its device's primary minor
+render=$(ls "/sys/class/drm/card$vgem/device/drm" 2>/dev/null | grep '^renderD' | head -n 1)
+if [ -z "$render" ]; then
+	skip "filter: --dev $render" "vgem has no render node"
+elif start_trace render -j --dev "/dev/dri/$render"; then
+	prime_workload >/dev/null
+	stop_trace
+	a=$(grep -c '^{"ts"' "$out/dev.json")
+	b=$(grep -c '^{"ts"' "$out/render.json")
+	[ "$a" = "$b" ] && pass "filter: --dev /dev/dri/$render is --dev card$vgem" ||
+		fail "filter: --dev /dev/dri/$render is --dev card$vgem" "$b events, not $a"
+else
+	fail "filter: --dev $render trace starts"
+fi
 if start_trace comm -j --comm nosuchtask -p 1; then
 	prime_workload >/dev/null
 	stop_trace
