@@ -48,9 +48,9 @@
  *
  * SUBTEST: cross-no-sg-table-refused
  * Description: An object without get_sg_table (made by vprime, on either
- *	side) is exported, but its import into the other device is refused:
- *	no attachment, no pin, no object left behind; the exporting device
- *	itself still imports it (A3).
+ *	side, with VPRIME_CREATE_NO_SG) is exported, but its import into the
+ *	other device is refused: no attachment, no pin, no object left behind;
+ *	the exporting device itself still imports it (A3).
  */
 #include <sys/mman.h>
 #include <unistd.h>
@@ -202,23 +202,16 @@ static void test_teardown_detach(void)
 	attach_then_teardown(a, a_inst, b, b_inst, true);
 }
 
-/*
- * vprime makes an object without get_sg_table while its no_get_sg_table
- * knob is on: switched on for the creation only, back to what it was.
- */
-static uint32_t create_no_sg(int fd, int inst)
+/* an object without get_sg_table: vprime's VPRIME_CREATE_NO_SG */
+static uint32_t create_no_sg(int fd)
 {
-	int was = vprime_fault(inst, "no_get_sg_table"), ret;
-	uint32_t handle;
+	struct drm_vprime_create create = { .size = BO_SIZE, .flags = VPRIME_CREATE_NO_SG };
 
-	igt_require_f(was >= 0, "vprime.%d has no no_get_sg_table knob\n", inst);
-	igt_assert_eq(vprime_set_fault(inst, "no_get_sg_table", 1), 0);
-	ret = __gem_create(fd, BO_SIZE, &handle);
-	igt_assert_eq(vprime_set_fault(inst, "no_get_sg_table", was), 0);
-	igt_assert_eq(ret, 0);
-	igt_assert_f(vprime_object_flags(fd, handle) & VPRIME_INFO_NO_SG,
-		     "vprime made object %u with get_sg_table\n", handle);
-	return handle;
+	igt_assert_f(drmIoctl(fd, DRM_IOCTL_VPRIME_CREATE, &create) == 0,
+		     "DRM_IOCTL_VPRIME_CREATE with VPRIME_CREATE_NO_SG: %s\n", strerror(errno));
+	igt_assert_f(vprime_object_flags(fd, create.handle) & VPRIME_INFO_NO_SG,
+		     "vprime made object %u with get_sg_table\n", create.handle);
+	return create.handle;
 }
 
 static void test_no_sg_table_refused(void)
@@ -234,7 +227,7 @@ static void test_no_sg_table_refused(void)
 	igt_require_f(ei >= 0, "only vprime makes objects without get_sg_table\n");
 	igt_require_f(drm_has_prime(i, DRM_PRIME_CAP_IMPORT), "%s does not import\n",
 		      drm_driver_name(i));
-	handle = create_no_sg(e, ei);
+	handle = create_no_sg(e);
 	dmabuf = prime_handle_to_fd(e, handle);
 	ino = dmabuf_inode(dmabuf);
 	st = state_of(ino);

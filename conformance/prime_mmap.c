@@ -4,7 +4,10 @@
  * Category: Core
  * Description: IGT's prime_mmap, and vgem_basic's dmabuf-mmap, on any GEM
  *	driver: CPU mappings of a dma-buf (drm_gem_dmabuf_mmap) show the
- *	object's memory and keep it alive. Invariant IDs refer to
+ *	object's memory and keep it alive. Unlike IGT, which compares the
+ *	first 16 bytes, every page is checked, and each page's copy of IGT's
+ *	pattern is xor'ed with the page number, so that a mapping showing one
+ *	page of the object in place of another fails. Invariant IDs refer to
  *	docs/invariants.md.
  *
  * SUBTEST: test_correct
@@ -21,11 +24,12 @@
  * Description: A child process maps the dma-buf it inherited (M1).
  *
  * SUBTEST: test_correct_cpu_write
- * Description: CPU writes through a DRM_RDWR dma-buf mapping (M1).
+ * Description: CPU writes through a DRM_RDWR dma-buf mapping land in the
+ *	object: a GEM mapping shows them (M1).
  *
  * SUBTEST: test_forked_cpu_write
  * Description: A child writes through a DRM_RDWR mapping of an inherited
- *	dma-buf (M1).
+ *	dma-buf; the parent sees the writes through a GEM mapping (M1).
  *
  * SUBTEST: test_refcounting
  * Description: The dma-buf keeps the object after GEM_CLOSE of its last
@@ -55,17 +59,37 @@
 
 #include "igt.h"
 
-#define BO_SIZE (1024 * 1024)
+#define BO_SIZE	  (1024 * 1024)
+#define PAGE_SIZE 4096
 
 static int fd = -1;
 
 static const char pattern[] = { 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0x00, 0x00,
 				0x00, 0x00, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff };
 
+/* page @n of an object filled by fill_cpu(): the pattern xor'ed with @n */
+static void pattern_page(char *page, size_t n)
+{
+	for (size_t i = 0; i < PAGE_SIZE; i++)
+		page[i] = pattern[i % sizeof(pattern)] ^ (char)n;
+}
+
 static void fill_cpu(char *ptr, size_t size)
 {
-	for (size_t i = 0; i < size; i += sizeof(pattern))
-		memcpy(ptr + i, pattern, sizeof(pattern));
+	for (size_t n = 0; n < size / PAGE_SIZE; n++)
+		pattern_page(ptr + n * PAGE_SIZE, n);
+}
+
+/* @ptr, a mapping of a whole object, shows what fill_cpu() wrote */
+static void assert_pattern(const char *ptr, size_t size, const char *what)
+{
+	char page[PAGE_SIZE];
+
+	for (size_t n = 0; n < size / PAGE_SIZE; n++) {
+		pattern_page(page, n);
+		igt_assert_f(memcmp(ptr + n * PAGE_SIZE, page, PAGE_SIZE) == 0,
+			     "%s: page %zu does not show the object's page %zu\n", what, n, n);
+	}
 }
 
 /* an object of BO_SIZE filled with the pattern through a GEM mapping */
@@ -96,8 +120,9 @@ static void test_correct(void)
 	/* the same memory through GEM and through the dma-buf */
 	ptr1 = gem_mmap(fd, handle, BO_SIZE, PROT_READ);
 	ptr2 = map_dmabuf(dma_buf_fd, PROT_READ);
-	igt_assert(memcmp(ptr1, ptr2, BO_SIZE) == 0);
-	igt_assert(memcmp(ptr2, pattern, sizeof(pattern)) == 0);
+	igt_assert_f(memcmp(ptr1, ptr2, BO_SIZE) == 0,
+		     "the dma-buf mapping differs from the GEM mapping\n");
+	assert_pattern(ptr2, BO_SIZE, "dma-buf mapping");
 
 	munmap(ptr1, BO_SIZE);
 	munmap(ptr2, BO_SIZE);
@@ -112,11 +137,11 @@ static void test_map_unmap(void)
 	char *ptr;
 
 	ptr = map_dmabuf(dma_buf_fd, PROT_READ);
-	igt_assert(memcmp(ptr, pattern, sizeof(pattern)) == 0);
+	assert_pattern(ptr, BO_SIZE, "dma-buf mapping");
 
 	munmap(ptr, BO_SIZE);
 	ptr = map_dmabuf(dma_buf_fd, PROT_READ);
-	igt_assert(memcmp(ptr, pattern, sizeof(pattern)) == 0);
+	assert_pattern(ptr, BO_SIZE, "dma-buf mapping made again");
 
 	munmap(ptr, BO_SIZE);
 	close(dma_buf_fd);
@@ -131,15 +156,15 @@ static void test_reprime(void)
 	char *ptr;
 
 	ptr = map_dmabuf(dma_buf_fd, PROT_READ);
-	igt_assert(memcmp(ptr, pattern, sizeof(pattern)) == 0);
+	assert_pattern(ptr, BO_SIZE, "dma-buf mapping");
 
 	close(dma_buf_fd);
-	igt_assert(memcmp(ptr, pattern, sizeof(pattern)) == 0);
+	assert_pattern(ptr, BO_SIZE, "dma-buf mapping, fd closed");
 	munmap(ptr, BO_SIZE);
 
 	dma_buf_fd = prime_handle_to_fd(fd, handle);
 	ptr = map_dmabuf(dma_buf_fd, PROT_READ);
-	igt_assert(memcmp(ptr, pattern, sizeof(pattern)) == 0);
+	assert_pattern(ptr, BO_SIZE, "mapping of the second export");
 
 	munmap(ptr, BO_SIZE);
 	close(dma_buf_fd);
@@ -155,7 +180,7 @@ static void test_forked(void)
 	{
 		char *ptr = map_dmabuf(dma_buf_fd, PROT_READ);
 
-		igt_assert(memcmp(ptr, pattern, sizeof(pattern)) == 0);
+		assert_pattern(ptr, BO_SIZE, "child's dma-buf mapping");
 		munmap(ptr, BO_SIZE);
 		close(dma_buf_fd);
 	}
@@ -171,8 +196,12 @@ static void test_correct_cpu_write(void)
 	char *ptr = map_dmabuf(dma_buf_fd, PROT_READ | PROT_WRITE);
 
 	fill_cpu(ptr, BO_SIZE);
-	igt_assert(memcmp(ptr, pattern, sizeof(pattern)) == 0);
+	assert_pattern(ptr, BO_SIZE, "dma-buf mapping");
+	munmap(ptr, BO_SIZE);
 
+	/* the writes are in the object */
+	ptr = gem_mmap(fd, handle, BO_SIZE, PROT_READ);
+	assert_pattern(ptr, BO_SIZE, "GEM mapping after writes through the dma-buf");
 	munmap(ptr, BO_SIZE);
 	close(dma_buf_fd);
 	gem_close(fd, handle);
@@ -182,18 +211,23 @@ static void test_forked_cpu_write(void)
 {
 	uint32_t handle = gem_create(fd, BO_SIZE);
 	int dma_buf_fd = prime_handle_to_fd_for_mmap(fd, handle);
+	char *ptr;
 
 	igt_fork(childno, 1)
 	{
-		char *ptr = map_dmabuf(dma_buf_fd, PROT_READ | PROT_WRITE);
-
+		ptr = map_dmabuf(dma_buf_fd, PROT_READ | PROT_WRITE);
 		fill_cpu(ptr, BO_SIZE);
-		igt_assert(memcmp(ptr, pattern, sizeof(pattern)) == 0);
+		assert_pattern(ptr, BO_SIZE, "child's dma-buf mapping");
 		munmap(ptr, BO_SIZE);
 		close(dma_buf_fd);
 	}
 	close(dma_buf_fd);
 	igt_waitchildren();
+
+	/* the child's writes are in the object */
+	ptr = gem_mmap(fd, handle, BO_SIZE, PROT_READ);
+	assert_pattern(ptr, BO_SIZE, "GEM mapping after the child's writes");
+	munmap(ptr, BO_SIZE);
 	gem_close(fd, handle);
 }
 
@@ -207,7 +241,7 @@ static void test_refcounting(void)
 	gem_close(fd, handle);
 
 	ptr = map_dmabuf(dma_buf_fd, PROT_READ);
-	igt_assert(memcmp(ptr, pattern, sizeof(pattern)) == 0);
+	assert_pattern(ptr, BO_SIZE, "dma-buf mapping after GEM_CLOSE");
 	munmap(ptr, BO_SIZE);
 	close(dma_buf_fd);
 }
@@ -223,7 +257,7 @@ static void test_dup(void)
 	igt_assert(dma_buf_fd >= 0);
 	close(first);
 	ptr = map_dmabuf(dma_buf_fd, PROT_READ);
-	igt_assert(memcmp(ptr, pattern, sizeof(pattern)) == 0);
+	assert_pattern(ptr, BO_SIZE, "mapping of the dup'ed fd");
 	munmap(ptr, BO_SIZE);
 	gem_close(fd, handle);
 	close(dma_buf_fd);

@@ -1667,8 +1667,9 @@ static void sc_no_self_import(struct run *r)
 static void sc_export_new_dmabuf(struct run *r)
 {
 	int f0 = vp_open(0, false), c0 = vp_open(0, true), f1 = vp_open(1, false);
-	uint32_t ha, hb, hc, a, b, c;
-	int d1, d2, d3;
+	uint32_t ha, hb, hc, hr, a, b, c;
+	int d1, d2, d3, ret;
+	void *p;
 
 	vp_create(f0, PAGE, &ha, &a);
 	prime_export(f0, ha, &d1);
@@ -1687,6 +1688,15 @@ static void sc_export_new_dmabuf(struct run *r)
 	obs_obj(r, "A", 0, a);
 	obs_obj(r, "B", 1, b);
 	obs_file(r, "f1", 1, vp_client(f1));
+	/* what came back maps, and goes back to the exporter */
+	p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, d3, 0);
+	obs_set(r, "mmap_errno", p == MAP_FAILED ? errno : 0);
+	if (p != MAP_FAILED)
+		munmap(p, PAGE);
+	ret = prime_import(f0, d3, &hr);
+	obs_set(r, "import_back_errno", -ret);
+	if (!ret && hr != ha)
+		gem_close(f0, hr);
 	close(d3);
 	gem_close(f1, hb);
 
@@ -1812,9 +1822,10 @@ static const struct scenario scenarios[] = {
 	  sc_export_new_dmabuf,
 	  { "exported-twice/same_dmabuf", "exported-twice/A.refcount", "exported-twice/f0.prime",
 	    "reexported/same_dmabuf", "reexported/A.refcount", "reexported/B.refcount",
-	    "self-imported/same_object", "self-imported/objects0", "self-imported/A.refcount",
-	    "self-imported/A.handles", "self-imported/A.pins", "self-imported/C.refcount",
-	    "self-imported/C.handles", "self-imported/C.dmabuf", "self-imported/C.import", NULL } },
+	    "reexported/mmap_errno", "reexported/import_back_errno", "self-imported/same_object",
+	    "self-imported/objects0", "self-imported/A.refcount", "self-imported/A.handles",
+	    "self-imported/A.pins", "self-imported/C.refcount", "self-imported/C.handles",
+	    "self-imported/C.dmabuf", "self-imported/C.import", NULL } },
 	{ "dmabuf_mmap_wrong_page",
 	  sc_dmabuf_mmap_wrong_page,
 	  { "mapped/dmabuf.page0", "mapped/dmabuf.page1", "mapped/dmabuf.page2",
