@@ -1644,4 +1644,55 @@ int BPF_KPROBE(kprobe_dma_buf_release, struct dentry *dentry)
 	return on_release(ctx, PT_HOOK_DMA_BUF_RELEASE, dentry);
 }
 
+/*
+ * The dma_buf:* tracepoints of 7.x, for --attach tracepoint or a kernel
+ * where neither flavour above attaches. They fire on success only and
+ * carry the dma-buf (and fd or attachment), not return codes or mappings.
+ */
+SEC("tp_btf/dma_buf_export")
+int BPF_PROG(tp_dma_buf_export, struct dma_buf *dmabuf)
+{
+	return on_dmabuf(ctx, PT_EV_DMABUF_EXPORT, PT_HOOK_DMA_BUF_EXPORT, dmabuf, -1, 0, 0);
+}
+
+SEC("tp_btf/dma_buf_fd")
+int BPF_PROG(tp_dma_buf_fd, struct dma_buf *dmabuf, int fd)
+{
+	return on_dmabuf(ctx, PT_EV_DMABUF_FD, PT_HOOK_DMA_BUF_FD, dmabuf, fd, 0, 0);
+}
+
+SEC("tp_btf/dma_buf_get")
+int BPF_PROG(tp_dma_buf_get, struct dma_buf *dmabuf, int fd)
+{
+	return on_dmabuf(ctx, PT_EV_DMABUF_GET, PT_HOOK_DMA_BUF_GET, dmabuf, fd, 0, 0);
+}
+
+SEC("tp_btf/dma_buf_dynamic_attach")
+int BPF_PROG(tp_dma_buf_dynamic_attach, struct dma_buf *dmabuf,
+	     struct dma_buf_attachment *attach, bool is_dynamic, struct device *dev)
+{
+	return on_attach(ctx, PT_EV_DMABUF_ATTACH, PT_HOOK_DMA_BUF_DYNAMIC_ATTACH, dmabuf, dev,
+			 attach, is_dynamic ? PT_ATTACH_DYNAMIC : 0);
+}
+
+SEC("tp_btf/dma_buf_detach")
+int BPF_PROG(tp_dma_buf_detach, struct dma_buf *dmabuf, struct dma_buf_attachment *attach,
+	     bool is_dynamic, struct device *dev)
+{
+	return on_attach(ctx, PT_EV_DMABUF_DETACH, PT_HOOK_DMA_BUF_DETACH, dmabuf, dev, attach,
+			 is_dynamic ? PT_ATTACH_DYNAMIC : 0);
+}
+
+SEC("tp_btf/dma_buf_mmap_internal")
+int BPF_PROG(tp_dma_buf_mmap_internal, struct dma_buf *dmabuf)
+{
+	return on_dmabuf(ctx, PT_EV_DMABUF_MMAP, PT_HOOK_DMA_BUF_MMAP_INTERNAL, dmabuf, -1, 0, 0);
+}
+
+SEC("tp_btf/dma_buf_mmap")
+int BPF_PROG(tp_dma_buf_mmap, struct dma_buf *dmabuf)
+{
+	return on_dmabuf(ctx, PT_EV_DMABUF_MMAP, PT_HOOK_DMA_BUF_MMAP, dmabuf, -1, 0, 0);
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -607,7 +607,8 @@ void pt_print_summary_text(FILE *f, const struct pt_summary *sum)
 	for (int i = 1; i < PT_HOOK_MAX; i++) {
 		const char *how = sum->how[i];
 
-		if (strcmp(how, "fentry") && strcmp(how, "fexit") && strcmp(how, "kprobe"))
+		if (strcmp(how, "fentry") && strcmp(how, "fexit") && strcmp(how, "kprobe") &&
+		    strcmp(how, "kretprobe") && strcmp(how, "tracepoint"))
 			continue;
 		if (!sum->calls[i])
 			fprintf(f, "  silent: %s (%s, attached, never called)\n", pt_hook_name(i),

@@ -141,7 +141,7 @@ static void print_text(const struct pt_kernel *pk, const char *btf, struct drm_n
 		printf(" %s(%s)", nodes[i].name, nodes[i].driver);
 	printf("%s\n", nnodes ? "" : " none");
 	printf("tracepoints: dma_buf:* %s\n",
-	       pk->dmabuf_tracepoints ? "present (not needed: the hooks cover them)" : "absent");
+	       pk->dmabuf_tracepoints ? "present (--attach tracepoint uses them)" : "absent");
 	printf("\n%-34s %-17s %-9s %s\n", "HOOK", "WHERE", "HOW", "NOTE");
 	for (int id = 1; id < PT_HOOK_MAX; id++) {
 		const struct pt_hook_state *st = &pk->hooks[id];
@@ -151,10 +151,10 @@ static void print_text(const struct pt_kernel *pk, const char *btf, struct drm_n
 		       hook_how(pk, id), hook_note(pk, id, buf, sizeof(buf)));
 	}
 	if (pk->privileged)
-		printf("\n%d attached with fentry/fexit, %d with kprobes, %d covered by "
-		       "another hook, %d missing, %d failed\n",
-		       counts[PT_HOW_FENTRY], counts[PT_HOW_KPROBE], counts[PT_HOW_COVERED],
-		       counts[PT_HOW_MISSING], counts[PT_HOW_FAILED]);
+		printf("\n%d attached with fentry/fexit, %d with kprobes, %d with tracepoints, "
+		       "%d covered by another hook, %d missing, %d failed\n",
+		       counts[PT_HOW_FENTRY], counts[PT_HOW_KPROBE], counts[PT_HOW_TRACEPOINT],
+		       counts[PT_HOW_COVERED], counts[PT_HOW_MISSING], counts[PT_HOW_FAILED]);
 }
 
 static void print_json(const struct pt_kernel *pk, const char *btf, struct drm_node *nodes,

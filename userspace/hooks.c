@@ -38,6 +38,10 @@
 	{                                                       \
 		.module = "vmlinux", .at_exit = exit, .note = n \
 	}
+#define DMABUF_TP(exit, tp, n)                                                    \
+	{                                                                         \
+		.module = "vmlinux", .at_exit = exit, .tracepoint = tp, .note = n \
+	}
 
 const struct pt_hook_desc pt_hook_descs[PT_HOOK_MAX] = {
 	[PT_HOOK_PRIME_HANDLE_TO_FD_IOCTL] = DRM("drm", true, "DRM_IOCTL_PRIME_HANDLE_TO_FD"),
@@ -70,21 +74,23 @@ const struct pt_hook_desc pt_hook_descs[PT_HOOK_MAX] = {
 				      .note = "inlined into drm_gem.c's puts" },
 	[PT_HOOK_PRIME_ADD_BUF_HANDLE] = DRM("drm", true, NULL),
 	[PT_HOOK_PRIME_REMOVE_BUF_HANDLE] = DRM("drm", false, NULL),
-	[PT_HOOK_DMA_BUF_EXPORT] = DMABUF(true, NULL),
-	[PT_HOOK_DMA_BUF_FD] = DMABUF(true, "not on the DRM ioctl path from 6.12"),
+	[PT_HOOK_DMA_BUF_EXPORT] = DMABUF_TP(true, "dma_buf_export", NULL),
+	[PT_HOOK_DMA_BUF_FD] = DMABUF_TP(true, "dma_buf_fd", "not on the DRM ioctl path from 6.12"),
 	[PT_HOOK_DMA_BUF_FD_INSTALL] = DMABUF(true, "7.x, and 6.1 stable backports"),
-	[PT_HOOK_DMA_BUF_GET] = DMABUF(true, NULL),
-	[PT_HOOK_DMA_BUF_DYNAMIC_ATTACH] = DMABUF(true, "also seen through dma_buf_attach"),
+	[PT_HOOK_DMA_BUF_GET] = DMABUF_TP(true, "dma_buf_get", NULL),
+	[PT_HOOK_DMA_BUF_DYNAMIC_ATTACH] =
+	    DMABUF_TP(true, "dma_buf_dynamic_attach", "also seen through dma_buf_attach"),
 	[PT_HOOK_DMA_BUF_ATTACH] = { .module = "vmlinux",
 				     .at_exit = true,
 				     .alt_of = PT_HOOK_DMA_BUF_DYNAMIC_ATTACH,
 				     .note = "wraps dma_buf_dynamic_attach" },
-	[PT_HOOK_DMA_BUF_DETACH] = DMABUF(false, NULL),
+	[PT_HOOK_DMA_BUF_DETACH] = DMABUF_TP(false, "dma_buf_detach", NULL),
 	[PT_HOOK_DMA_BUF_MAP_ATTACHMENT] = DMABUF(true, "also seen through the _unlocked variant"),
 	[PT_HOOK_DMA_BUF_UNMAP_ATTACHMENT] =
 	    DMABUF(false, "also seen through the _unlocked variant"),
-	[PT_HOOK_DMA_BUF_MMAP_INTERNAL] = DMABUF(true, "mmap() of a dma-buf fd"),
-	[PT_HOOK_DMA_BUF_MMAP] = DMABUF(true, "a driver forwarding an mmap"),
+	[PT_HOOK_DMA_BUF_MMAP_INTERNAL] =
+	    DMABUF_TP(true, "dma_buf_mmap_internal", "mmap() of a dma-buf fd"),
+	[PT_HOOK_DMA_BUF_MMAP] = DMABUF_TP(true, "dma_buf_mmap", "a driver forwarding an mmap"),
 	[PT_HOOK_DMA_BUF_VMAP] = DMABUF(true, "also seen through dma_buf_vmap_unlocked"),
 	[PT_HOOK_DMA_BUF_VUNMAP] = DMABUF(false, "also seen through dma_buf_vunmap_unlocked"),
 	[PT_HOOK_DMA_BUF_FILE_RELEASE] = DMABUF(false, NULL),
@@ -100,6 +106,8 @@ const char *pt_how_name(enum pt_how how, bool at_exit)
 		return at_exit ? "fexit" : "fentry";
 	case PT_HOW_KPROBE:
 		return at_exit ? "kretprobe" : "kprobe";
+	case PT_HOW_TRACEPOINT:
+		return "tracepoint";
 	case PT_HOW_MISSING:
 		return "missing";
 	case PT_HOW_COVERED:
@@ -217,7 +225,7 @@ static void plan_hook(struct pt_kernel *pk, __u32 id, enum pt_attach_mode mode)
 {
 	struct pt_hook_state *st = &pk->hooks[id];
 
-	if (!st->in_btf && !st->in_kallsyms) {
+	if (!st->in_btf && !st->in_kallsyms && !st->in_tp) {
 		st->how = PT_HOW_MISSING;
 		return;
 	}
@@ -237,10 +245,20 @@ static void plan_hook(struct pt_kernel *pk, __u32 id, enum pt_attach_mode mode)
 		else if (!pk->kprobe_ok)
 			st->kprobe_err = -EOPNOTSUPP;
 	}
-	if (!st->fentry_err)
+	if (!st->tp_err) {
+		if (!st->in_tp)
+			st->tp_err = -ENOENT;
+		else if (mode == PT_ATTACH_FENTRY || mode == PT_ATTACH_KPROBE)
+			st->tp_err = -ECANCELED;
+	}
+	if (mode == PT_ATTACH_TRACEPOINT && !st->tp_err)
+		st->how = PT_HOW_TRACEPOINT;
+	else if (!st->fentry_err)
 		st->how = PT_HOW_FENTRY;
 	else if (!st->kprobe_err)
 		st->how = PT_HOW_KPROBE;
+	else if (!st->tp_err)
+		st->how = PT_HOW_TRACEPOINT;
 	else
 		st->how = PT_HOW_FAILED;
 }
@@ -264,7 +282,10 @@ const char *pt_hook_why(const struct pt_kernel *pk, __u32 hook, char *buf, size_
 	const struct pt_hook_state *st = &pk->hooks[hook];
 
 	buf[0] = '\0';
-	if (st->how == PT_HOW_FAILED)
+	if (st->how == PT_HOW_FAILED && pt_hook_descs[hook].tracepoint)
+		snprintf(buf, len, "fentry: %s; kprobe: %s; tracepoint: %s",
+			 err_word(st->fentry_err), err_word(st->kprobe_err), err_word(st->tp_err));
+	else if (st->how == PT_HOW_FAILED)
 		snprintf(buf, len, "fentry: %s; kprobe: %s", err_word(st->fentry_err),
 			 err_word(st->kprobe_err));
 	else if (st->how == PT_HOW_KPROBE && st->fentry_err && st->fentry_err != -ECANCELED)
@@ -283,7 +304,7 @@ static void plan_alternatives(struct pt_kernel *pk)
 		if (!alt_of)
 			continue;
 		primary = pk->hooks[alt_of].how;
-		if (primary == PT_HOW_FENTRY || primary == PT_HOW_KPROBE) {
+		if (pt_how_active(primary)) {
 			pk->hooks[id].how = PT_HOW_COVERED;
 			continue;
 		}
@@ -323,9 +344,16 @@ int pt_kernel_probe(struct pt_kernel *pk, enum pt_attach_mode mode, const char *
 
 	for (__u32 id = 1; id < PT_HOOK_MAX; id++) {
 		const char *func = pt_hook_name(id), *mod = pt_hook_descs[id].module;
+		const char *tp = pt_hook_descs[id].tracepoint;
 		struct pt_hook_state *st = &pk->hooks[id];
 		struct btf *btf = NULL;
 		int tid, slot = -1, obj_fd = -1;
+		char tpname[96];
+
+		if (tp) {
+			snprintf(tpname, sizeof(tpname), "btf_trace_%s", tp);
+			st->in_tp = btf__find_by_name_kind(vmlinux, tpname, BTF_KIND_TYPEDEF) > 0;
+		}
 
 		tid = btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC);
 		if (tid > 0) {
@@ -392,7 +420,7 @@ plan:
 	return err;
 }
 
-static const char *const flavour_prefix[] = { "fentry_", "fexit_", "kprobe_", "kretprobe_" };
+static const char *const flavour_prefix[] = { "fentry_", "fexit_", "kprobe_", "kretprobe_", "tp_" };
 
 __u32 pt_hook_of_prog(const char *prog_name)
 {
@@ -429,6 +457,10 @@ int pt_hook_progs(__u32 hook, enum pt_how how, const char *names[2], char buf[2]
 			names[n] = buf[n];
 			n++;
 		}
+	} else if (how == PT_HOW_TRACEPOINT) {
+		snprintf(buf[n], 64, "tp_%s", func);
+		names[n] = buf[n];
+		n++;
 	}
 	return n;
 }
@@ -441,11 +473,15 @@ void pt_hooks_set_autoload(struct bpf_object *obj, const struct pt_kernel *pk)
 	{
 		const char *name = bpf_program__name(prog);
 		__u32 hook = pt_hook_of_prog(name);
-		enum pt_how how = hook ? pk->hooks[hook].how : PT_HOW_OFF;
-		bool fentry = !strncmp(name, "fentry_", 7) || !strncmp(name, "fexit_", 6);
+		enum pt_how how = hook ? pk->hooks[hook].how : PT_HOW_OFF, flavour;
 
-		bpf_program__set_autoload(prog, (how == PT_HOW_FENTRY && fentry) ||
-						    (how == PT_HOW_KPROBE && !fentry));
+		if (!strncmp(name, "fentry_", 7) || !strncmp(name, "fexit_", 6))
+			flavour = PT_HOW_FENTRY;
+		else if (!strncmp(name, "tp_", 3))
+			flavour = PT_HOW_TRACEPOINT;
+		else
+			flavour = PT_HOW_KPROBE;
+		bpf_program__set_autoload(prog, how == flavour);
 	}
 }
 
@@ -460,6 +496,8 @@ bool pt_hook_demote(struct pt_kernel *pk, __u32 hook, int err)
 		st->fentry_err = err ?: -EINVAL;
 	else if (st->how == PT_HOW_KPROBE)
 		st->kprobe_err = err ?: -EINVAL;
+	else if (st->how == PT_HOW_TRACEPOINT)
+		st->tp_err = err ?: -EINVAL;
 	else
 		return false;
 	plan_hook(pk, hook, plan_mode);

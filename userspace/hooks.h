@@ -16,25 +16,33 @@
 struct bpf_object;
 
 enum pt_how {
-	PT_HOW_OFF = 0, /* not asked for */
-	PT_HOW_FENTRY,	/* fentry, or fexit for hooks that need the return value */
-	PT_HOW_KPROBE,	/* kprobe, plus kretprobe for the return value */
-	PT_HOW_MISSING, /* the function is not in this kernel (or its module is not loaded) */
-	PT_HOW_COVERED, /* an alternative whose primary hook is active */
-	PT_HOW_FAILED,	/* present, but neither flavour loaded or attached */
+	PT_HOW_OFF = 0,	   /* not asked for */
+	PT_HOW_FENTRY,	   /* fentry, or fexit for hooks that need the return value */
+	PT_HOW_KPROBE,	   /* kprobe, plus kretprobe for the return value */
+	PT_HOW_TRACEPOINT, /* the kernel's own tracepoint (dma_buf:*, 7.x) */
+	PT_HOW_MISSING,	   /* the function is not in this kernel (or its module is not loaded) */
+	PT_HOW_COVERED,	   /* an alternative whose primary hook is active */
+	PT_HOW_FAILED,	   /* present, but no flavour loaded or attached */
 };
 
 enum pt_attach_mode {
-	PT_ATTACH_AUTO = 0,
-	PT_ATTACH_FENTRY, /* fentry/fexit only */
-	PT_ATTACH_KPROBE, /* kprobe/kretprobe only */
+	PT_ATTACH_AUTO = 0,   /* fentry/fexit, else kprobe, else a tracepoint */
+	PT_ATTACH_FENTRY,     /* fentry/fexit only */
+	PT_ATTACH_KPROBE,     /* kprobe/kretprobe only */
+	PT_ATTACH_TRACEPOINT, /* tracepoints where the kernel has them, else auto */
 };
 
+static inline bool pt_how_active(enum pt_how how)
+{
+	return how == PT_HOW_FENTRY || how == PT_HOW_KPROBE || how == PT_HOW_TRACEPOINT;
+}
+
 struct pt_hook_desc {
-	const char *module; /* where the function lives when not built in */
-	bool at_exit;	    /* needs the return value */
-	bool drm;	    /* part of DRM (off while drm is not loaded) */
-	__u32 alt_of;	    /* used only when that hook is unavailable */
+	const char *module;	/* where the function lives when not built in */
+	bool at_exit;		/* needs the return value */
+	bool drm;		/* part of DRM (off while drm is not loaded) */
+	__u32 alt_of;		/* used only when that hook is unavailable */
+	const char *tracepoint; /* a dma_buf:* tracepoint that can stand in, or NULL */
 	const char *note;
 };
 
@@ -45,8 +53,10 @@ struct pt_hook_state {
 	const char *where; /* "vmlinux", a module name, or NULL */
 	bool in_btf;
 	bool in_kallsyms;
+	bool in_tp;	/* its tracepoint exists */
 	int fentry_err; /* why fentry/fexit was not used: -errno */
 	int kprobe_err; /* why kprobe/kretprobe was not used: -errno */
+	int tp_err;	/* why the tracepoint was not used: -errno */
 };
 
 /* What this kernel offers, gathered once. */

@@ -36,7 +36,9 @@ static const struct argp_option source_options[] = {
 
 static const struct argp_option kernel_options[] = {
 	{ "attach", OPT_ATTACH, "MODE", 0,
-	  "How to hook functions: auto (fentry/fexit where possible), fentry, kprobe", 0 },
+	  "How to hook functions: auto (fentry/fexit, else kprobes, else tracepoints), "
+	  "fentry, kprobe, tracepoint (the dma_buf:* ones where they exist)",
+	  0 },
 	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use instead of /sys/kernel/btf/vmlinux", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's debug output", 0 },
 	{ 0 },
@@ -69,8 +71,11 @@ static error_t parse_kernel(int key, char *arg, struct argp_state *state)
 			opts->mode = PT_ATTACH_FENTRY;
 		else if (!strcmp(arg, "kprobe"))
 			opts->mode = PT_ATTACH_KPROBE;
+		else if (!strcmp(arg, "tracepoint"))
+			opts->mode = PT_ATTACH_TRACEPOINT;
 		else
-			argp_error(state, "--attach %s: expected auto, fentry or kprobe", arg);
+			argp_error(state,
+				   "--attach %s: expected auto, fentry, kprobe or tracepoint", arg);
 		break;
 	case OPT_BTF:
 		opts->btf_path = arg;

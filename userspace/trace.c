@@ -264,7 +264,7 @@ static int count_active(const struct pt_kernel *pk, bool drm)
 	for (int id = 1; id < PT_HOOK_MAX; id++) {
 		enum pt_how how = pk->hooks[id].how;
 
-		if (pt_hook_descs[id].drm == drm && (how == PT_HOW_FENTRY || how == PT_HOW_KPROBE))
+		if (pt_hook_descs[id].drm == drm && pt_how_active(how))
 			n++;
 	}
 	return n;

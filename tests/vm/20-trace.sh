@@ -220,6 +220,31 @@ else
 	fail "kprobe: trace starts"
 fi
 
+# --- 7.x: the dma_buf:* tracepoints stand in for seven hooks --------------------
+if [ $series = 7 ]; then
+	primetrace features --attach tracepoint >"$out/features-tp.txt" 2>&1
+	n=$(grep -Ec '^dma_buf_[a-z_]+ +vmlinux +tracepoint' "$out/features-tp.txt")
+	[ "$n" = 7 ] && pass "tracepoint: features shows 7 dma_buf hooks on tracepoints" ||
+		fail "tracepoint: features shows 7 dma_buf hooks on tracepoints" "$n"
+	if start_trace tp -j --attach tracepoint; then
+		prime_workload >"$out/tp.steps"
+		stop_trace
+		# they fire on success only, and know no mapping
+		check_steps tp <<'EOF'
+export_a dmabuf_export ino=$ino size=$size exp_name=drm exp_driver=$driver hook=dma_buf_export count=1
+export_a dmabuf_fd fd=$fd ino=$ino hook=dma_buf_fd
+selfimport_a dmabuf_get fd=$fd ino=$ino hook=dma_buf_get
+import_b dmabuf_attach ino=$ino importer=$devname attach=* hook=dma_buf_dynamic_attach
+close_b dmabuf_detach ino=$ino importer=$devname attach=* hook=dma_buf_detach
+mmap dmabuf_mmap ino=$ino hook=dma_buf_mmap_internal
+err_fd !dmabuf_get
+export_a prime_handle_to_fd handle=$handle fd=$fd ino=$ino kref=$refcount handle_count=$handles hook=drm_prime_handle_to_fd_ioctl
+EOF
+	else
+		fail "tracepoint: trace starts"
+	fi
+fi
+
 # --- a ring buffer too small: every lost event is counted --------------------
 # 4 KiB holds a dozen records; read every 2 s, a burst overflows it.
 n=300
