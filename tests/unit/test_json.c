@@ -134,7 +134,7 @@ UNIT_TEST(walk_objects)
 UNIT_TEST(ksyms_lookup)
 {
 	const char text[] = "ffffffff81000000 T _stext\n"
-			    "ffffffff81001000 t helper\n"
+			    "ffffffff81001000 t do_work\n"
 			    "ffffffff81002000 D some_data\n"
 			    "ffffffffc0100000 t drm_ioctl\t[drm]\n"
 			    "0000000000000000 T hidden\n"
@@ -145,9 +145,9 @@ UNIT_TEST(ksyms_lookup)
 
 	fclose(f);
 	EXPECT(ks != NULL);
-	EXPECT_STR(pt_ksyms_name(ks, 0xffffffff81001010ULL, buf, sizeof(buf)), "helper+0x10");
+	EXPECT_STR(pt_ksyms_name(ks, 0xffffffff81001010ULL, buf, sizeof(buf)), "do_work+0x10");
 	/* data symbols do not name code */
-	EXPECT_STR(pt_ksyms_name(ks, 0xffffffff81002004ULL, buf, sizeof(buf)), "helper+0x1004");
+	EXPECT_STR(pt_ksyms_name(ks, 0xffffffff81002004ULL, buf, sizeof(buf)), "do_work+0x1004");
 	EXPECT_STR(pt_ksyms_name(ks, 0xffffffffc01000a8ULL, buf, sizeof(buf)), "drm_ioctl+0xa8");
 	EXPECT_STR(pt_ksyms_name(ks, 0xffffffff80000000ULL, buf, sizeof(buf)),
 		   "0xffffffff80000000");
