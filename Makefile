@@ -13,7 +13,7 @@
 # V=1 prints the full commands.
 
 KERNEL  ?= 6.1
-KERNELS ?= 6.1
+KERNELS ?= 6.1 6.12 7.3
 BUILD   ?= build
 CACHE   ?= build/cache
 export PRIMETRACE_BUILD := $(abspath $(BUILD))
