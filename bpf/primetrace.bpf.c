@@ -59,6 +59,33 @@ struct {
 	__uint(value_size, PT_MAX_STACK * sizeof(__u64));
 } stacks SEC(".maps");
 
+/* a user stack is read into this, a chunk at a time */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64[PT_USTACK_BYTES / 8]);
+} ustack_words SEC(".maps");
+
+/* ...and the stack found in it built here */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pt_ustack);
+} ustack_scan SEC(".maps");
+
+/*
+ * Processes that produced an event: only their exits are reported, so
+ * that a busy machine's other exits do not fill the ring buffer.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} seen_tgids SEC(".maps");
+
 /* kprobe flavour: arguments kept from entry to return, per thread and hook */
 struct pt_saved {
 	__u64 a[5];
@@ -341,6 +368,63 @@ static __always_inline bool device_wanted(struct device *importer, struct drm_de
 	return false;
 }
 
+/*
+ * The user stack by scanning (see struct pt_ustack): works without frame
+ * pointers; userspace drops the words that are not return addresses. The
+ * words are walked with bpf_loop() so that the verifier sees the walk once.
+ */
+struct ustack_walk {
+	__u64 start, end; /* the executable's code */
+	__u32 limit;	  /* words read */
+};
+
+static long ustack_word(__u32 i, void *data)
+{
+	struct ustack_walk *w = data;
+	__u32 zero = 0;
+	__u64 *words = bpf_map_lookup_elem(&ustack_words, &zero);
+	struct pt_ustack *us = bpf_map_lookup_elem(&ustack_scan, &zero);
+	__u64 v;
+
+	if (!words || !us || i >= w->limit || us->nr >= PT_USTACK_MAX)
+		return 1;
+	v = words[i & (PT_USTACK_BYTES / 8 - 1)];
+	if (v >= w->start && v < w->end) {
+		us->ip[us->nr & (PT_USTACK_MAX - 1)] = v;
+		us->nr++;
+	}
+	return 0;
+}
+
+static __always_inline void scan_ustack(struct pt_ustack *out)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct ustack_walk w = { .limit = PT_USTACK_BYTES / 8 };
+	struct pt_ustack *us;
+	__u64 sp, *words;
+	__u32 zero = 0;
+
+	out->nr = 0;
+	us = bpf_map_lookup_elem(&ustack_scan, &zero);
+	words = bpf_map_lookup_elem(&ustack_words, &zero);
+	if (!us || !words || !BPF_CORE_READ(task, mm))
+		return; /* a kernel thread, or a task past exit_mm() */
+	w.start = BPF_CORE_READ(task, mm, start_code);
+	w.end = BPF_CORE_READ(task, mm, end_code);
+	sp = BPF_CORE_READ(regs, sp);
+	us->nr = 1;
+	us->ip[0] = BPF_CORE_READ(regs, ip);
+	/* near the top of a stack the whole chunk may not be mapped */
+	if (bpf_probe_read_user(words, PT_USTACK_BYTES, (void *)sp)) {
+		w.limit = PT_USTACK_BYTES / 32;
+		if (bpf_probe_read_user(words, PT_USTACK_BYTES / 4, (void *)sp))
+			w.limit = 0;
+	}
+	bpf_loop(PT_USTACK_BYTES / 8, ustack_word, &w, 0);
+	__builtin_memcpy(out, us, sizeof(*out));
+}
+
 static __noinline int emit(void *ctx, __u32 type, __u32 hook, struct pt_call *in)
 {
 	/* never BPF_CORE_READ(in->x, ...): that relocates struct pt_call too */
@@ -365,7 +449,13 @@ static __noinline int emit(void *ctx, __u32 type, __u32 hook, struct pt_call *in
 	if (!device_wanted(importer, dev, exp_dev))
 		return 0;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (cfg.want_ustack) {
+		e = bpf_ringbuf_reserve(&events, sizeof(*e) + sizeof(struct pt_ustack), 0);
+		if (e)
+			scan_ustack((struct pt_ustack *)(e + 1));
+	} else {
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	}
 	if (!e) {
 		__u64 *n = bpf_map_lookup_elem(&drops, &type);
 
@@ -443,7 +533,13 @@ static __noinline int emit(void *ctx, __u32 type, __u32 hook, struct pt_call *in
 	e->addr = in->addr;
 	e->len = in->len;
 	e->kstack = cfg.want_kstack ? bpf_get_stackid(ctx, &stacks, 0) : -1;
-	e->ustack = cfg.want_ustack ? bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK) : -1;
+	e->ustack = -1;
+	{
+		__u32 tgid = e->pid;
+		__u8 one = 1;
+
+		bpf_map_update_elem(&seen_tgids, &tgid, &one, BPF_ANY);
+	}
 
 	bpf_ringbuf_submit(e, cfg.rb_flags);
 	return 0;
@@ -1693,6 +1789,53 @@ SEC("tp_btf/dma_buf_mmap")
 int BPF_PROG(tp_dma_buf_mmap, struct dma_buf *dmabuf)
 {
 	return on_dmabuf(ctx, PT_EV_DMABUF_MMAP, PT_HOOK_DMA_BUF_MMAP, dmabuf, -1, 0, 0);
+}
+
+/*
+ * The last thread of a process that produced events exits: its fds and
+ * mappings are gone from here on. Not one of the hooks: it attaches on
+ * every kernel and filters by task like them.
+ */
+SEC("tracepoint/sched/sched_process_exit")
+int tp_sched_process_exit(void *ctx)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct pt_event *e;
+
+	/* an exit touches no device: a device filter keeps it out */
+	if (cfg.targ_minor >= 0 || cfg.filter_driver || !bpf_map_lookup_elem(&seen_tgids, &tgid))
+		return 0;
+	if (BPF_CORE_READ(task, signal, live.counter) != 0 || !task_wanted())
+		return 0;
+	bpf_map_delete_elem(&seen_tgids, &tgid);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__u32 type = PT_EV_TASK_EXIT;
+		__u64 *n = bpf_map_lookup_elem(&drops, &type);
+
+		if (n)
+			*n += 1;
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts = bpf_ktime_get_ns();
+	e->cgroup = bpf_get_current_cgroup_id();
+	e->type = PT_EV_TASK_EXIT;
+	e->pid = tgid;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->cpu = bpf_get_smp_processor_id();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->fd = -1;
+	e->file_count = -1;
+	e->kref = -1;
+	e->handle_count = -1;
+	e->minor = -1;
+	e->exp_minor = -1;
+	e->kstack = -1;
+	e->ustack = -1;
+	bpf_ringbuf_submit(e, cfg.rb_flags);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";

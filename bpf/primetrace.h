@@ -56,6 +56,14 @@ enum pt_event_type {
 	PT_EV_DMABUF_VUNMAP,
 	PT_EV_DMABUF_FILE_RELEASE,	/* last fput() of the dma-buf file */
 	PT_EV_DMABUF_RELEASE,		/* the final free */
+	/* not a call: process exits, and what a snapshot found (snapshot.c) */
+	PT_EV_TASK_EXIT,		/* the last thread of a process exited */
+	PT_EV_SNAP_BEGIN,		/* a snapshot: the records up to SNAP_END */
+	PT_EV_SNAP_BUF,			/* a dma-buf that exists */
+	PT_EV_SNAP_FD,			/* pid holds the dma-buf as fd */
+	PT_EV_SNAP_MMAP,		/* pid maps the dma-buf at addr, len */
+	PT_EV_SNAP_HANDLE,		/* a GEM handle: file, handle, obj */
+	PT_EV_SNAP_END,			/* flags: the PT_SNAP_* lists that are complete */
 	PT_EV_MAX,
 };
 
@@ -121,6 +129,29 @@ struct pt_config {
 /* pt_event.flags for PT_EV_DMABUF_ATTACH: the importer passed importer_ops */
 #define PT_ATTACH_DYNAMIC	0x1
 
+/* pt_event.flags for PT_EV_SNAP_END: what the snapshot listed in full */
+#define PT_SNAP_BUFS		0x1	/* every dma-buf (iter/dmabuf or bufinfo) */
+#define PT_SNAP_FDS		0x2	/* every process's dma-buf fds */
+#define PT_SNAP_MAPS		0x4	/* every process's dma-buf mappings */
+#define PT_SNAP_HANDLES		0x8	/* every DRM file's GEM handles */
+
+/*
+ * With want_ustack a record is followed by the user stack, found by
+ * scanning rather than by frame pointers (which libdrm and most libraries
+ * are built without): the task's user ip, then each word of its user stack,
+ * from sp up, that points into its executable's code (mm->start_code to
+ * end_code). Userspace keeps the words that follow a call instruction and
+ * names them (userspace/symbolize.c).
+ */
+#define PT_USTACK_MAX	32
+#define PT_USTACK_BYTES	1024
+
+struct pt_ustack {
+	__u32 nr;
+	__u32 pad;
+	__u64 ip[PT_USTACK_MAX];
+};
+
 struct pt_event {
 	__u64 ts;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u64 cgroup;		/* cgroup v2 id of the task */
@@ -136,6 +167,7 @@ struct pt_event {
 	__u64 attach;		/* struct dma_buf_attachment * */
 	__u64 addr;		/* mmap: vma start; vmap: kernel address; map: sg_table */
 	__u64 len;		/* mmap: vma length */
+	__u64 born;		/* snapshot: when the dma-buf was made (its inode's ctime) */
 	__s64 file_count;	/* references on dmabuf->file */
 	__s64 ret;		/* return value: 0 or -errno for calls that fail */
 	__u32 type;		/* enum pt_event_type */
@@ -151,7 +183,7 @@ struct pt_event {
 	__s32 minor;		/* primary minor of obj's device (or the ioctl's) */
 	__s32 exp_minor;	/* primary minor of exp_obj's device */
 	__s32 kstack;		/* stack map ids, -1 when not collected */
-	__s32 ustack;
+	__s32 ustack;		/* -1 (with want_ustack a struct pt_ustack follows) */
 	char comm[PT_COMM_LEN];
 	char exp_name[PT_NAME_LEN];	/* dmabuf->exp_name ("drm" for GEM) */
 	char driver[PT_DRIVER_LEN];	/* obj->dev->driver->name */

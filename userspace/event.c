@@ -37,6 +37,13 @@ static const char *const event_names[PT_EV_MAX] = {
 	[PT_EV_DMABUF_VUNMAP] = "dmabuf_vunmap",
 	[PT_EV_DMABUF_FILE_RELEASE] = "dmabuf_file_release",
 	[PT_EV_DMABUF_RELEASE] = "dmabuf_release",
+	[PT_EV_TASK_EXIT] = "task_exit",
+	[PT_EV_SNAP_BEGIN] = "snap_begin",
+	[PT_EV_SNAP_BUF] = "snap_buf",
+	[PT_EV_SNAP_FD] = "snap_fd",
+	[PT_EV_SNAP_MMAP] = "snap_mmap",
+	[PT_EV_SNAP_HANDLE] = "snap_handle",
+	[PT_EV_SNAP_END] = "snap_end",
 };
 
 /* the kernel function behind each hook */
@@ -210,6 +217,7 @@ void pt_print_json(FILE *f, const struct pt_record *rec)
 	json_str(f, "importer_driver", e->importer_driver);
 	json_ptr(f, "addr", e->addr);
 	json_u64(f, "len", e->len);
+	json_u64(f, "born", e->born);
 	json_str(f, "kstack", rec->kstack);
 	json_str(f, "ustack", rec->ustack);
 	fputs("}\n", f);
@@ -267,6 +275,7 @@ static const struct field fields[] = {
 	FLD("importer_driver", F_STR, importer_driver),
 	FLD("addr", F_U64, addr),
 	FLD("len", F_U64, len),
+	FLD("born", F_U64, born),
 };
 
 static int read_field(struct json_in *in, const struct field *fl, struct pt_event *e)

@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "ksyms.h"
+#include "symbolize.h"
 #include "trace.h"
 /* after trace.h: the skeleton uses struct pt_config */
 #include "primetrace.skel.h"
@@ -172,6 +173,8 @@ struct tracer {
 	struct ring_buffer *rb;
 	struct pt_kernel pk;
 	struct pt_ksyms *ksyms;
+	struct pt_usyms *usyms;
+	struct bpf_link *exit_link;
 	pt_record_fn fn;
 	void *ctx;
 	struct pt_summary *sum;
@@ -180,6 +183,8 @@ struct tracer {
 
 static void detach_all(struct tracer *t)
 {
+	bpf_link__destroy(t->exit_link);
+	t->exit_link = NULL;
 	for (int i = 0; i < PT_HOOK_MAX; i++) {
 		for (int j = 0; j < 2; j++) {
 			bpf_link__destroy(t->links[i][j]);
@@ -193,6 +198,8 @@ static void teardown(struct tracer *t)
 	ring_buffer__free(t->rb);
 	t->rb = NULL;
 	detach_all(t);
+	pt_usyms_free(t->usyms);
+	t->usyms = NULL;
 	primetrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 	pt_ksyms_free(t->ksyms);
@@ -226,6 +233,8 @@ static int configure(struct tracer *t, const struct pt_trace_opts *opts)
 	if (!opts->kstack && !opts->ustack)
 		bpf_map__set_max_entries(skel->maps.stacks, 1);
 	pt_hooks_set_autoload(skel->obj, &t->pk);
+	/* not a hook: process exits, on every kernel */
+	bpf_program__set_autoload(skel->progs.tp_sched_process_exit, true);
 	return 0;
 }
 
@@ -375,6 +384,12 @@ static int setup(struct tracer *t, const struct pt_trace_opts *opts, bool quiet)
 	}
 	if (opts->kstack)
 		t->ksyms = pt_ksyms_load();
+	if (opts->ustack)
+		t->usyms = pt_usyms_new();
+	/* without exits the model only learns of them from snapshots */
+	t->exit_link = bpf_program__attach(t->skel->progs.tp_sched_process_exit);
+	if (!t->exit_link && opts->verbose)
+		fprintf(stderr, "primetrace: process exits are not traced: %s\n", strerror(errno));
 	return 0;
 }
 
@@ -420,7 +435,17 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (pt_event_decode(data, size, &rec.ev))
 		return 0;
 	rec.kstack = stack_string(t, rec.ev.kstack, true);
-	rec.ustack = stack_string(t, rec.ev.ustack, false);
+	if (size >= sizeof(rec.ev) + sizeof(struct pt_ustack) && t->usyms) {
+		const struct pt_ustack *us = (const void *)((const char *)data + sizeof(rec.ev));
+
+		/* named now: the process may be gone by the time anyone reads them */
+		rec.ustack = pt_usyms_scanned_stack(
+		    t->usyms, rec.ev.pid, us->ip, us->nr < PT_USTACK_MAX ? us->nr : PT_USTACK_MAX);
+	} else {
+		rec.ustack = stack_string(t, rec.ev.ustack, false);
+	}
+	if (rec.ev.type == PT_EV_TASK_EXIT && t->usyms)
+		pt_usyms_forget(t->usyms, rec.ev.pid);
 	deliver(t, &rec);
 	pt_record_free(&rec);
 	return t->stop ? -ECANCELED : 0;
@@ -489,6 +514,9 @@ static int run_live(const struct pt_trace_opts *opts, struct tracer *t)
 		goto out;
 	}
 	record_hooks(&t->pk, t->sum);
+	/* events from now on are in the ring buffer: what existed can be read */
+	if (opts->started)
+		opts->started(opts->started_ctx);
 	if (!opts->quiet)
 		fprintf(stderr, "primetrace: tracing with %d hooks (%d DRM); Ctrl-C to end\n",
 			count_active(&t->pk, false) + count_active(&t->pk, true),

@@ -28,6 +28,9 @@ struct pt_trace_opts {
 	bool verbose;	   /* libbpf's debug output */
 	bool quiet;	   /* no start-up line on stderr */
 	const char *input; /* replay this file instead of tracing */
+	/* live: called once the hooks are attached, before any event is read */
+	void (*started)(void *ctx);
+	void *started_ctx;
 };
 
 /* Return non-zero to stop. */

@@ -340,9 +340,9 @@ if start_trace stacks -j -K -U --comm prime_workload; then
 	stop_trace
 	grep '"type":"prime_handle_to_fd"' "$out/stacks.json" | head -n 1 >"$out/stacks.one"
 	grep -q '"kstack":"[^"]*drm_ioctl+0x[0-9a-f]*;' "$out/stacks.one" &&
-		grep -q '"ustack":"0x[0-9a-f]*' "$out/stacks.one" &&
-		pass "stacks: -K -U name the ioctl's kernel frames and the user addresses" ||
-		fail "stacks: -K -U name the ioctl's kernel frames and the user addresses" \
+		grep -q '"ustack":"[^"]*drmPrimeHandleToFD+0x[0-9a-f]*;' "$out/stacks.one" &&
+		pass "stacks: -K -U name the ioctl's kernel frames and the user functions" ||
+		fail "stacks: -K -U name the ioctl's kernel frames and the user functions" \
 			"$(cut -c1-300 "$out/stacks.one")"
 else
 	fail "stacks: trace starts"
