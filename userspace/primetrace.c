@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lifetime.h"
 #include "pt_features.h"
 #include "options.h"
 
@@ -27,11 +28,19 @@ static struct trace_env {
 	FILE *out;
 	__u64 t0;
 	bool header;
+	/* --perfetto: the timeline, drawn by a lifetime model */
+	const char *perfetto;
+	struct pm_model *model;
+	struct pt_perfetto *timeline;
+	bool snapshot; /* record -S */
 } trace_env;
 
 static int print_record(const struct pt_record *rec, void *ctx)
 {
 	struct trace_env *env = ctx;
+
+	if (env->model)
+		pm_model_feed(env->model, rec);
 
 	if (env->json) {
 		pt_print_json(env->out, rec);
@@ -50,6 +59,9 @@ static int print_record(const struct pt_record *rec, void *ctx)
 
 static int finish(struct trace_env *env, struct pt_summary *sum, int err)
 {
+	if (env->timeline && pt_perfetto_close(env->timeline, env->model, pm_model_now(env->model)))
+		err = err ?: -EIO;
+	pm_model_free(env->model);
 	if (env->json && !ferror(env->out))
 		pt_print_summary_json(env->out, sum);
 	if (env->out != stdout && fclose(env->out) && !err) {
@@ -80,14 +92,24 @@ static const char trace_doc[] =
     "events by type, events lost in a full ring buffer, and hooks that attached\n"
     "but were never called.\v";
 
+enum {
+	OPT_PERFETTO = 0x300,
+};
+
 static const struct argp_option trace_options[] = {
 	{ "json", 'j', NULL, 0, "One JSON object per line", 0 },
+	{ "perfetto", OPT_PERFETTO, "FILE", 0,
+	  "Also write a timeline (Chrome trace-event JSON, for ui.perfetto.dev) to FILE", 0 },
 	{ "quiet", 'q', NULL, 0, "No summary on stderr", 0 },
 	{ 0 },
 };
 
 static const struct argp_option record_options[] = {
 	{ "output", 'o', "FILE", 0, "Write JSON lines to FILE (required; - for stdout)", 0 },
+	{ "snapshot", 'S', NULL, 0,
+	  "Also write what exists when tracing starts and ends (snap_* lines): the buffers, "
+	  "fds, mappings and GEM handles 'leaks --input' and 'objects --input' need",
+	  0 },
 	{ "quiet", 'q', NULL, 0, "No summary on stderr", 0 },
 	{ 0 },
 };
@@ -109,6 +131,12 @@ static error_t parse_trace(int key, char *arg, struct argp_state *state)
 		break;
 	case 'o':
 		env->output = arg;
+		break;
+	case OPT_PERFETTO:
+		env->perfetto = arg;
+		break;
+	case 'S':
+		env->snapshot = true;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -142,6 +170,16 @@ static int cmd_trace(int argc, char **argv)
 		return 2;
 	env->out = stdout;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (env->perfetto) {
+		env->model = pm_model_new(0);
+		env->timeline = env->model ? pt_perfetto_open(env->perfetto) : NULL;
+		if (!env->timeline) {
+			fprintf(stderr, "primetrace: %s: %s\n", env->perfetto, strerror(errno));
+			pm_model_free(env->model);
+			return 1;
+		}
+		pt_perfetto_follow(env->timeline, env->model);
+	}
 	pt_install_signals();
 	err = pt_run(&env->opts, print_record, env, &sum);
 	return finish(env, &sum, err);
@@ -151,7 +189,7 @@ static const char record_doc[] =
     "Record DRM PRIME and dma-buf events as JSON lines, for later analysis with\n"
     "--input (e.g. 'primetrace trace --input FILE').\n"
     "\n"
-    "USAGE: primetrace record -o FILE [-p PID] [-c CGROUP] [--comm COMM]\n"
+    "USAGE: primetrace record -o FILE [-S] [-p PID] [-c CGROUP] [--comm COMM]\n"
     "         [-d DEV] [-b SIZE] [-i MS] [-D SECONDS] [-K] [-U]\n"
     "\n"
     "EXAMPLES:\n"
@@ -167,6 +205,26 @@ static const struct argp record_argp = {
 	.doc = record_doc,
 	.children = source_child,
 };
+
+static int write_snapshot_record(const struct pt_record *rec, void *ctx)
+{
+	struct trace_env *env = ctx;
+
+	pt_print_json(env->out, rec);
+	return ferror(env->out) ? 1 : 0;
+}
+
+/* snap_* lines: a failed snapshot is printed, the recording goes on */
+static void record_snapshot(void *ctx)
+{
+	struct trace_env *env = ctx;
+	struct pt_snapshot_opts so = {
+		.btf_path = env->opts.btf_path,
+		.verbose = env->opts.verbose,
+	};
+
+	pt_snapshot(&so, write_snapshot_record, env);
+}
 
 static int cmd_record(int argc, char **argv)
 {
@@ -187,6 +245,10 @@ static int cmd_record(int argc, char **argv)
 		return 2;
 	}
 	env->json = true;
+	if (env->snapshot) {
+		env->opts.started = record_snapshot;
+		env->opts.started_ctx = env;
+	}
 	if (strcmp(env->output, "-")) {
 		env->out = fopen(env->output, "w");
 		if (!env->out) {
@@ -199,6 +261,8 @@ static int cmd_record(int argc, char **argv)
 	setvbuf(env->out, NULL, _IOLBF, 0);
 	pt_install_signals();
 	err = pt_run(&env->opts, print_record, env, &sum);
+	if (!err && env->snapshot)
+		record_snapshot(env);
 	return finish(env, &sum, err);
 }
 
@@ -280,6 +344,9 @@ static const struct command {
 	{ "trace", cmd_trace, "print PRIME and dma-buf events as they happen" },
 	{ "record", cmd_record, "record events as JSON lines for later --input" },
 	{ "features", cmd_features, "show which hooks this kernel offers and how they attach" },
+	{ "objects", pt_cmd_objects, "list the live dma-bufs and who holds them" },
+	{ "leaks", pt_cmd_leaks, "trace, then report leaked buffers and handles with stacks" },
+	{ "top", pt_cmd_top, "per-process buffers and rates, refreshed" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * primetrace leaks: trace for a while (or replay a recording), then report
+ * the leak suspects of the lifetime model, each with its reason, its
+ * evidence, its culprit and the stacks that made it.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "lifetime.h"
+#include "options.h"
+
+static const char leaks_doc[] =
+    "Find leaked dma-bufs and GEM handles: trace until --duration or Ctrl-C (or\n"
+    "replay a recording), then report each suspect with its reason, evidence,\n"
+    "culprit process and the kernel and user stacks that created it.\n"
+    "\n"
+    "USAGE: primetrace leaks [-D SECONDS] [--min-age SECONDS] [--growth N]\n"
+    "                        [--max-objects N] [--perfetto FILE] [-j] [--input FILE]\n"
+    "\n"
+    "EXAMPLES:\n"
+    "    primetrace leaks -D 30                # trace 30 s, then report\n"
+    "    primetrace leaks -p 1234 --min-age 60 # also buffers older than a minute\n"
+    "    primetrace leaks --input run.json     # a recording of 'primetrace record'\n"
+    "    primetrace leaks -D 10 --perfetto t.json  # and a timeline for ui.perfetto.dev\n"
+    "\n"
+    "Suspects, most certain first:\n"
+    "  import_no_teardown  an imported GEM object freed without drm_prime_gem_destroy()\n"
+    "  attach_at_free      an attachment still present when its object was freed\n"
+    "  orphan_gem_object   an exported GEM object outlives its handles and dma-buf\n"
+    "  orphan_dmabuf       a dma-buf lives that no fd, mapping or handle holds\n"
+    "  reimport            one dma-buf imported into one file under several handles\n"
+    "  import_handle       an import handle is all that keeps a dma-buf alive\n"
+    "  import_growth       a process's import handles grow by --growth or more\n"
+    "  export_growth       a process's live exports grow by --growth or more\n"
+    "  old                 a buffer older than --min-age\n"
+    "\n"
+    "A snapshot of every process's dma-buf fds, mappings and GEM handles is taken\n"
+    "before and after a live run: buffers made before primetrace started are seen\n"
+    "too, without their creator. The report says when its picture is incomplete\n"
+    "(events lost, the --max-objects bound reached, no snapshot in a recording).\v";
+
+enum {
+	OPT_MIN_AGE = 0x200,
+	OPT_GROWTH,
+	OPT_MAX_OBJECTS,
+	OPT_PERFETTO,
+	OPT_NO_STACKS,
+	OPT_STACK_DEPTH,
+};
+
+static const struct argp_option leaks_options[] = {
+	{ "json", 'j', NULL, 0, "One JSON object", 0 },
+	{ "min-age", OPT_MIN_AGE, "SECONDS", 0, "Also report buffers older than this", 0 },
+	{ "growth", OPT_GROWTH, "N", 0,
+	  "Report a process whose live exports or import handles grow by N (default 16)", 0 },
+	{ "max-objects", OPT_MAX_OBJECTS, "N", 0,
+	  "Track at most N buffers, objects, handles, attachments and holders (default 65536)", 0 },
+	{ "perfetto", OPT_PERFETTO, "FILE", 0, "Write a Chrome trace-event timeline to FILE", 0 },
+	{ "no-stacks", OPT_NO_STACKS, NULL, 0, "Do not collect stacks", 0 },
+	{ "stack-depth", OPT_STACK_DEPTH, "N", 0, "Frames shown per stack (default 16, 0: all)",
+	  0 },
+	{ 0 },
+};
+
+static struct leaks_env {
+	struct pt_lifetime lt;
+	struct pm_leak_opts lo;
+	bool json;
+	bool no_stacks;
+	int depth;
+} leaks_env;
+
+static error_t parse_leaks(int key, char *arg, struct argp_state *state)
+{
+	struct leaks_env *env = state->input;
+	unsigned long v;
+	double d;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &env->lt.opts;
+		break;
+	case 'j':
+		env->json = true;
+		break;
+	case OPT_MIN_AGE:
+		if (pt_parse_seconds(arg, &d) || d <= 0)
+			argp_error(state, "--min-age %s: a positive number of seconds", arg);
+		env->lo.min_age_ns = d * 1e9;
+		break;
+	case OPT_GROWTH:
+		if (pt_parse_uint(arg, 1, 1000000, &v))
+			argp_error(state, "--growth %s: 1 to 1000000", arg);
+		env->lo.growth = v;
+		break;
+	case OPT_MAX_OBJECTS:
+		if (pt_parse_uint(arg, 16, 100000000, &v))
+			argp_error(state, "--max-objects %s: 16 to 100000000", arg);
+		env->lt.max_objects = v;
+		break;
+	case OPT_PERFETTO:
+		env->lt.perfetto = arg;
+		break;
+	case OPT_NO_STACKS:
+		env->no_stacks = true;
+		break;
+	case OPT_STACK_DEPTH:
+		if (pt_parse_uint(arg, 0, 1000, &v))
+			argp_error(state, "--stack-depth %s: 0 to 1000", arg);
+		env->depth = v;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_child source_child[] = {
+	{ &pt_source_argp, 0, "Event source and filters:", 1 },
+	{ 0 },
+};
+
+static const struct argp leaks_argp = {
+	.options = leaks_options,
+	.parser = parse_leaks,
+	.doc = leaks_doc,
+	.children = source_child,
+};
+
+static void print_text(FILE *f, struct leaks_env *env, const struct pm_suspect *s, int n)
+{
+	struct pm_model *m = env->lt.m;
+	struct pm_stats st;
+	char buf[512], sz[24];
+
+	pm_model_stats(m, &st);
+	fprintf(f, "primetrace leaks: %d suspect%s (%.1f s of events, %llu events, %llu lost)\n", n,
+		n == 1 ? "" : "s", st.t_last > st.t_first ? (st.t_last - st.t_first) / 1e9 : 0,
+		(unsigned long long)st.events, (unsigned long long)st.drops);
+	for (int i = 0; i < n; i++) {
+		fprintf(f, "\n[%d] %s: %s\n", i + 1, pm_leak_kind_name(s[i].kind), s[i].reason);
+		if (s[i].pid)
+			fprintf(f, "    culprit:  pid %u (%s)%s\n", s[i].pid,
+				s[i].comm[0] ? s[i].comm : "?", s[i].pid_exited ? ", exited" : "");
+		else
+			fprintf(f, "    culprit:  unknown (made before tracing began)\n");
+		if (s[i].ino)
+			fprintf(f, "    dma-buf:  ino %llu, %s, %s\n", (unsigned long long)s[i].ino,
+				pt_size_text(sz, sizeof(sz), s[i].size),
+				s[i].driver[0] ? s[i].driver : "?");
+		else if (s[i].obj)
+			fprintf(f, "    object:   %s, %s\n",
+				pt_size_text(sz, sizeof(sz), s[i].size),
+				s[i].driver[0] ? s[i].driver : "?");
+		if (s[i].count && s[i].bytes)
+			fprintf(f, "    count:    %llu (%s)\n", (unsigned long long)s[i].count,
+				pt_size_text(sz, sizeof(sz), s[i].bytes));
+		else if (s[i].count)
+			fprintf(f, "    count:    %llu\n", (unsigned long long)s[i].count);
+		fprintf(f, "    evidence: %s\n", s[i].evidence);
+		if (s[i].kstack) {
+			fprintf(f, "    kernel stack:\n");
+			pt_print_stack(f, s[i].kstack->s, "        ", env->depth);
+		}
+		if (s[i].ustack) {
+			fprintf(f, "    user stack:\n");
+			pt_print_stack(f, s[i].ustack->s, "        ", env->depth);
+		}
+	}
+	if (pm_model_incomplete(m))
+		fprintf(f, "\npicture incomplete: %s\n",
+			pm_model_incomplete_text(m, buf, sizeof(buf)));
+}
+
+static void print_json(FILE *f, struct leaks_env *env, const struct pm_suspect *s, int n)
+{
+	struct pm_model *m = env->lt.m;
+	struct pm_stats st;
+	char buf[512];
+
+	pm_model_stats(m, &st);
+	fprintf(f, "{\"suspects\":[");
+	for (int i = 0; i < n; i++) {
+		fprintf(f, "%s{\"kind\":\"%s\",\"reason\":", i ? "," : "",
+			pm_leak_kind_name(s[i].kind));
+		json_write_string(f, s[i].reason);
+		fprintf(f, ",\"pid\":%u,\"comm\":", s[i].pid);
+		json_write_string(f, s[i].comm);
+		fprintf(f, ",\"pid_exited\":%s,\"ts\":%llu,\"ino\":%llu,\"size\":%llu",
+			s[i].pid_exited ? "true" : "false", (unsigned long long)s[i].ts,
+			(unsigned long long)s[i].ino, (unsigned long long)s[i].size);
+		if (s[i].dmabuf)
+			fprintf(f, ",\"dmabuf\":\"0x%llx\"", (unsigned long long)s[i].dmabuf);
+		if (s[i].obj)
+			fprintf(f, ",\"obj\":\"0x%llx\"", (unsigned long long)s[i].obj);
+		if (s[i].file)
+			fprintf(f, ",\"file\":\"0x%llx\",\"handle\":%u",
+				(unsigned long long)s[i].file, s[i].handle);
+		if (s[i].count)
+			fprintf(f, ",\"count\":%llu,\"bytes\":%llu", (unsigned long long)s[i].count,
+				(unsigned long long)s[i].bytes);
+		fputs(",\"driver\":", f);
+		json_write_string(f, s[i].driver);
+		fputs(",\"evidence\":", f);
+		json_write_string(f, s[i].evidence);
+		fputs(",\"kstack\":", f);
+		pt_print_stack_json(f, s[i].kstack ? s[i].kstack->s : NULL);
+		fputs(",\"ustack\":", f);
+		pt_print_stack_json(f, s[i].ustack ? s[i].ustack->s : NULL);
+		fputc('}', f);
+	}
+	fprintf(f,
+		"],\"events\":%llu,\"drops\":%llu,\"duration\":%.3f,\"live_buffers\":%u,"
+		"\"tracked\":%u,\"max_objects\":%u,\"untracked\":%llu,\"incomplete\":",
+		(unsigned long long)st.events, (unsigned long long)st.drops,
+		st.t_last > st.t_first ? (st.t_last - st.t_first) / 1e9 : 0, st.bufs, st.entries,
+		st.max_entries, (unsigned long long)st.untracked);
+	json_write_string(f, pm_model_incomplete_text(m, buf, sizeof(buf)));
+	fputs("}\n", f);
+}
+
+int pt_cmd_leaks(int argc, char **argv)
+{
+	struct leaks_env *env = &leaks_env;
+	struct pm_suspect *s = NULL;
+	int n, err;
+
+	pt_lifetime_init(&env->lt);
+	env->depth = 16;
+	if (argp_parse(&leaks_argp, argc, argv, 0, NULL, env))
+		return 2;
+	env->lt.trace = true;
+	/* leaks are found by their stacks */
+	if (!env->no_stacks) {
+		env->lt.opts.kstack = true;
+		env->lt.opts.ustack = true;
+	}
+	pt_install_signals();
+	err = pt_lifetime_run(&env->lt);
+	if (err) {
+		pt_lifetime_free(&env->lt);
+		return 1;
+	}
+	n = pm_model_leaks(env->lt.m, &env->lo, &s);
+	if (n < 0) {
+		fprintf(stderr, "primetrace: out of memory\n");
+		pt_lifetime_free(&env->lt);
+		return 1;
+	}
+	if (env->json)
+		print_json(stdout, env, s, n);
+	else
+		print_text(stdout, env, s, n);
+	pm_suspects_free(env->lt.m, s, n);
+	err = pt_lifetime_free(&env->lt);
+	return err || fflush(stdout) ? 1 : 0;
+}

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* primetrace: the model behind objects, leaks and top (see lifetime.h) */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "lifetime.h"
+#include "options.h"
+
+void pt_lifetime_init(struct pt_lifetime *lt)
+{
+	memset(lt, 0, sizeof(*lt));
+	pt_trace_opts_init(&lt->opts);
+}
+
+static void lock(struct pt_lifetime *lt)
+{
+	if (lt->lock)
+		pthread_mutex_lock(lt->lock);
+}
+
+static void unlock(struct pt_lifetime *lt)
+{
+	if (lt->lock)
+		pthread_mutex_unlock(lt->lock);
+}
+
+static int feed(const struct pt_record *rec, void *ctx)
+{
+	struct pt_lifetime *lt = ctx;
+
+	lock(lt);
+	pm_model_feed(lt->m, rec);
+	unlock(lt);
+	return 0;
+}
+
+static int snapshot(struct pt_lifetime *lt)
+{
+	struct pt_snapshot_opts so = {
+		.btf_path = lt->opts.btf_path,
+		.verbose = lt->opts.verbose,
+	};
+	int err = pt_snapshot(&so, feed, lt);
+
+	if (err)
+		lt->snapshot_failed = true;
+	return err;
+}
+
+static void on_started(void *ctx)
+{
+	/* a failed snapshot is printed; tracing goes on without it */
+	snapshot(ctx);
+}
+
+static __u64 mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* a GEM free hook was attached (or the recording says so) */
+static bool saw_frees(const struct pt_summary *sum)
+{
+	static const int hooks[] = { PT_HOOK_GEM_OBJECT_RELEASE, PT_HOOK_GEM_OBJECT_FREE };
+
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+		const char *how = sum->how[hooks[i]];
+
+		if (!strcmp(how, "fentry") || !strcmp(how, "fexit") || !strcmp(how, "kprobe"))
+			return true;
+	}
+	return false;
+}
+
+int pt_lifetime_run(struct pt_lifetime *lt)
+{
+	bool live = !lt->opts.input;
+	int err = 0;
+
+	memset(&lt->sum, 0, sizeof(lt->sum));
+	lock(lt);
+	lt->m = pm_model_new(lt->max_objects);
+	unlock(lt);
+	if (!lt->m) {
+		fprintf(stderr, "primetrace: out of memory\n");
+		return -ENOMEM;
+	}
+	if (lt->perfetto) {
+		lt->pf = pt_perfetto_open(lt->perfetto);
+		if (!lt->pf) {
+			err = -errno;
+			fprintf(stderr, "primetrace: %s: %s\n", lt->perfetto, strerror(errno));
+			return err;
+		}
+		pt_perfetto_follow(lt->pf, lt->m);
+	}
+	/*
+	 * Live: what exists, read once the hooks are attached (so that
+	 * nothing made meanwhile is missed), then the events, then what is
+	 * left. Without tracing, the snapshot alone.
+	 */
+	if (live && lt->trace) {
+		lt->opts.started = on_started;
+		lt->opts.started_ctx = lt;
+	} else if (live) {
+		err = snapshot(lt);
+		if (err)
+			return err;
+	}
+	if (!live || lt->trace) {
+		err = pt_run(&lt->opts, feed, lt, &lt->sum);
+		if (err)
+			return err;
+	}
+	if (live && lt->trace && !lt->no_end_snapshot && snapshot(lt))
+		return -EIO;
+	lock(lt);
+	pm_model_note_drops(lt->m, pt_summary_drops(&lt->sum));
+	if ((lt->trace || !live) && (live || lt->sum.have) && !saw_frees(&lt->sum))
+		pm_model_note_no_free(lt->m);
+	pm_model_set_now(lt->m, live ? mono_now() : 0);
+	unlock(lt);
+	return 0;
+}
+
+int pt_lifetime_free(struct pt_lifetime *lt)
+{
+	int err = 0;
+
+	if (lt->pf) {
+		err = pt_perfetto_close(lt->pf, lt->m, pm_model_now(lt->m));
+		lt->pf = NULL;
+	}
+	lock(lt);
+	pm_model_free(lt->m);
+	lt->m = NULL;
+	unlock(lt);
+	pt_summary_free(&lt->sum);
+	return err;
+}
+
+/* --- output -------------------------------------------------------------- */
+
+const char *pt_size_text(char *buf, size_t len, __u64 size)
+{
+	if (size >= (1ULL << 30) && !(size & ((1ULL << 30) - 1)))
+		snprintf(buf, len, "%llu GiB", (unsigned long long)(size >> 30));
+	else if (size >= (1ULL << 20) && !(size & ((1ULL << 20) - 1)))
+		snprintf(buf, len, "%llu MiB", (unsigned long long)(size >> 20));
+	else if (size >= 1024 && !(size & 1023))
+		snprintf(buf, len, "%llu KiB", (unsigned long long)(size >> 10));
+	else
+		snprintf(buf, len, "%llu B", (unsigned long long)size);
+	return buf;
+}
+
+const char *pt_age_text(char *buf, size_t len, __u64 ns)
+{
+	__u64 s = ns / 1000000000ULL;
+
+	if (!ns)
+		snprintf(buf, len, "-");
+	else if (s < 60)
+		snprintf(buf, len, "%.1fs", ns / 1e9);
+	else if (s < 3600)
+		snprintf(buf, len, "%llum%02llus", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%lluh%02llum", s / 3600, (s / 60) % 60);
+	return buf;
+}
+
+const char *pt_exporter_text(char *buf, size_t len, const struct pm_buf *b)
+{
+	if (b->exp_driver[0] && b->exp_minor >= 0)
+		snprintf(buf, len, "%s:%d", b->exp_driver, b->exp_minor);
+	else if (b->exp_driver[0])
+		snprintf(buf, len, "%s", b->exp_driver);
+	else if (b->exp_name[0])
+		snprintf(buf, len, "%s", b->exp_name);
+	else
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* the trampoline and the program that took the stack are not the kernel's story */
+static bool bpf_frame(const char *frame, size_t len)
+{
+	return (len > 9 && !strncmp(frame, "bpf_prog_", 9)) ||
+	       (len > 15 && !strncmp(frame, "bpf_trampoline_", 15));
+}
+
+/*
+ * Each function traced with fentry/fexit on the way shows twice: at its
+ * call site and at +0x5, where its trampoline was entered. Only the first
+ * frame (the hooked function itself) keeps its +0x5.
+ */
+static bool skip_frame(const char *frame, size_t len, int shown)
+{
+	if (bpf_frame(frame, len))
+		return true;
+	return shown && len > 4 && !strncmp(frame + len - 4, "+0x5", 4);
+}
+
+void pt_print_stack(FILE *f, const char *stack, const char *indent, int max)
+{
+	int n = 0;
+
+	for (const char *p = stack; p && *p && (!max || n < max);) {
+		size_t len = strcspn(p, ";");
+
+		if (!skip_frame(p, len, n)) {
+			fprintf(f, "%s%.*s\n", indent, (int)len, p);
+			n++;
+		}
+		p += len;
+		if (*p == ';')
+			p++;
+	}
+}
+
+void pt_print_stack_json(FILE *f, const char *stack)
+{
+	char frame[256];
+	bool first = true;
+
+	fputc('[', f);
+	for (const char *p = stack; p && *p;) {
+		size_t len = strcspn(p, ";");
+
+		if (!skip_frame(p, len, !first)) {
+			snprintf(frame, sizeof(frame), "%.*s", (int)len, p);
+			if (!first)
+				fputc(',', f);
+			json_write_string(f, frame);
+			first = false;
+		}
+		p += len;
+		if (*p == ';')
+			p++;
+	}
+	fputc(']', f);
+}
+
+int pt_parse_uint(const char *arg, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (!arg || *arg == '-')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || *out < min || *out > max)
+		return -EINVAL;
+	return 0;
+}
+
+int pt_parse_seconds(const char *arg, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(arg, &end);
+	if (errno || end == arg || *end || !(*out >= 0) || *out > 1e7)
+		return -EINVAL;
+	return 0;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What 'objects', 'leaks' and 'top' share: a lifetime model fed from the
+ * event source (live or --input), with a snapshot before and after a live
+ * run, and the output helpers for buffers and stacks.
+ */
+#ifndef PT_LIFETIME_H
+#define PT_LIFETIME_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "model.h"
+#include "perfetto.h"
+#include "snapshot.h"
+#include "trace.h"
+
+struct pt_lifetime {
+	struct pt_trace_opts opts; /* the source, filled by pt_source_argp */
+	unsigned int max_objects;  /* 0: PM_DEFAULT_MAX_OBJECTS */
+	const char *perfetto;	   /* write the timeline here */
+	bool trace;		   /* live: trace (else only a snapshot) */
+	bool no_end_snapshot;	   /* live: skip the snapshot after tracing */
+	/* set by pt_lifetime_run */
+	struct pm_model *m;
+	struct pt_perfetto *pf;
+	struct pt_summary sum;
+	bool snapshot_failed;
+	/* taken around each record, when a reader runs in another thread */
+	pthread_mutex_t *lock;
+};
+
+void pt_lifetime_init(struct pt_lifetime *lt);
+/*
+ * Build the model: a snapshot, the events of a live run or of opts.input,
+ * another snapshot, then "now" set. Errors are printed; returns 0 or -errno.
+ */
+int pt_lifetime_run(struct pt_lifetime *lt);
+/* Finish the timeline and free the model: 0, or -errno when the timeline failed */
+int pt_lifetime_free(struct pt_lifetime *lt);
+
+/* "64 KiB", "3 MiB", "100 B" */
+const char *pt_size_text(char *buf, size_t len, __u64 size);
+/* "12.3s", "4m05s", "2h10m", "-" for 0 */
+const char *pt_age_text(char *buf, size_t len, __u64 ns);
+/* "vprime:128" from a driver and a minor, or the dma-buf's exporter name */
+const char *pt_exporter_text(char *buf, size_t len, const struct pm_buf *b);
+
+/*
+ * Frames of a stack string ("a;b;c"), one per line with indent, without the
+ * BPF trampoline's own frames; at most max frames (0: all).
+ */
+void pt_print_stack(FILE *f, const char *stack, const char *indent, int max);
+/* The same as a JSON array of strings. */
+void pt_print_stack_json(FILE *f, const char *stack);
+
+/* argp parsers shared by the commands */
+int pt_parse_uint(const char *arg, unsigned long min, unsigned long max, unsigned long *out);
+int pt_parse_seconds(const char *arg, double *out);
+
+/* the commands (primetrace.c dispatches to them) */
+int pt_cmd_objects(int argc, char **argv);
+int pt_cmd_leaks(int argc, char **argv);
+int pt_cmd_top(int argc, char **argv);
+
+#endif

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * primetrace top: per process, the buffers it exported and imported and
+ * holds, and how fast that changes, refreshed every --refresh seconds.
+ * On a terminal the screen is redrawn; otherwise one block per refresh is
+ * printed, so that the output can be logged or tested (--iterations).
+ */
+#include <argp.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lifetime.h"
+#include "options.h"
+
+static const char top_doc[] =
+    "Show, per process, the dma-bufs it exported, the buffers it imported and the\n"
+    "ones it holds (fds and mappings), with rates, refreshed on a timer.\n"
+    "\n"
+    "USAGE: primetrace top [-r SECONDS] [-n ITERATIONS] [-p PID] [-d DEV]\n"
+    "\n"
+    "EXAMPLES:\n"
+    "    primetrace top              # every second, until Ctrl-C\n"
+    "    primetrace top -r 5 -n 3    # three views, five seconds apart\n"
+    "\n"
+    "Columns: EXP and IMP count exports and import handles since primetrace\n"
+    "started (/s: in the last period); LIVE-EXP the buffers it exported that are\n"
+    "still alive; IMP-HELD its open import handles; HELD the buffers it holds\n"
+    "an fd or a mapping of, with their bytes.\v";
+
+static const struct argp_option top_options[] = {
+	{ "refresh", 'r', "SECONDS", 0, "Time between views (default 1)", 0 },
+	{ "iterations", 'n', "N", 0, "Stop after N views", 0 },
+	{ 0 },
+};
+
+static struct top_env {
+	struct pt_lifetime lt;
+	double refresh;
+	unsigned long iterations;
+	pthread_mutex_t lock;
+	/* the previous view, for rates */
+	struct prev {
+		__u32 pid;
+		__u64 exports, imports;
+	} * prev;
+	size_t nprev;
+	__u64 t_prev;
+	bool tty;
+} top_env;
+
+static error_t parse_top(int key, char *arg, struct argp_state *state)
+{
+	struct top_env *env = state->input;
+	unsigned long v;
+	double d;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &env->lt.opts;
+		break;
+	case 'r':
+		if (pt_parse_seconds(arg, &d) || d < 0.1 || d > 3600)
+			argp_error(state, "--refresh %s: 0.1 to 3600 seconds", arg);
+		env->refresh = d;
+		break;
+	case 'n':
+		if (pt_parse_uint(arg, 1, 1000000, &v))
+			argp_error(state, "--iterations %s: 1 to 1000000", arg);
+		env->iterations = v;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_child source_child[] = {
+	{ &pt_source_argp, 0, "Event source and filters:", 1 },
+	{ 0 },
+};
+
+static const struct argp top_argp = {
+	.options = top_options,
+	.parser = parse_top,
+	.doc = top_doc,
+	.children = source_child,
+};
+
+static __u64 mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+struct held {
+	__u32 pid;
+	unsigned int bufs;
+	__u64 bytes;
+};
+
+/* buffers each process holds an fd or a mapping of (each buffer once) */
+static void count_held(const struct pm_model *m, struct held *h, size_t n)
+{
+	const struct pm_buf **bufs;
+	size_t nb = pm_model_bufs(m, &bufs);
+
+	for (size_t i = 0; i < nb; i++) {
+		for (size_t j = 0; j < n; j++) {
+			for (const struct pm_holder *x = bufs[i]->holders; x; x = x->next) {
+				if (x->pid == h[j].pid) {
+					h[j].bufs++;
+					h[j].bytes += bufs[i]->size;
+					break;
+				}
+			}
+		}
+	}
+	free(bufs);
+}
+
+static const struct prev *prev_of(const struct top_env *env, __u32 pid)
+{
+	for (size_t i = 0; i < env->nprev; i++)
+		if (env->prev[i].pid == pid)
+			return &env->prev[i];
+	return NULL;
+}
+
+static void view(struct top_env *env, FILE *out)
+{
+	const struct pm_model *m = env->lt.m;
+	const struct pm_proc **procs;
+	size_t n = pm_model_procs(m, &procs);
+	struct held *held = calloc(n ? n : 1, sizeof(*held));
+	struct prev *next = calloc(n ? n : 1, sizeof(*next));
+	__u64 now = mono_now();
+	double dt = env->t_prev ? (now - env->t_prev) / 1e9 : 0;
+	struct pm_stats st;
+	char a[24], b[24], c[24], hdr[64];
+	time_t wall = time(NULL);
+
+	if (!held || !next) {
+		free(held);
+		free(next);
+		free(procs);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		held[i].pid = procs[i]->pid;
+	count_held(m, held, n);
+	pm_model_stats(m, &st);
+	strftime(hdr, sizeof(hdr), "%H:%M:%S", localtime(&wall));
+	if (env->tty)
+		fputs("\033[H\033[2J", out);
+	fprintf(out,
+		"primetrace top - %s  %u dma-bufs, %u GEM objects, %u handles, %llu events, "
+		"%llu lost\n",
+		hdr, st.bufs, st.objs, st.handles, (unsigned long long)st.events,
+		(unsigned long long)st.drops);
+	fprintf(out, "%-7s %-16s %6s %7s %6s %7s %9s %9s %8s %9s %5s %9s\n", "PID", "COMM", "EXP",
+		"EXP/s", "IMP", "IMP/s", "LIVE-EXP", "BYTES", "IMP-HELD", "BYTES", "HELD", "BYTES");
+	for (size_t i = 0; i < n; i++) {
+		const struct pm_proc *p = procs[i];
+		const struct prev *pv = prev_of(env, p->pid);
+		double er = 0, ir = 0;
+
+		next[i] = (struct prev){ p->pid, p->exports, p->imports };
+		if (p->exited || (!p->exports && !p->imports && !p->live_imports && !held[i].bufs))
+			continue;
+		if (dt > 0) {
+			er = (p->exports - (pv ? pv->exports : 0)) / dt;
+			ir = (p->imports - (pv ? pv->imports : 0)) / dt;
+		}
+		fprintf(out, "%-7u %-16s %6llu %7.1f %6llu %7.1f %9d %9s %8d %9s %5u %9s\n", p->pid,
+			p->comm, (unsigned long long)p->exports, er, (unsigned long long)p->imports,
+			ir, p->live_exports, pt_size_text(a, sizeof(a), p->live_export_bytes),
+			p->live_imports, pt_size_text(b, sizeof(b), p->live_import_bytes),
+			held[i].bufs, pt_size_text(c, sizeof(c), held[i].bytes));
+	}
+	if (!env->tty)
+		fputc('\n', out);
+	fflush(out);
+	free(env->prev);
+	env->prev = next;
+	env->nprev = n;
+	env->t_prev = now;
+	free(held);
+	free(procs);
+}
+
+static void *viewer(void *arg)
+{
+	struct top_env *env = arg;
+	unsigned long done = 0;
+
+	while (!pt_exiting) {
+		struct timespec ts = { (time_t)env->refresh,
+				       (long)((env->refresh - (time_t)env->refresh) * 1e9) };
+
+		nanosleep(&ts, NULL);
+		if (pt_exiting)
+			break;
+		pthread_mutex_lock(&env->lock);
+		if (env->lt.m)
+			view(env, stdout);
+		pthread_mutex_unlock(&env->lock);
+		if (env->iterations && ++done >= env->iterations)
+			pt_exiting = 1;
+	}
+	return NULL;
+}
+
+int pt_cmd_top(int argc, char **argv)
+{
+	struct top_env *env = &top_env;
+	pthread_t thread;
+	int err;
+
+	pt_lifetime_init(&env->lt);
+	env->refresh = 1;
+	if (argp_parse(&top_argp, argc, argv, 0, NULL, env))
+		return 2;
+	if (env->lt.opts.input) {
+		fprintf(stderr, "primetrace top: shows the running system; for a recording "
+				"use 'primetrace objects --input' or 'leaks --input'\n");
+		return 2;
+	}
+	env->tty = isatty(STDOUT_FILENO);
+	env->lt.trace = true;
+	env->lt.no_end_snapshot = true;
+	env->lt.opts.quiet = true;
+	pthread_mutex_init(&env->lock, NULL);
+	env->lt.lock = &env->lock;
+	pt_install_signals();
+	if (pthread_create(&thread, NULL, viewer, env)) {
+		fprintf(stderr, "primetrace: cannot start the view: %s\n", strerror(errno));
+		return 1;
+	}
+	err = pt_lifetime_run(&env->lt);
+	pt_exiting = 1;
+	pthread_join(thread, NULL);
+	pt_lifetime_free(&env->lt);
+	free(env->prev);
+	return err ? 1 : 0;
+}
