@@ -1,0 +1,566 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Leak reports from recorded runs. tests/unit/data/leaks-*.json were
+ * written in the VM on 6.1 by 'primetrace record -S -K -U' while
+ * tests/vm/leaky (or prime_workload) ran one mode, with vprime's fault
+ * knob set for the fault modes; stacks were kept on the events that
+ * create, export, import and free, and dropped from the others (the model
+ * takes its stacks from those):
+ *
+ *   clean, workload  nothing leaks
+ *   import           leaky import: an unclosed import handle (pid 191)
+ *   scm              leaky scm: a buffer left in flight (pid 216)
+ *   export           leaky --count 20 export (pid 242)
+ *   reimport         leaky reimport with import_bypass_cache on (pid 266)
+ *   extra-ref        leaky fault with export_extra_ref on (pid 291)
+ *   skip-destroy     leaky fault with import_skip_prime_destroy on (pid 316)
+ *
+ * Each replays into the lifetime model as 'leaks --input' does, and must
+ * give exactly its suspects with the right culprit and stacks. The
+ * workload run also draws a perfetto timeline, which must be well-formed
+ * JSON with a slice per buffer.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "json.h"
+#include "model.h"
+#include "perfetto.h"
+
+/* tests/unit/data, found from the source path or from BUILD/tests/ */
+static FILE *open_data(const char *name)
+{
+	char path[PATH_MAX + 64], exe[PATH_MAX];
+	const char *src = __FILE__;
+	const char *slash = strrchr(src, '/');
+	ssize_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%.*sdata/%s", slash ? (int)(slash - src + 1) : 0, src, name);
+	f = fopen(path, "r");
+	if (f)
+		return f;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	snprintf(path, sizeof(path), "%s/../../tests/unit/data/%s", exe, name);
+	return fopen(path, "r");
+}
+
+/* replay a recording into a new model; NULL when it cannot be read */
+static struct pm_model *replay(const char *name, unsigned int max, struct pt_perfetto *pf)
+{
+	struct pt_summary sum = { 0 };
+	struct pm_model *m;
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f = open_data(name);
+	bool frees = false;
+
+	if (!f)
+		return NULL;
+	m = pm_model_new(max);
+	if (pf)
+		pt_perfetto_follow(pf, m);
+	while (m && getline(&line, &cap, f) > 0) {
+		struct pt_record rec;
+		int r = pt_record_parse_json(line, &rec, &sum);
+
+		if (r < 0) {
+			pm_model_free(m);
+			m = NULL;
+			break;
+		}
+		if (r == 0) {
+			pm_model_feed(m, &rec);
+			pt_record_free(&rec);
+		}
+	}
+	free(line);
+	fclose(f);
+	if (m) {
+		pm_model_note_drops(m, pt_summary_drops(&sum));
+		frees = !strcmp(sum.how[PT_HOOK_GEM_OBJECT_RELEASE], "fentry");
+		if (!frees)
+			pm_model_note_no_free(m);
+	}
+	pt_summary_free(&sum);
+	return m;
+}
+
+static int count_kind(const struct pm_suspect *s, int n, enum pm_leak_kind kind)
+{
+	int c = 0;
+
+	for (int i = 0; i < n; i++)
+		c += s[i].kind == kind;
+	return c;
+}
+
+static const struct pm_suspect *find_kind(const struct pm_suspect *s, int n, enum pm_leak_kind kind)
+{
+	for (int i = 0; i < n; i++)
+		if (s[i].kind == kind)
+			return &s[i];
+	return NULL;
+}
+
+static bool stack_has(const struct pm_str *st, const char *frame)
+{
+	return st && strstr(st->s, frame);
+}
+
+static int leaks_of(struct pm_model *m, struct pm_suspect **s)
+{
+	struct pm_leak_opts o = { 0 };
+
+	return pm_model_leaks(m, &o, s);
+}
+
+UNIT_TEST(clean_runs_report_nothing)
+{
+	const char *names[] = { "leaks-clean.json", "leaks-workload.json" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct pm_model *m = replay(names[i], 0, NULL);
+		struct pm_suspect *s = NULL;
+		struct pm_stats st;
+		int n;
+
+		EXPECT(m != NULL);
+		if (!m)
+			continue;
+		n = leaks_of(m, &s);
+		EXPECT_EQ(n, 0);
+		pm_model_stats(m, &st);
+		/* everything the workload made is gone again */
+		EXPECT_EQ(st.bufs, 0);
+		EXPECT_EQ(st.objs, 0);
+		EXPECT_EQ(st.handles, 0);
+		EXPECT(st.events > 30);
+		EXPECT_EQ(pm_model_incomplete(m), 0);
+		pm_suspects_free(m, s, n);
+		pm_model_free(m);
+	}
+}
+
+UNIT_TEST(unclosed_import_handle)
+{
+	struct pm_model *m = replay("leaks-import.json", 0, NULL);
+	const struct pm_suspect *o;
+	struct pm_suspect *s = NULL;
+	int n;
+
+	EXPECT(m != NULL);
+	if (!m)
+		return;
+	n = leaks_of(m, &s);
+	EXPECT_EQ(n, 1);
+	o = find_kind(s, n, PM_LEAK_IMPORT_HANDLE);
+	EXPECT(o != NULL);
+	if (o) {
+		EXPECT_EQ(o->pid, 191);
+		EXPECT_STR(o->comm, "leaky");
+		EXPECT(!o->pid_exited);
+		EXPECT_EQ(o->handle, 1);
+		EXPECT_EQ(o->size, 65536);
+		EXPECT_STR(o->driver, "vprime");
+		EXPECT(stack_has(o->ustack, "leak_import_handle+0x"));
+		EXPECT(stack_has(o->ustack, "drmPrimeFDToHandle+0x"));
+		EXPECT(stack_has(o->kstack, "drm_gem_prime_fd_to_handle+0x"));
+	}
+	pm_suspects_free(m, s, n);
+	pm_model_free(m);
+}
+
+UNIT_TEST(buffer_left_in_flight)
+{
+	struct pm_model *m = replay("leaks-scm.json", 0, NULL);
+	const struct pm_suspect *o;
+	struct pm_suspect *s = NULL;
+	int n;
+
+	EXPECT(m != NULL);
+	if (!m)
+		return;
+	n = leaks_of(m, &s);
+	EXPECT_EQ(n, 1);
+	o = find_kind(s, n, PM_LEAK_ORPHAN_BUF);
+	EXPECT(o != NULL);
+	if (o) {
+		/* the exporter, not the child that mapped the first buffer */
+		EXPECT_EQ(o->pid, 216);
+		EXPECT(!o->pid_exited);
+		EXPECT(stack_has(o->ustack, "scm_send_frames+0x"));
+		EXPECT(stack_has(o->kstack, "vprime_gem_export+0x"));
+		EXPECT(strstr(o->evidence, "still runs") != NULL);
+	}
+	/* the child exited; the first buffer, which it mapped, is gone */
+	EXPECT(pm_model_proc(m, 217) && pm_model_proc(m, 217)->exited);
+	EXPECT_EQ(pm_model_proc(m, 216)->live_exports, 1);
+	pm_suspects_free(m, s, n);
+	pm_model_free(m);
+}
+
+UNIT_TEST(exports_that_only_grow)
+{
+	struct pm_model *m = replay("leaks-export.json", 0, NULL);
+	struct pm_leak_opts strict = { .growth = 21 };
+	const struct pm_suspect *o;
+	struct pm_suspect *s = NULL;
+	int n;
+
+	EXPECT(m != NULL);
+	if (!m)
+		return;
+	n = leaks_of(m, &s);
+	EXPECT_EQ(n, 1);
+	o = find_kind(s, n, PM_LEAK_EXPORT_GROWTH);
+	EXPECT(o != NULL);
+	if (o) {
+		EXPECT_EQ(o->pid, 242);
+		EXPECT_EQ(o->count, 20);
+		EXPECT_EQ(o->bytes, 20 * 65536);
+		EXPECT(stack_has(o->ustack, "leak_export_loop+0x"));
+		EXPECT(stack_has(o->kstack, "drm_gem_prime_handle_to_fd+0x"));
+	}
+	pm_suspects_free(m, s, n);
+	/* below the threshold it is not reported */
+	n = pm_model_leaks(m, &strict, &s);
+	EXPECT_EQ(n, 0);
+	pm_suspects_free(m, s, n);
+	pm_model_free(m);
+}
+
+UNIT_TEST(reimported_handle_after_handle)
+{
+	struct pm_model *m = replay("leaks-reimport.json", 0, NULL);
+	const struct pm_suspect *o;
+	struct pm_suspect *s = NULL;
+	int n;
+
+	EXPECT(m != NULL);
+	if (!m)
+		return;
+	n = leaks_of(m, &s);
+	EXPECT_EQ(n, 1);
+	o = find_kind(s, n, PM_LEAK_REIMPORT);
+	EXPECT(o != NULL);
+	if (o) {
+		EXPECT_EQ(o->pid, 266);
+		EXPECT_EQ(o->count, 4);
+		EXPECT_EQ(o->handle, 4);
+		EXPECT(stack_has(o->ustack, "reimport_loop+0x"));
+	}
+	pm_suspects_free(m, s, n);
+	pm_model_free(m);
+}
+
+UNIT_TEST(object_outlives_its_export)
+{
+	struct pm_model *m = replay("leaks-extra-ref.json", 0, NULL);
+	const struct pm_suspect *o;
+	struct pm_suspect *s = NULL;
+	int n;
+
+	EXPECT(m != NULL);
+	if (!m)
+		return;
+	n = leaks_of(m, &s);
+	EXPECT_EQ(n, 1);
+	o = find_kind(s, n, PM_LEAK_ORPHAN_OBJ);
+	EXPECT(o != NULL);
+	if (o) {
+		EXPECT_EQ(o->pid, 291);
+		EXPECT(o->pid_exited);
+		EXPECT_STR(o->driver, "vprime");
+		/* the export took the extra reference: its stack names the driver */
+		EXPECT(stack_has(o->kstack, "vprime_gem_export+0x"));
+		EXPECT(stack_has(o->ustack, "fault_sequence+0x"));
+	}
+	pm_suspects_free(m, s, n);
+	pm_model_free(m);
+}
+
+UNIT_TEST(import_freed_without_teardown)
+{
+	struct pm_model *m = replay("leaks-skip-destroy.json", 0, NULL);
+	const struct pm_suspect *o;
+	struct pm_suspect *s = NULL;
+	int n;
+
+	EXPECT(m != NULL);
+	if (!m)
+		return;
+	n = leaks_of(m, &s);
+	EXPECT_EQ(n, 3);
+	EXPECT(n >= 1 && s[0].kind == PM_LEAK_NO_TEARDOWN);
+	o = find_kind(s, n, PM_LEAK_NO_TEARDOWN);
+	EXPECT(o != NULL);
+	if (o) {
+		EXPECT_EQ(o->pid, 316);
+		EXPECT(stack_has(o->kstack, "vprime_gem_import_free+0x"));
+		EXPECT(stack_has(o->ustack, "fault_sequence+0x"));
+	}
+	o = find_kind(s, n, PM_LEAK_ATTACH_AT_FREE);
+	EXPECT(o != NULL && o->pid == 316);
+	/* the exporter exited and nothing holds the buffer, yet it lives */
+	o = find_kind(s, n, PM_LEAK_ORPHAN_BUF);
+	EXPECT(o != NULL);
+	if (o) {
+		EXPECT_EQ(o->pid, 316);
+		EXPECT(o->pid_exited);
+		EXPECT(strstr(o->evidence, "exited") != NULL);
+		EXPECT(stack_has(o->ustack, "fault_sequence+0x"));
+	}
+	pm_suspects_free(m, s, n);
+	pm_model_free(m);
+}
+
+UNIT_TEST(min_age_on_a_recording)
+{
+	struct pm_model *m = replay("leaks-import.json", 0, NULL);
+	struct pm_leak_opts old = { .min_age_ns = 1000000000ULL };
+	struct pm_leak_opts young = { .min_age_ns = 3600000000000ULL };
+	struct pm_suspect *s = NULL;
+	int n;
+
+	EXPECT(m != NULL);
+	if (!m)
+		return;
+	n = pm_model_leaks(m, &old, &s);
+	EXPECT_EQ(count_kind(s, n, PM_LEAK_OLD), 1);
+	pm_suspects_free(m, s, n);
+	n = pm_model_leaks(m, &young, &s);
+	EXPECT_EQ(count_kind(s, n, PM_LEAK_OLD), 0);
+	pm_suspects_free(m, s, n);
+	pm_model_free(m);
+}
+
+UNIT_TEST(bound_on_a_recording)
+{
+	struct pm_model *m = replay("leaks-export.json", 32, NULL);
+	struct pm_suspect *s = NULL;
+	struct pm_stats st;
+	char why[256];
+	int n;
+
+	EXPECT(m != NULL);
+	if (!m)
+		return;
+	pm_model_stats(m, &st);
+	EXPECT(st.entries <= 32);
+	EXPECT(st.untracked > 0);
+	EXPECT(pm_model_incomplete(m) & PM_INC_BOUND);
+	pm_model_incomplete_text(m, why, sizeof(why));
+	EXPECT(strstr(why, "bound of 32") != NULL);
+	n = leaks_of(m, &s);
+	EXPECT(n >= 0);
+	pm_suspects_free(m, s, n);
+	pm_model_free(m);
+}
+
+UNIT_TEST(lost_events_say_so)
+{
+	struct pm_model *m = replay("leaks-clean.json", 0, NULL);
+	char why[256];
+
+	EXPECT(m != NULL);
+	if (!m)
+		return;
+	pm_model_note_drops(m, 3);
+	EXPECT(pm_model_incomplete(m) & PM_INC_DROPS);
+	pm_model_incomplete_text(m, why, sizeof(why));
+	EXPECT(strstr(why, "3 events lost") != NULL);
+	pm_model_free(m);
+}
+
+/* --- the timeline ------------------------------------------------------------ */
+
+struct slices {
+	int begins, ends, instants, names, alive;
+	int mmap, attach;
+	bool ok;
+};
+
+/* walk one event object of traceEvents */
+static int check_event(struct json_in *in, struct slices *sl)
+{
+	char key[32], ph[8] = "", name[128] = "";
+	bool has_ts = false, has_pid = false;
+	int r;
+
+	if (json_object_begin(in))
+		return -1;
+	while ((r = json_object_next(in, key, sizeof(key))) == 1) {
+		if (!strcmp(key, "ph")) {
+			if (json_read_string(in, ph, sizeof(ph)))
+				return -1;
+		} else if (!strcmp(key, "name")) {
+			if (json_read_string(in, name, sizeof(name)))
+				return -1;
+		} else if (!strcmp(key, "ts")) {
+			double d;
+
+			if (json_read_double(in, &d) || d < 0)
+				return -1;
+			has_ts = true;
+		} else if (!strcmp(key, "pid")) {
+			uint64_t v;
+
+			if (json_read_u64(in, &v))
+				return -1;
+			has_pid = true;
+		} else if (json_skip_value(in)) {
+			return -1;
+		}
+	}
+	if (r < 0 || !has_pid)
+		return -1;
+	if (!strcmp(ph, "b") && has_ts)
+		sl->begins++;
+	else if (!strcmp(ph, "e") && has_ts)
+		sl->ends++;
+	else if (!strcmp(ph, "i") && has_ts)
+		sl->instants++;
+	else if (!strcmp(ph, "M"))
+		sl->names++;
+	else
+		return -1;
+	if (!strncmp(name, "dmabuf_mmap", 11))
+		sl->mmap++;
+	if (!strncmp(name, "dmabuf_attach", 13))
+		sl->attach++;
+	return 0;
+}
+
+static void check_timeline(const char *path, struct slices *sl)
+{
+	char *text = NULL, key[32];
+	size_t cap = 0;
+	struct json_in in;
+	FILE *f = fopen(path, "r");
+	int r;
+
+	memset(sl, 0, sizeof(*sl));
+	if (!f || getdelim(&text, &cap, '\0', f) <= 0) {
+		if (f)
+			fclose(f);
+		free(text);
+		return;
+	}
+	fclose(f);
+	in.p = text;
+	if (json_object_begin(&in))
+		goto out;
+	while ((r = json_object_next(&in, key, sizeof(key))) == 1) {
+		if (strcmp(key, "traceEvents")) {
+			if (json_skip_value(&in))
+				goto out;
+			continue;
+		}
+		if (json_array_begin(&in))
+			goto out;
+		while ((r = json_array_next(&in)) == 1)
+			if (check_event(&in, sl))
+				goto out;
+		if (r < 0)
+			goto out;
+	}
+	sl->ok = r == 0 && json_at_end(&in);
+out:
+	free(text);
+}
+
+UNIT_TEST(perfetto_timeline)
+{
+	char path[] = "/tmp/primetrace-timeline-XXXXXX";
+	struct pt_perfetto *pf;
+	struct pm_model *m;
+	struct slices sl;
+	int fd = mkstemp(path);
+
+	EXPECT(fd >= 0);
+	if (fd < 0)
+		return;
+	close(fd);
+	pf = pt_perfetto_open(path);
+	EXPECT(pf != NULL);
+	if (!pf)
+		goto out;
+	m = replay("leaks-workload.json", 0, pf);
+	EXPECT(m != NULL);
+	if (!m)
+		goto out;
+	EXPECT_EQ(pt_perfetto_close(pf, m, pm_model_now(m)), 0);
+	pm_model_free(m);
+	check_timeline(path, &sl);
+	EXPECT(sl.ok);
+	/* prime_workload exports three buffers (vprime, vgem, vprime) ... */
+	EXPECT(sl.begins >= 3);
+	/* ...every slice ends, and processes are named */
+	EXPECT_EQ(sl.begins, sl.ends);
+	EXPECT(sl.names >= 1);
+	EXPECT(sl.mmap >= 1);
+	EXPECT(sl.attach >= 3);
+out:
+	unlink(path);
+}
+
+UNIT_TEST(perfetto_closes_open_slices)
+{
+	char path[] = "/tmp/primetrace-timeline-XXXXXX";
+	struct pt_perfetto *pf;
+	struct pm_model *m;
+	struct slices sl;
+	int fd = mkstemp(path);
+
+	EXPECT(fd >= 0);
+	if (fd < 0)
+		return;
+	close(fd);
+	pf = pt_perfetto_open(path);
+	m = pf ? replay("leaks-export.json", 0, pf) : NULL;
+	EXPECT(m != NULL);
+	if (!m)
+		goto out;
+	EXPECT_EQ(pt_perfetto_close(pf, m, pm_model_now(m)), 0);
+	pm_model_free(m);
+	check_timeline(path, &sl);
+	EXPECT(sl.ok);
+	/* twenty leaked buffers still alive at the end: closed there */
+	EXPECT(sl.begins >= 20);
+	EXPECT_EQ(sl.begins, sl.ends);
+out:
+	unlink(path);
+}
+
+UNIT_TEST(perfetto_bad_path)
+{
+	errno = 0;
+	EXPECT(pt_perfetto_open("/nonexistent/dir/t.json") == NULL);
+	EXPECT_EQ(errno, ENOENT);
+}
+
+int main(void)
+{
+	UNIT_RUN(clean_runs_report_nothing);
+	UNIT_RUN(unclosed_import_handle);
+	UNIT_RUN(buffer_left_in_flight);
+	UNIT_RUN(exports_that_only_grow);
+	UNIT_RUN(reimported_handle_after_handle);
+	UNIT_RUN(object_outlives_its_export);
+	UNIT_RUN(import_freed_without_teardown);
+	UNIT_RUN(min_age_on_a_recording);
+	UNIT_RUN(bound_on_a_recording);
+	UNIT_RUN(lost_events_say_so);
+	UNIT_RUN(perfetto_timeline);
+	UNIT_RUN(perfetto_closes_open_slices);
+	UNIT_RUN(perfetto_bad_path);
+	UNIT_EXIT();
+}
