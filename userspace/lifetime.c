@@ -52,8 +52,11 @@ static int snapshot(struct pt_lifetime *lt)
 
 static void on_started(void *ctx)
 {
+	struct pt_lifetime *lt = ctx;
+
 	/* a failed snapshot is printed; tracing goes on without it */
-	snapshot(ctx);
+	snapshot(lt);
+	lt->started = 1;
 }
 
 static __u64 mono_now(void)
@@ -112,6 +115,9 @@ int pt_lifetime_run(struct pt_lifetime *lt)
 		err = snapshot(lt);
 		if (err)
 			return err;
+		lt->started = 1;
+	} else {
+		lt->started = 1;
 	}
 	if (!live || lt->trace) {
 		err = pt_run(&lt->opts, feed, lt, &lt->sum);

@@ -8,6 +8,7 @@
 #define PT_LIFETIME_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -27,6 +28,7 @@ struct pt_lifetime {
 	struct pt_perfetto *pf;
 	struct pt_summary sum;
 	bool snapshot_failed;
+	volatile sig_atomic_t started; /* the hooks are attached and the snapshot taken */
 	/* taken around each record, when a reader runs in another thread */
 	pthread_mutex_t *lock;
 };

@@ -1315,54 +1315,51 @@ static void on_task_exit(struct pm_model *m, const struct pt_record *rec)
 
 /* --- snapshots ------------------------------------------------------------- */
 
-static void snap_buf(struct pm_model *m, const struct pt_record *rec)
+/* the buffer a snapshot record names, and its exporting object's counts */
+static struct pm_buf *snap_seen(struct pm_model *m, const struct pt_record *rec)
 {
 	const struct pt_event *e = &rec->ev;
 	struct pm_buf *b = buf_get(m, rec, false);
 	struct pm_obj *o;
 
 	if (!b)
-		return;
+		return NULL;
 	b->flags |= PM_F_SNAPSHOT;
 	b->epoch = m->epoch;
 	if (!b->t_create && e->born)
 		b->t_create = e->born;
-	/* the exporting object's handle count, read with the buffer */
-	if (b->exp_obj && e->handle_count >= 0) {
-		o = map_get(&m->objs, b->exp_obj);
-		if (!o) {
-			struct pt_record r = *rec;
+	if (!b->exp_obj || e->handle_count < 0)
+		return b;
+	o = map_get(&m->objs, b->exp_obj);
+	if (!o) {
+		struct pt_record r = *rec;
 
-			r.ev.obj = b->exp_obj;
-			r.ev.obj_size = e->obj_size ? e->obj_size : e->size;
-			r.ev.driver[0] = '\0';
-			memcpy(r.ev.driver, e->exp_driver, sizeof(r.ev.driver));
-			r.ev.minor = e->exp_minor;
-			o = obj_get(m, &r, false);
-		}
-		if (o) {
-			o->flags |= PM_F_SNAPSHOT;
-			o->handle_count = e->handle_count;
-			if (e->kref >= 0)
-				o->kref = e->kref;
-			if (!o->dmabuf)
-				o->dmabuf = b->dmabuf;
-		}
+		r.kstack = r.ustack = NULL;
+		r.ev.obj = b->exp_obj;
+		r.ev.obj_size = e->size;
+		memcpy(r.ev.driver, e->exp_driver, sizeof(r.ev.driver));
+		r.ev.minor = e->exp_minor;
+		o = obj_get(m, &r, false);
 	}
+	if (o) {
+		o->flags |= PM_F_SNAPSHOT;
+		o->handle_count = e->handle_count;
+		if (e->kref >= 0)
+			o->kref = e->kref;
+		if (!o->dmabuf)
+			o->dmabuf = b->dmabuf;
+	}
+	return b;
 }
 
 static void snap_holder(struct pm_model *m, const struct pt_record *rec, bool map)
 {
 	const struct pt_event *e = &rec->ev;
-	struct pm_buf *b = buf_get(m, rec, false);
+	struct pm_buf *b = snap_seen(m, rec);
 
 	if (!b)
 		return;
 	proc_get(m, e->pid, e->comm, e->ts);
-	b->flags |= PM_F_SNAPSHOT;
-	b->epoch = m->epoch;
-	if (!b->t_create && e->born)
-		b->t_create = e->born;
 	holder_add(m, b, e->pid, map ? -1 : e->fd, map ? e->addr : 0, e->len, e->ts, true);
 }
 
@@ -1383,8 +1380,19 @@ static void snap_handle(struct pm_model *m, const struct pt_record *rec)
 		o->flags |= PM_F_IMPORTED;
 		o->attach = e->attach;
 	}
-	if (e->dmabuf && !o->dmabuf)
-		o->dmabuf = e->dmabuf;
+	if (e->dmabuf) {
+		/* the object's dma-buf: its exporter is known from here */
+		struct pm_buf *b = buf_get(m, rec, false);
+
+		if (b) {
+			b->flags |= PM_F_SNAPSHOT;
+			b->epoch = m->epoch;
+			if (!b->t_create && e->born)
+				b->t_create = e->born;
+			if (!o->dmabuf)
+				o->dmabuf = b->dmabuf;
+		}
+	}
 	h = handle_add(m, f, o, e->handle, rec, true);
 	if (h)
 		h->epoch = m->epoch;
@@ -1458,7 +1466,8 @@ void pm_model_feed(struct pm_model *m, const struct pt_record *rec)
 {
 	const struct pt_event *e = &rec->ev;
 
-	m->st.events++;
+	if (e->type < PT_EV_SNAP_BEGIN)
+		m->st.events++;
 	if (!m->st.t_first || e->ts < m->st.t_first)
 		m->st.t_first = e->ts;
 	if (e->ts > m->st.t_last)
@@ -1542,7 +1551,7 @@ void pm_model_feed(struct pm_model *m, const struct pt_record *rec)
 		m->snap_ts = e->ts;
 		break;
 	case PT_EV_SNAP_BUF:
-		snap_buf(m, rec);
+		snap_seen(m, rec);
 		break;
 	case PT_EV_SNAP_FD:
 		snap_holder(m, rec, false);
@@ -1968,8 +1977,15 @@ static void leak_orphans(struct pm_model *m, struct leak_out *out, __u64 now, __
 
 		if (b->holders || b->vmaps > 0)
 			continue;
-		/* what existed before tracing is only known through a snapshot */
-		if ((b->flags & PM_F_UNSEEN) && !(b->flags & PM_F_SNAPSHOT))
+		/*
+		 * What existed before tracing is only known through a snapshot
+		 * that listed every handle, and for a GEM export (exp_name
+		 * "drm") only once its exporting object is known (debugfs
+		 * bufinfo does not say): its handles would hold it.
+		 */
+		if ((b->flags & PM_F_UNSEEN) &&
+		    (!(b->flags & PM_F_SNAPSHOT) || !m->snap_handles ||
+		     (!b->exp_obj && !strcmp(b->exp_name, "drm"))))
 			continue;
 		if (now - (b->t_change > buf_time(b) ? b->t_change : buf_time(b)) < grace)
 			continue;

@@ -218,7 +218,7 @@ struct pm_leak_opts {
 #define PM_INC_NOFREE  0x10 /* GEM frees are not seen on this kernel */
 
 struct pm_stats {
-	__u64 events;
+	__u64 events; /* traced ones: snapshot records are not counted */
 	__u64 drops;
 	__u64 untracked; /* entries refused at the bound */
 	__u64 unseen;	 /* things found already alive */

@@ -202,6 +202,12 @@ static void *viewer(void *arg)
 	struct top_env *env = arg;
 	unsigned long done = 0;
 
+	/* the first period starts once the hooks are attached */
+	while (!pt_exiting && !env->lt.started) {
+		struct timespec ts = { 0, 50000000 };
+
+		nanosleep(&ts, NULL);
+	}
 	while (!pt_exiting) {
 		struct timespec ts = { (time_t)env->refresh,
 				       (long)((env->refresh - (time_t)env->refresh) * 1e9) };

@@ -1,0 +1,257 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# primetrace leaks, objects and top against real leaks: tests/vm/leaky
+# leaks one way per mode and prints its pid and the function that leaked;
+# 'primetrace leaks' must report exactly that leak with that pid, a user
+# stack naming that function and, for vprime's faults, a kernel stack
+# naming the driver function that broke the rule. A clean workload gives
+# no suspect. Buffers made before primetrace starts are listed by
+# 'objects' with their holders.
+. testlib.sh
+
+# the files come back with the results when /out is there
+out=/tmp/leaks
+[ -d /out ] && out=/out/leaks
+mkdir -p "$out"
+V0=$(vprime_dir 0)
+V1=$(vprime_dir 1)
+
+# run_leaks NAME LEAKS-ARGS -- WORKLOAD...: 'primetrace leaks -j' while the
+# workload runs; the workload is killed once the report is written
+run_leaks() {
+	name=$1
+	shift
+	largs=
+	while [ "$1" != -- ]; do
+		largs="$largs $1"
+		shift
+	done
+	shift
+	# shellcheck disable=SC2086
+	primetrace leaks -j -D 6 $largs >"$out/$name.json" 2>"$out/$name.err" &
+	lpid=$!
+	i=0
+	while ! grep -q "tracing with" "$out/$name.err" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 300 ] || ! kill -0 $lpid 2>/dev/null; then
+			fail "$name: leaks starts" "$(tail -n 3 "$out/$name.err" | tr '\n' ' ')"
+			wait $lpid
+			return 1
+		fi
+		sleep 0.1
+	done
+	"$@" >"$out/$name.out" 2>&1 &
+	wpid=$!
+	wait $lpid
+	rc=$?
+	kill $wpid 2>/dev/null
+	wait $wpid 2>/dev/null
+	if [ $rc != 0 ]; then
+		fail "$name: leaks exits 0" "rc=$rc $(tail -n 3 "$out/$name.err" | tr '\n' ' ')"
+		return 1
+	fi
+	return 0
+}
+
+# suspects FILE [KIND]: one line per suspect (of KIND)
+suspects() {
+	sed 's/{"kind":/\n{"kind":/g' "$1" | grep '^{"kind":' |
+		if [ -n "$2" ]; then grep "^{\"kind\":\"$2\""; else cat; fi
+}
+
+# key FILE KEY: the value of KEY on the workload's LEAK or LEAKY line
+key() {
+	sed -n "s/^LEAK.* $2=\([^ ]*\).*/\1/p" "$1" | head -n 1
+}
+
+# expect_one NAME KIND PID FUNC [KFUNC]: exactly one suspect of KIND, with
+# culprit PID, FUNC in its user stack and KFUNC in its kernel stack
+expect_one() {
+	name=$1 kind=$2 pid=$3 func=$4 kfunc=$5
+	s=$(suspects "$out/$name.json" "$kind")
+	n=$(suspects "$out/$name.json" "$kind" | grep -c .)
+	if [ "$n" != 1 ]; then
+		fail "$name: one $kind suspect" "found $n: $(cut -c1-300 "$out/$name.json")"
+		return
+	fi
+	pass "$name: one $kind suspect"
+	echo "$s" | grep -q "\"pid\":$pid," && pass "$name: $kind culprit is pid $pid" ||
+		fail "$name: $kind culprit is pid $pid" "$(echo "$s" | cut -c1-200)"
+	echo "$s" | grep -q "\"ustack\":\[[^]]*\"$func+0x" &&
+		pass "$name: $kind user stack names $func" ||
+		fail "$name: $kind user stack names $func" \
+			"$(echo "$s" | sed 's/.*"ustack"://' | cut -c1-300)"
+	if [ -n "$kfunc" ]; then
+		echo "$s" | grep -q "\"kstack\":\[[^]]*\"$kfunc+0x" &&
+			pass "$name: $kind kernel stack names $kfunc" ||
+			fail "$name: $kind kernel stack names $kfunc" \
+				"$(echo "$s" | sed 's/.*"kstack"://' | cut -c1-300)"
+	fi
+}
+
+# expect_count NAME N: N suspects in all
+expect_count() {
+	n=$(suspects "$out/$1.json" | grep -c .)
+	[ "$n" = "$2" ] && pass "$1: $2 suspect(s) in all" ||
+		fail "$1: $2 suspect(s) in all" "found $n: $(cut -c1-400 "$out/$1.json")"
+}
+
+# --- clean workloads: nothing ---------------------------------------------------
+if run_leaks clean -- sh -c 'leaky clean && prime_workload >/dev/null'; then
+	grep -q '^DONE' "$out/clean.out" && pass "clean: the workload ran" ||
+		fail "clean: the workload ran" "$(tail -n 2 "$out/clean.out")"
+	expect_count clean 0
+	grep -q '"incomplete":""' "$out/clean.json" && pass "clean: the picture is complete" ||
+		fail "clean: the picture is complete" "$(sed 's/.*"incomplete"/incomplete/' "$out/clean.json")"
+fi
+
+# --- an import handle never closed ------------------------------------------------
+if run_leaks import -- leaky --hold 60 import; then
+	pid=$(key "$out/import.out" pid)
+	expect_one import import_handle "$pid" leak_import_handle drm_gem_prime_fd_to_handle
+	suspects "$out/import.json" import_handle | grep -q "\"ino\":$(key "$out/import.out" ino)," &&
+		pass "import: the leaked buffer's inode" ||
+		fail "import: the leaked buffer's inode" "want $(key "$out/import.out" ino)"
+	expect_count import 1
+fi
+
+# --- a buffer left in flight over SCM_RIGHTS -------------------------------------
+if run_leaks scm -- leaky --hold 60 scm; then
+	pid=$(key "$out/scm.out" pid)
+	expect_one scm orphan_dmabuf "$pid" scm_send_frames vprime_gem_export
+	suspects "$out/scm.json" orphan_dmabuf | grep -q "\"ino\":$(key "$out/scm.out" ino)," &&
+		pass "scm: the buffer in flight is the one reported" ||
+		fail "scm: the buffer in flight is the one reported" "want $(key "$out/scm.out" ino)"
+	expect_count scm 1
+fi
+
+# --- exports in a loop -----------------------------------------------------------------
+if run_leaks export -- leaky --hold 60 --count 24 export; then
+	pid=$(key "$out/export.out" pid)
+	expect_one export export_growth "$pid" leak_export_loop drm_gem_prime_handle_to_fd
+	suspects "$out/export.json" export_growth | grep -q '"count":24,' &&
+		pass "export: 24 live exports counted" ||
+		fail "export: 24 live exports counted" "$(suspects "$out/export.json" | cut -c1-200)"
+	expect_count export 1
+fi
+
+# --- vprime's faults ----------------------------------------------------------------------
+if [ -w "$V0/faults/export_extra_ref" ] && [ -w "$V1/faults/import_skip_prime_destroy" ]; then
+	echo 1 >"$V0/faults/export_extra_ref"
+	if run_leaks extra_ref -- leaky fault; then
+		pid=$(sed -n 's/^FAULT pid=\([0-9]*\).*/\1/p' "$out/extra_ref.out")
+		expect_one extra_ref orphan_gem_object "$pid" fault_sequence vprime_gem_export
+		expect_count extra_ref 1
+	fi
+	echo 0 >"$V0/faults/export_extra_ref"
+	echo 1 >"$V0/leaks"
+
+	echo 1 >"$V1/faults/import_skip_prime_destroy"
+	if run_leaks skip_destroy -- leaky fault; then
+		pid=$(sed -n 's/^FAULT pid=\([0-9]*\).*/\1/p' "$out/skip_destroy.out")
+		expect_one skip_destroy import_no_teardown "$pid" fault_sequence vprime_gem_import_free
+		expect_one skip_destroy attach_at_free "$pid" fault_sequence vprime_gem_import_free
+		expect_one skip_destroy orphan_dmabuf "$pid" fault_sequence vprime_gem_export
+		suspects "$out/skip_destroy.json" orphan_dmabuf | grep -q '"pid_exited":true' &&
+			pass "skip_destroy: the exporter exited and the buffer lives" ||
+			fail "skip_destroy: the exporter exited and the buffer lives"
+		expect_count skip_destroy 3
+	fi
+	echo 0 >"$V1/faults/import_skip_prime_destroy"
+	echo 1 >"$V1/leaks"
+	echo 1 >"$V0/leaks"
+
+	echo 1 >"$V1/faults/import_bypass_cache"
+	if run_leaks reimport -- leaky --hold 60 reimport; then
+		pid=$(key "$out/reimport.out" pid)
+		expect_one reimport reimport "$pid" reimport_loop
+		expect_count reimport 1
+	fi
+	echo 0 >"$V1/faults/import_bypass_cache"
+else
+	skip "faults" "vprime's fault knobs are not there"
+fi
+# everything leaked was given back or freed with its process
+grep -q '^objects 0$' "$V0/objects" && grep -q '^objects 0$' "$V1/objects" &&
+	pass "vprime: no object left" || fail "vprime: no object left" "$(head -n 3 "$V0/objects")"
+
+# --- buffers made before primetrace started -------------------------------------------
+leaky --hold 120 --count 3 export >"$out/before.out" 2>&1 &
+bpid=$!
+i=0
+while ! grep -q '^DONE' "$out/before.out" && [ $i -lt 100 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+if primetrace objects -j >"$out/objects.json" 2>"$out/objects.err"; then
+	pass "objects: snapshot"
+	n=$(sed 's/{"ino":/\n{"ino":/g' "$out/objects.json" | grep '^{"ino":' |
+		grep -c "\"fds\":\[{\"pid\":$bpid,")
+	[ "$n" = 3 ] && pass "objects: 3 buffers made before it, held by pid $bpid" ||
+		fail "objects: 3 buffers made before it, held by pid $bpid" "$(cut -c1-400 "$out/objects.json")"
+	n=$(sed 's/{"ino":/\n{"ino":/g' "$out/objects.json" | grep '^{"ino":' |
+		grep "\"handles\":\[{\"pid\":$bpid," | grep -c '"before_tracing":true')
+	[ "$n" = 3 ] && pass "objects: their GEM handles and the inode age" ||
+		fail "objects: their GEM handles and the inode age" "$(cut -c1-400 "$out/objects.json")"
+	grep -q '"exporter":"vprime:' "$out/objects.json" &&
+		pass "objects: the exporter is the GEM device" ||
+		fail "objects: the exporter is the GEM device" "$(cut -c1-300 "$out/objects.json")"
+else
+	fail "objects: snapshot" "$(cat "$out/objects.err")"
+fi
+primetrace objects >"$out/objects.txt" 2>&1 && grep -q "^3 dma-bufs, 192 KiB" "$out/objects.txt" &&
+	pass "objects: the table" || fail "objects: the table" "$(tail -n 3 "$out/objects.txt")"
+# the buffers held all along are no leak, and their creator is not a culprit
+if run_leaks before -- sleep 1; then
+	expect_count before 0
+fi
+kill $bpid
+wait $bpid
+
+# --- top -----------------------------------------------------------------------------------
+leaky --hold 60 --count 4 export >"$out/top.leaky" 2>&1 &
+tpid=$!
+if primetrace top -r 1 -n 2 >"$out/top.txt" 2>"$out/top.err"; then
+	n=$(grep -c '^primetrace top' "$out/top.txt")
+	[ "$n" = 2 ] && pass "top: two views" || fail "top: two views" "$(head -n 5 "$out/top.txt")"
+	grep -q "^$tpid *leaky .* 4 *256 KiB$" "$out/top.txt" &&
+		pass "top: the buffers it holds (from the snapshot)" ||
+		fail "top: the buffers it holds (from the snapshot)" "$(cat "$out/top.txt" | head -n 8)"
+else
+	fail "top: runs" "$(cat "$out/top.err")"
+fi
+kill $tpid
+wait $tpid
+
+# --- the timeline ------------------------------------------------------------------------
+if run_leaks timeline --perfetto "$out/perfetto.json" -- leaky clean; then
+	head -c 40 "$out/perfetto.json" | grep -q '^{"displayTimeUnit":"ms","traceEvents":\[' &&
+		tail -c 4 "$out/perfetto.json" | grep -q ']}' &&
+		pass "timeline: a trace-event file" || fail "timeline: a trace-event file"
+	b=$(grep -c '"ph":"b"' "$out/perfetto.json")
+	e=$(grep -c '"ph":"e"' "$out/perfetto.json")
+	[ "$b" -ge 1 ] && [ "$b" = "$e" ] && pass "timeline: buffer slices begin and end" ||
+		fail "timeline: buffer slices begin and end" "b=$b e=$e"
+	grep -q '"name":"dmabuf_mmap ino ' "$out/perfetto.json" &&
+		grep -q '"name":"dmabuf_attach ino ' "$out/perfetto.json" &&
+		pass "timeline: instants for attach and mmap" || fail "timeline: instants for attach and mmap"
+fi
+
+# --- bad input ----------------------------------------------------------------------------
+bad() {
+	name=$1
+	shift
+	"$@" >"$out/bad.out" 2>&1
+	rc=$?
+	[ $rc != 0 ] && [ $rc -lt 128 ] && [ "$(grep -c . "$out/bad.out")" -le 3 ] &&
+		pass "bad input: $name" || fail "bad input: $name" "rc=$rc $(head -n 2 "$out/bad.out")"
+}
+bad "leaks --min-age abc" primetrace leaks --min-age abc
+bad "leaks --growth 0" primetrace leaks --growth 0
+bad "objects --max-objects 1" primetrace objects --max-objects 1
+bad "top --input" primetrace top --input /dev/null
+bad "top -r 0" primetrace top -r 0
+bad "leaks --perfetto into nowhere" primetrace leaks -D 1 --perfetto /nonexistent/t.json
+bad "leaks --input missing" primetrace leaks --input /nonexistent
+exit $failed
