@@ -1983,9 +1983,8 @@ static void leak_orphans(struct pm_model *m, struct leak_out *out, __u64 now, __
 		 * "drm") only once its exporting object is known (debugfs
 		 * bufinfo does not say): its handles would hold it.
 		 */
-		if ((b->flags & PM_F_UNSEEN) &&
-		    (!(b->flags & PM_F_SNAPSHOT) || !m->snap_handles ||
-		     (!b->exp_obj && !strcmp(b->exp_name, "drm"))))
+		if ((b->flags & PM_F_UNSEEN) && (!(b->flags & PM_F_SNAPSHOT) || !m->snap_handles ||
+						 (!b->exp_obj && !strcmp(b->exp_name, "drm"))))
 			continue;
 		if (now - (b->t_change > buf_time(b) ? b->t_change : buf_time(b)) < grace)
 			continue;
