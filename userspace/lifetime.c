@@ -201,28 +201,52 @@ static bool bpf_frame(const char *frame, size_t len)
 	       (len > 15 && !strncmp(frame, "bpf_trampoline_", 15));
 }
 
+/* "func+0xoff": the length of func and the offset, or false */
+static bool frame_split(const char *frame, size_t len, size_t *flen, unsigned long *off)
+{
+	const char *plus = memchr(frame, '+', len);
+
+	if (!plus || plus + 3 > frame + len || strncmp(plus, "+0x", 3))
+		return false;
+	*flen = plus - frame;
+	*off = strtoul(plus + 3, NULL, 16);
+	return true;
+}
+
 /*
  * Each function traced with fentry/fexit on the way shows twice: at its
- * call site and at +0x5, where its trampoline was entered. Only the first
- * frame (the hooked function itself) keeps its +0x5.
+ * call site, then right after its first instruction (+0x5, +0x9 with
+ * IBT's endbr), where its trampoline was entered. The second goes.
  */
-static bool skip_frame(const char *frame, size_t len, int shown)
+static bool skip_frame(const char *frame, size_t len, const char *prev, size_t plen)
 {
+	unsigned long off, poff;
+	size_t flen, pflen;
+
 	if (bpf_frame(frame, len))
 		return true;
-	return shown && len > 4 && !strncmp(frame + len - 4, "+0x5", 4);
+	if (!prev || !frame_split(frame, len, &flen, &off) ||
+	    !frame_split(prev, plen, &pflen, &poff))
+		return false;
+	return off <= 0x9 && flen == pflen && !strncmp(frame, prev, flen);
 }
 
 void pt_print_stack(FILE *f, const char *stack, const char *indent, int max)
 {
+	const char *prev = NULL;
+	size_t plen = 0;
 	int n = 0;
 
 	for (const char *p = stack; p && *p && (!max || n < max);) {
 		size_t len = strcspn(p, ";");
 
-		if (!skip_frame(p, len, n)) {
+		if (!skip_frame(p, len, prev, plen)) {
 			fprintf(f, "%s%.*s\n", indent, (int)len, p);
 			n++;
+		}
+		if (!bpf_frame(p, len)) {
+			prev = p;
+			plen = len;
 		}
 		p += len;
 		if (*p == ';')
@@ -232,19 +256,25 @@ void pt_print_stack(FILE *f, const char *stack, const char *indent, int max)
 
 void pt_print_stack_json(FILE *f, const char *stack)
 {
+	const char *prev = NULL;
 	char frame[256];
 	bool first = true;
+	size_t plen = 0;
 
 	fputc('[', f);
 	for (const char *p = stack; p && *p;) {
 		size_t len = strcspn(p, ";");
 
-		if (!skip_frame(p, len, !first)) {
+		if (!skip_frame(p, len, prev, plen)) {
 			snprintf(frame, sizeof(frame), "%.*s", (int)len, p);
 			if (!first)
 				fputc(',', f);
 			json_write_string(f, frame);
 			first = false;
+		}
+		if (!bpf_frame(p, len)) {
+			prev = p;
+			plen = len;
 		}
 		p += len;
 		if (*p == ';')
