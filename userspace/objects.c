@@ -24,13 +24,13 @@ static const char objects_doc[] =
     "\n"
     "EXAMPLES:\n"
     "    primetrace objects               # what exists now (a snapshot)\n"
-    "    primetrace objects -D 5          # trace 5 s: exporters and stacks of new ones\n"
+    "    primetrace objects -D 5          # trace 5 s: who makes new ones, and how\n"
     "    primetrace objects --input run.json -j\n"
     "\n"
     "Columns: FDS and MAPS list pid:fd and pid@address; HANDLES lists\n"
     "pid:driver:minor#handle, '*' after the handle when an import made it. The\n"
-    "exporting process and the age of a buffer made before tracing began are\n"
-    "unknown ('-'); its age then comes from its inode's ctime.\v";
+    "exporting process of a buffer made before tracing began is unknown ('-');\n"
+    "its age comes from its inode's ctime.\v";
 
 enum {
 	OPT_MAX_OBJECTS = 0x200,
