@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The leak commands on recordings, without BPF or privileges: 'leaks',
+# 'objects' and 'trace --perfetto' replay tests/unit/data/leaks-*.json
+# (written in the VM by 'primetrace record -S -K -U', see
+# tests/unit/test_leaks.c) and must give the same answers as live runs,
+# in text and JSON; bad input gets one line and a non-zero exit.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+data=$here/../unit/data
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+pass() { echo "PASS: $1"; }
+fail() {
+	echo "FAIL: $1: ${2:-failed}"
+	failed=1
+}
+
+if ! command -v primetrace >/dev/null; then
+	fail "leaks: primetrace is built" "not on PATH"
+	exit 1
+fi
+
+# leaks --input, text: the first suspect's kind and culprit, and a frame
+check_text() {
+	local name=$1 kind=$2 pid=$3 frame=$4 out=$tmp/$1.txt
+	if ! primetrace leaks --input "$data/leaks-$name.json" >"$out" 2>"$tmp/err"; then
+		fail "leaks --input $name" "$(cat "$tmp/err")"
+		return
+	fi
+	grep -q "^\[1\] $kind: " "$out" && grep -q "^    culprit:  pid $pid (leaky)" "$out" &&
+		grep -q "^        $frame+0x" "$out" &&
+		pass "leaks --input $name: $kind by pid $pid in $frame" ||
+		fail "leaks --input $name: $kind by pid $pid in $frame" "$(head -n 12 "$out")"
+}
+check_text import import_handle 191 leak_import_handle
+check_text scm orphan_dmabuf 216 scm_send_frames
+check_text export export_growth 242 leak_export_loop
+check_text reimport reimport 266 reimport_loop
+check_text extra-ref orphan_gem_object 291 vprime_gem_export
+check_text skip-destroy import_no_teardown 316 vprime_gem_import_free
+
+for name in clean workload; do
+	primetrace leaks --input "$data/leaks-$name.json" >"$tmp/$name.txt" 2>&1 &&
+		grep -q '^primetrace leaks: 0 suspects' "$tmp/$name.txt" &&
+		[ "$(grep -c . "$tmp/$name.txt")" = 1 ] &&
+		pass "leaks --input $name: no suspect" ||
+		fail "leaks --input $name: no suspect" "$(head -n 5 "$tmp/$name.txt")"
+done
+
+# JSON: one object, the suspects and the run's figures
+if primetrace leaks -j --input "$data/leaks-skip-destroy.json" >"$tmp/sd.json" 2>&1; then
+	[ "$(grep -c . "$tmp/sd.json")" = 1 ] &&
+		[ "$(grep -o '{"kind":' "$tmp/sd.json" | wc -l)" = 3 ] &&
+		grep -q '"kind":"orphan_dmabuf","reason":"[^"]*","pid":316,"comm":"leaky","pid_exited":true' "$tmp/sd.json" &&
+		grep -q '"drops":0,' "$tmp/sd.json" && grep -q '"incomplete":""}$' "$tmp/sd.json" &&
+		pass "leaks -j: three suspects, the exporter exited" ||
+		fail "leaks -j: three suspects, the exporter exited" "$(cut -c1-300 "$tmp/sd.json")"
+else
+	fail "leaks -j --input" "$(cat "$tmp/sd.json")"
+fi
+
+# options that change the verdict
+primetrace leaks --input "$data/leaks-export.json" --growth 21 >"$tmp/g.txt" 2>&1 &&
+	grep -q '^primetrace leaks: 0 suspects' "$tmp/g.txt" &&
+	pass "leaks --growth 21: 20 exports are not enough" ||
+	fail "leaks --growth 21: 20 exports are not enough" "$(head -n 3 "$tmp/g.txt")"
+primetrace leaks --input "$data/leaks-import.json" --min-age 1 >"$tmp/a.txt" 2>&1 &&
+	grep -q '^\[2\] old: older than --min-age' "$tmp/a.txt" &&
+	pass "leaks --min-age 1: the held buffer is old too" ||
+	fail "leaks --min-age 1: the held buffer is old too" "$(grep '^\[' "$tmp/a.txt")"
+primetrace leaks --input "$data/leaks-export.json" --max-objects 32 >"$tmp/b.txt" 2>&1 &&
+	grep -q '^picture incomplete: .*over the bound of 32 untracked' "$tmp/b.txt" &&
+	pass "leaks --max-objects 32: the bound is reported" ||
+	fail "leaks --max-objects 32: the bound is reported" "$(tail -n 2 "$tmp/b.txt")"
+# a recording without snapshots: the holders are inferred, and said so
+grep -v '"type":"snap_' "$data/leaks-import.json" >"$tmp/nosnap.json"
+primetrace leaks --input "$tmp/nosnap.json" >"$tmp/n.txt" 2>&1 &&
+	grep -q '^picture incomplete: .*fd holders inferred' "$tmp/n.txt" &&
+	! grep -q '^\[1\] import_handle' "$tmp/n.txt" &&
+	pass "leaks without snapshots: no verdict on holders, and why" ||
+	fail "leaks without snapshots: no verdict on holders, and why" "$(cat "$tmp/n.txt" | head -n 5)"
+
+# objects --input: the state at the end of the recording
+if primetrace objects --input "$data/leaks-export.json" >"$tmp/o.txt" 2>&1; then
+	grep -q '^20 dma-bufs, 1280 KiB$' "$tmp/o.txt" &&
+		[ "$(grep -c '^[0-9]* *64 KiB *vprime:2 *242 *leaky ' "$tmp/o.txt")" = 20 ] &&
+		pass "objects --input: 20 buffers of pid 242 on vprime:2" ||
+		fail "objects --input: 20 buffers of pid 242 on vprime:2" "$(head -n 3 "$tmp/o.txt")"
+else
+	fail "objects --input" "$(cat "$tmp/o.txt")"
+fi
+primetrace objects -j --input "$data/leaks-import.json" >"$tmp/o.json" 2>&1 &&
+	grep -q '"handles":\[{"pid":191,"driver":"vprime","minor":3,"handle":1,"import":true}\]' "$tmp/o.json" &&
+	pass "objects -j: the import handle holding the buffer" ||
+	fail "objects -j: the import handle holding the buffer" "$(cut -c1-300 "$tmp/o.json")"
+
+# trace --perfetto on a replay: the timeline, and the events as usual
+if primetrace trace -q --input "$data/leaks-workload.json" --perfetto "$tmp/t.json" >"$tmp/t.txt" 2>&1; then
+	b=$(grep -c '"ph":"b"' "$tmp/t.json")
+	e=$(grep -c '"ph":"e"' "$tmp/t.json")
+	head -n 1 "$tmp/t.json" | grep -q '^{"displayTimeUnit":"ms","traceEvents":\[$' &&
+		tail -n 1 "$tmp/t.json" | grep -q '^\]}$' && [ "$b" -ge 3 ] && [ "$b" = "$e" ] &&
+		grep -q '"ph":"M","name":"process_name","pid":165,' "$tmp/t.json" &&
+		pass "trace --perfetto: $b slices, all closed, processes named" ||
+		fail "trace --perfetto: slices" "b=$b e=$e"
+	grep -q 'prime_handle_to_fd' "$tmp/t.txt" && pass "trace --perfetto: the events still print" ||
+		fail "trace --perfetto: the events still print"
+else
+	fail "trace --perfetto" "$(tail -n 2 "$tmp/t.txt")"
+fi
+
+# bad input: one line (and argp's hint to --help), non-zero, no signal
+bad() {
+	local name=$1
+	shift
+	"$@" >"$tmp/bad.out" 2>&1
+	local rc=$?
+	[ $rc -ne 0 ] && [ $rc -lt 128 ] && grep -q '^primetrace' "$tmp/bad.out" &&
+		[ "$(grep -v '^Try\|^information' "$tmp/bad.out" | grep -c .)" = 1 ] &&
+		pass "bad input: $name" || fail "bad input: $name" "rc=$rc $(head -n 2 "$tmp/bad.out")"
+}
+printf '{"ts":1,"type":"dmabuf_export"\n' >"$tmp/corrupt.json"
+bad "leaks --input corrupt" primetrace leaks --input "$tmp/corrupt.json"
+bad "leaks --input missing" primetrace leaks --input "$tmp/none.json"
+bad "leaks --stack-depth x" primetrace leaks --stack-depth x --input "$data/leaks-clean.json"
+bad "leaks --perfetto into nowhere" primetrace leaks --input "$data/leaks-clean.json" --perfetto /nonexistent/t.json
+bad "objects extra argument" primetrace objects --input "$data/leaks-clean.json" extra
+bad "top --input" primetrace top --input "$data/leaks-clean.json"
+exit $failed
