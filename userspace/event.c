@@ -675,6 +675,9 @@ void pt_filter_init(struct pt_filter *f)
 
 bool pt_filter_match(const struct pt_filter *f, const struct pt_event *ev)
 {
+	/* a snapshot's bounds belong to no process or device */
+	if (ev->type == PT_EV_SNAP_BEGIN || ev->type == PT_EV_SNAP_END)
+		return true;
 	if (f->tgid && ev->pid != f->tgid)
 		return false;
 	if (f->cgroup && ev->cgroup != f->cgroup)

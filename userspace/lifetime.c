@@ -37,13 +37,21 @@ static int feed(const struct pt_record *rec, void *ctx)
 	return 0;
 }
 
+/* a snapshot's records, through the same filters as the events */
+static int feed_snapshot(const struct pt_record *rec, void *ctx)
+{
+	struct pt_lifetime *lt = ctx;
+
+	return pt_filter_match(&lt->opts.filter, &rec->ev) ? feed(rec, ctx) : 0;
+}
+
 static int snapshot(struct pt_lifetime *lt)
 {
 	struct pt_snapshot_opts so = {
 		.btf_path = lt->opts.btf_path,
 		.verbose = lt->opts.verbose,
 	};
-	int err = pt_snapshot(&so, feed, lt);
+	int err = pt_snapshot(&so, feed_snapshot, lt);
 
 	if (err)
 		lt->snapshot_failed = true;

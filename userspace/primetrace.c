@@ -210,7 +210,8 @@ static int write_snapshot_record(const struct pt_record *rec, void *ctx)
 {
 	struct trace_env *env = ctx;
 
-	pt_print_json(env->out, rec);
+	if (pt_filter_match(&env->opts.filter, &rec->ev))
+		pt_print_json(env->out, rec);
 	return ferror(env->out) ? 1 : 0;
 }
 

@@ -17,8 +17,8 @@ lib="$build/lib/libprimetrace.a"
 	echo "leaks-memory: $lib not found: make BUILD=$build bins first" >&2
 	exit 1
 }
-bin="$build/tests/bench-leaks-memory"
-mkdir -p "$build/tests"
+bin="$build/bench/leaks-memory"
+mkdir -p "$build/bench"
 cc -O2 -g -D_GNU_SOURCE -I"$top/bpf" -I"$top/userspace" -I"$build/bpf" \
 	-o "$bin" "$top/tests/bench/leaks_memory.c" "$lib" -lbpf -lelf -lz
 "$bin" "$n"
