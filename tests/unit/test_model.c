@@ -447,6 +447,106 @@ UNIT_TEST(snapshot_replaces_holders)
 	pm_model_free(m);
 }
 
+static void snap_handle(struct pm_model *m, __u64 ts, __u32 pid, int file, __u32 handle, int obj,
+			int buf, __u64 ino)
+{
+	struct pt_record r = rec(PT_EV_SNAP_HANDLE, ts, pid);
+
+	r.ev.file = FILE_(file);
+	r.ev.handle = handle;
+	r.ev.obj = OBJ(obj);
+	r.ev.obj_size = 65536;
+	r.ev.handle_count = 1;
+	r.ev.kref = 2;
+	r.ev.minor = 0;
+	snprintf(r.ev.driver, sizeof(r.ev.driver), "vprime");
+	if (buf >= 0) {
+		r.ev.dmabuf = DMABUF(buf);
+		r.ev.ino = ino;
+		r.ev.size = 65536;
+		r.ev.exp_obj = OBJ(obj);
+		r.ev.exp_minor = 0;
+		snprintf(r.ev.exp_name, sizeof(r.ev.exp_name), "drm");
+		snprintf(r.ev.exp_driver, sizeof(r.ev.exp_driver), "vprime");
+	}
+	feed(m, r);
+}
+
+UNIT_TEST(snapshot_lists_handles)
+{
+	struct pm_model *m = pm_model_new(0);
+	const struct pm_file *f;
+	const struct pm_buf *b;
+	struct pm_suspect *s;
+	int n;
+
+	/* a buffer known by inode (bufinfo), then a handle names its exporter */
+	snap_begin(m, 1 * MS);
+	{
+		struct pt_record r = rec(PT_EV_SNAP_BUF, 1 * MS, 0);
+
+		r.ev.dmabuf = PM_INO_KEY(21);
+		r.ev.ino = 21;
+		r.ev.size = 65536;
+		snprintf(r.ev.exp_name, sizeof(r.ev.exp_name), "drm");
+		feed(m, r);
+	}
+	snap_handle(m, 1 * MS, 400, 1, 1, 1, 1, 21);
+	snap_handle(m, 1 * MS, 400, 1, 2, 2, -1, 0);
+	snap_end(m, 1 * MS, SNAP_ALL | PT_SNAP_HANDLES);
+	b = pm_model_buf(m, DMABUF(1));
+	f = pm_model_file(m, FILE_(1));
+	EXPECT(b && b->exp_obj == OBJ(1) && b->ino == 21);
+	EXPECT(f && f->nhandles == 2 && f->pid == 400);
+	EXPECT(pm_model_obj(m, OBJ(1)) && pm_model_obj(m, OBJ(1))->dmabuf == DMABUF(1));
+	/* held by its exporter's handle: no suspect */
+	n = leaks(m, &s);
+	EXPECT_EQ(n, 0);
+	pm_suspects_free(m, s, n);
+
+	/* the handle is closed since: a complete list drops it */
+	snap_begin(m, 2 * S);
+	snap_buf(m, 2 * S, 1, 21, 1, 0, 0);
+	snap_handle(m, 2 * S, 400, 1, 2, 2, -1, 0);
+	snap_end(m, 2 * S, SNAP_ALL | PT_SNAP_HANDLES);
+	f = pm_model_file(m, FILE_(1));
+	EXPECT(f && f->nhandles == 1 && f->handles->handle == 2);
+	/* and the buffer, from before tracing, now has no holder at all */
+	n = leaks(m, &s);
+	EXPECT_EQ(n, 1);
+	EXPECT(n == 1 && s[0].kind == PM_LEAK_ORPHAN_BUF && s[0].pid == 0 && s[0].ino == 21);
+	pm_suspects_free(m, s, n);
+	pm_model_free(m);
+}
+
+UNIT_TEST(unseen_gem_buffer_needs_its_exporter)
+{
+	struct pm_model *m = pm_model_new(0);
+	struct pt_record r = rec(PT_EV_SNAP_BUF, 2 * S, 0);
+	struct pm_suspect *s;
+	int n;
+
+	/* bufinfo alone: a GEM export whose handles are unknown is not judged */
+	snap_begin(m, 2 * S);
+	r.ev.dmabuf = PM_INO_KEY(30);
+	r.ev.ino = 30;
+	r.ev.size = 4096;
+	snprintf(r.ev.exp_name, sizeof(r.ev.exp_name), "drm");
+	feed(m, r);
+	/* ...but a heap's buffer nothing holds is */
+	r.ev.dmabuf = PM_INO_KEY(31);
+	r.ev.ino = 31;
+	snprintf(r.ev.exp_name, sizeof(r.ev.exp_name), "system");
+	feed(m, r);
+	snap_end(m, 2 * S, SNAP_ALL | PT_SNAP_HANDLES);
+	pm_model_set_now(m, 4 * S);
+	n = leaks(m, &s);
+	EXPECT_EQ(n, 1);
+	EXPECT(n == 1 && s[0].kind == PM_LEAK_ORPHAN_BUF && s[0].ino == 31);
+	pm_suspects_free(m, s, n);
+	pm_model_free(m);
+}
+
 UNIT_TEST(snapshot_by_inode_then_pointer)
 {
 	struct pm_model *m = pm_model_new(0);
@@ -914,6 +1014,8 @@ int main(void)
 	UNIT_RUN(import_and_teardown);
 	UNIT_RUN(unseen_buffer_marks_incomplete);
 	UNIT_RUN(snapshot_replaces_holders);
+	UNIT_RUN(snapshot_lists_handles);
+	UNIT_RUN(unseen_gem_buffer_needs_its_exporter);
 	UNIT_RUN(snapshot_by_inode_then_pointer);
 	UNIT_RUN(address_reuse_ends_the_old_buffer);
 	UNIT_RUN(fd_number_reuse_moves_the_holder);
