@@ -457,6 +457,34 @@ static void buf_drop_holders(struct pm_model *m, struct pm_buf *b)
 static void finding(struct pm_model *m, const struct pm_suspect *s);
 static void obj_unexported(struct pm_model *m, struct pm_buf *b, __u64 ts);
 
+/*
+ * An exited process is kept while something it made or holds is alive
+ * (its comm and its exit are evidence); then it goes, so that short-lived
+ * processes do not fill the bound.
+ */
+static void proc_maybe_free(struct pm_model *m, struct pm_proc *p)
+{
+	if (!p || !p->exited || p->live_exports > 0 || p->live_imports > 0)
+		return;
+	map_for_each(&m->files, i)
+	{
+		if (((struct pm_file *)m->files.vals[i])->pid == p->pid)
+			return;
+	}
+	map_for_each(&m->objs, i)
+	{
+		const struct pm_obj *o = m->objs.vals[i];
+
+		if (o->pid == p->pid || o->exp_pid == p->pid)
+			return;
+	}
+	for (int i = 0; i < m->nfindings; i++)
+		if (m->findings[i].pid == p->pid)
+			m->findings[i].pid_exited = true;
+	map_del(&m->procs, p->pid);
+	entry_free(m, p, sizeof(*p));
+}
+
 static void attach_free(struct pm_model *m, struct pm_buf *b, struct pm_attach *a)
 {
 	struct pm_attach **pp;
@@ -488,6 +516,8 @@ static void buf_free(struct pm_model *m, struct pm_buf *b, __u64 ts)
 			p->live_export_bytes -= b->size;
 			p->releases++;
 		}
+	} else {
+		p = NULL;
 	}
 	map_del(&m->bufs, b->dmabuf);
 	if (b->ino && map_get(&m->inos, b->ino) == b)
@@ -495,6 +525,7 @@ static void buf_free(struct pm_model *m, struct pm_buf *b, __u64 ts)
 	str_put(m, b->kstack);
 	str_put(m, b->ustack);
 	entry_free(m, b, sizeof(*b));
+	proc_maybe_free(m, p);
 }
 
 static void buf_fill(struct pm_buf *b, const struct pt_event *e)
@@ -664,12 +695,17 @@ static struct pm_obj *obj_get(struct pm_model *m, const struct pt_record *rec, b
 
 static void obj_free(struct pm_model *m, struct pm_obj *o)
 {
+	__u32 pid = o->pid, exp_pid = o->exp_pid;
+
 	map_del(&m->objs, o->obj);
 	str_put(m, o->kstack);
 	str_put(m, o->ustack);
 	str_put(m, o->exp_kstack);
 	str_put(m, o->exp_ustack);
 	entry_free(m, o, sizeof(*o));
+	proc_maybe_free(m, map_get(&m->procs, pid));
+	if (exp_pid != pid)
+		proc_maybe_free(m, map_get(&m->procs, exp_pid));
 }
 
 /* b is being released: its exporting object no longer has a dma-buf */
@@ -718,8 +754,11 @@ static struct pm_file *file_get(struct pm_model *m, const struct pt_event *e)
 
 static void file_free(struct pm_model *m, struct pm_file *f)
 {
+	__u32 pid = f->pid;
+
 	map_del(&m->files, f->file);
 	entry_free(m, f, sizeof(*f));
+	proc_maybe_free(m, map_get(&m->procs, pid));
 }
 
 /* a file with no handle left whose process is gone will not be seen again */
@@ -747,6 +786,7 @@ static void proc_import_gone(struct pm_model *m, struct pm_handle *h)
 		return;
 	p->live_imports--;
 	p->live_import_bytes -= o ? o->size : 0;
+	proc_maybe_free(m, p);
 }
 
 static void handle_free(struct pm_model *m, struct pm_handle *h, __u64 ts)
@@ -1311,6 +1351,7 @@ static void on_task_exit(struct pm_model *m, const struct pt_record *rec)
 		if (f->pid == e->pid && !f->nhandles)
 			file_free(m, f);
 	}
+	proc_maybe_free(m, map_get(&m->procs, e->pid));
 }
 
 /* --- snapshots ------------------------------------------------------------- */

@@ -31,8 +31,11 @@ struct pt_perfetto {
 	__u64 t0;
 	bool first;
 	struct slice *open;
-	/* the pids seen, for their names */
-	__u32 *pids;
+	/* the processes seen, for their names (the model forgets exited ones) */
+	struct pid_name {
+		__u32 pid;
+		char comm[PT_COMM_LEN];
+	} * pids;
 	size_t npids, cap;
 	struct pm_observer obs;
 };
@@ -50,21 +53,29 @@ static void begin_event(struct pt_perfetto *p)
 	p->first = false;
 }
 
-static void saw_pid(struct pt_perfetto *p, __u32 pid)
+static void saw_pid(struct pt_perfetto *p, __u32 pid, const char *comm)
 {
-	for (size_t i = 0; i < p->npids; i++)
-		if (p->pids[i] == pid)
-			return;
-	if (p->npids == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		__u32 *v = realloc(p->pids, cap * sizeof(*v));
+	struct pid_name *n = NULL;
 
-		if (!v)
-			return;
-		p->pids = v;
-		p->cap = cap;
+	for (size_t i = 0; i < p->npids && !n; i++)
+		if (p->pids[i].pid == pid)
+			n = &p->pids[i];
+	if (!n) {
+		if (p->npids == p->cap) {
+			size_t cap = p->cap ? p->cap * 2 : 16;
+			struct pid_name *v = realloc(p->pids, cap * sizeof(*v));
+
+			if (!v)
+				return;
+			p->pids = v;
+			p->cap = cap;
+		}
+		n = &p->pids[p->npids++];
+		n->pid = pid;
+		n->comm[0] = '\0';
 	}
-	p->pids[p->npids++] = pid;
+	if (comm && *comm)
+		snprintf(n->comm, sizeof(n->comm), "%s", comm);
 }
 
 static void size_text(char *buf, size_t len, __u64 size)
@@ -77,8 +88,8 @@ static void size_text(char *buf, size_t len, __u64 size)
 		snprintf(buf, len, "%llu B", (unsigned long long)size);
 }
 
-static void slice_begin(struct pt_perfetto *p, __u64 key, __u32 pid, __u32 tid, const char *cat,
-			const char *name, __u64 ts, const char *args)
+static void slice_begin(struct pt_perfetto *p, __u64 key, __u32 pid, const char *comm,
+			const char *cat, const char *name, __u64 ts, const char *args)
 {
 	struct slice *s = calloc(1, sizeof(*s));
 
@@ -91,11 +102,11 @@ static void slice_begin(struct pt_perfetto *p, __u64 key, __u32 pid, __u32 tid, 
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->next = p->open;
 	p->open = s;
-	saw_pid(p, pid);
+	saw_pid(p, pid, comm);
 	begin_event(p);
 	fprintf(p->f, "{\"ph\":\"b\",\"cat\":\"%s\",\"name\":", s->cat);
 	json_write_string(p->f, s->name);
-	fprintf(p->f, ",\"id2\":{\"local\":\"%s\"},\"pid\":%u,\"tid\":%u,", s->id, pid, tid);
+	fprintf(p->f, ",\"id2\":{\"local\":\"%s\"},\"pid\":%u,\"tid\":%u,", s->id, pid, pid);
 	ts_us(p, ts);
 	fprintf(p->f, ",\"args\":{%s}}", args);
 }
@@ -135,7 +146,7 @@ static void on_buf_begin(void *ctx, const struct pm_buf *b, __u64 ts)
 		 (unsigned long long)b->ino, (unsigned long long)b->size, drv, b->exp_pid,
 		 (b->flags & PM_F_UNSEEN) ? "true" : "false");
 	/* buffers from before tracing have no exporter: a track of their own */
-	slice_begin(p, b->dmabuf, b->exp_pid, b->exp_pid, "dmabuf", name, ts, args);
+	slice_begin(p, b->dmabuf, b->exp_pid, b->exp_comm, "dmabuf", name, ts, args);
 }
 
 static void on_buf_end(void *ctx, const struct pm_buf *b, __u64 ts)
@@ -153,7 +164,7 @@ static void on_import_begin(void *ctx, const struct pm_handle *h, const struct p
 		 h->handle, o && o->driver[0] ? o->driver : "?", o ? o->minor : -1);
 	snprintf(args, sizeof(args), "\"ino\":%llu,\"handle\":%u,\"file\":\"0x%llx\"",
 		 (unsigned long long)ino, h->handle, (unsigned long long)h->file);
-	slice_begin(p, h->file ^ ((__u64)h->handle << 1), h->pid, h->pid, "import", name, ts, args);
+	slice_begin(p, h->file ^ ((__u64)h->handle << 1), h->pid, NULL, "import", name, ts, args);
 }
 
 static void on_import_end(void *ctx, const struct pm_handle *h, __u64 ts)
@@ -169,7 +180,7 @@ static void on_instant(void *ctx, const struct pt_record *rec, const struct pm_b
 
 	if (!what || !e->pid)
 		return;
-	saw_pid(p, e->pid);
+	saw_pid(p, e->pid, e->comm);
 	begin_event(p);
 	fprintf(p->f, "{\"ph\":\"i\",\"s\":\"t\",\"cat\":\"event\",\"name\":\"%s", what);
 	if (b)
@@ -229,17 +240,18 @@ int pt_perfetto_close(struct pt_perfetto *p, struct pm_model *m, __u64 end_ts)
 	while (p->open)
 		slice_end(p, p->open->key, p->open->cat, end_ts, true);
 	for (size_t i = 0; i < p->npids; i++) {
-		const struct pm_proc *pr = pm_model_proc(m, p->pids[i]);
+		const struct pid_name *n = &p->pids[i];
+		const struct pm_proc *pr = pm_model_proc(m, n->pid);
+		const char *comm = n->comm[0] ? n->comm : pr && pr->comm[0] ? pr->comm : "pid";
 		char name[64];
 
-		if (p->pids[i])
-			snprintf(name, sizeof(name), "%s %u", pr && pr->comm[0] ? pr->comm : "pid",
-				 p->pids[i]);
+		if (n->pid)
+			snprintf(name, sizeof(name), "%s %u", comm, n->pid);
 		else
 			snprintf(name, sizeof(name), "from before tracing");
 		begin_event(p);
 		fprintf(p->f, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%u,\"tid\":%u,",
-			p->pids[i], p->pids[i]);
+			n->pid, n->pid);
 		fputs("\"args\":{\"name\":", p->f);
 		json_write_string(p->f, name);
 		fputs("}}", p->f);

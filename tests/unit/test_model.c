@@ -659,6 +659,32 @@ UNIT_TEST(exit_drops_holders)
 	pm_model_free(m);
 }
 
+UNIT_TEST(short_lived_processes_are_forgotten)
+{
+	struct pm_model *m = pm_model_new(64);
+	struct pm_stats st;
+
+	/* a thousand clients: each exports, closes everything and exits */
+	for (int i = 0; i < 1000; i++) {
+		__u32 pid = 1000 + i;
+		__u64 t = (__u64)i * MS;
+
+		create(m, t + 1, pid, i, i, 1, 0);
+		export(m, t + 2, pid, i, i, 1, i, i + 1, 5, 0, NULL);
+		handle_delete(m, t + 100000, pid, i, i, 1, 1, 2);
+		release(m, t + 200000, pid, i, i);
+		simple(m, PT_EV_GEM_FREE, t + 300000, pid, -1, i, -1);
+		task_exit(m, t + 400000, pid);
+	}
+	pm_model_stats(m, &st);
+	EXPECT_EQ(st.untracked, 0);
+	EXPECT_EQ(st.procs, 0);
+	EXPECT_EQ(st.files, 0);
+	EXPECT_EQ(st.entries, 0);
+	EXPECT_EQ(pm_model_incomplete(m) & PM_INC_BOUND, 0);
+	pm_model_free(m);
+}
+
 /* --- leaks ---------------------------------------------------------------- */
 
 UNIT_TEST(clean_run_has_no_suspects)
@@ -1021,6 +1047,7 @@ int main(void)
 	UNIT_RUN(fd_number_reuse_moves_the_holder);
 	UNIT_RUN(bound_refuses_and_says_so);
 	UNIT_RUN(exit_drops_holders);
+	UNIT_RUN(short_lived_processes_are_forgotten);
 	UNIT_RUN(clean_run_has_no_suspects);
 	UNIT_RUN(buffers_held_by_fds_are_not_orphans);
 	UNIT_RUN(orphan_after_exporter_exits);
