@@ -2,7 +2,7 @@
 /*
  * What 'objects', 'leaks' and 'top' share: a lifetime model fed from the
  * event source (live or --input), with a snapshot before and after a live
- * run, and the output helpers for buffers and stacks.
+ * run, and the output functions for buffers and stacks.
  */
 #ifndef PT_LIFETIME_H
 #define PT_LIFETIME_H

@@ -31,7 +31,7 @@ struct pt_snapshot_opts {
 int pt_snapshot(const struct pt_snapshot_opts *opts, pt_record_fn fn, void *ctx);
 
 /*
- * Pure helpers (the unit tests use them). ts: the snapshot's time
+ * Pure functions (the unit tests use them). ts: the snapshot's time
  * (CLOCK_MONOTONIC ns); real_to_mono: CLOCK_MONOTONIC minus CLOCK_REALTIME
  * in ns, to turn an inode's ctime into the events' clock.
  */
