@@ -29,6 +29,7 @@
 #include "json.h"
 #include "model.h"
 #include "perfetto.h"
+#include "snapshot.h"
 
 /* tests/unit/data, found from the source path or from BUILD/tests/ */
 static FILE *open_data(const char *name)
@@ -381,6 +382,110 @@ UNIT_TEST(lost_events_say_so)
 	pm_model_free(m);
 }
 
+/* --- snapshot records -------------------------------------------------------- */
+
+static int collect_rec(const struct pt_record *rec, void *ctx)
+{
+	struct pt_record *out = ctx;
+	int i = 0;
+
+	while (out[i].ev.type)
+		i++;
+	if (i < 3)
+		out[i] = *rec;
+	return 0;
+}
+
+UNIT_TEST(bufinfo_lists_buffers)
+{
+	/* dma_buf_debug_show()'s format, 5.x to 7.x */
+	static const char text[] =
+	    "\nDma-buf Objects:\n"
+	    "size    \tflags   \tmode    \tcount   \texp_name\tino     \tname\n"
+	    "00065536\t00000002\t00080005\t00000003\tdrm\t00000005\t<none>\n"
+	    "\tAttached Devices:\n\tvprime.1\nTotal 1 devices attached\n\n"
+	    "00004096\t00000000\t00080007\t00000001\tsystem\t00000006\tframe\n"
+	    "\tAttached Devices:\nTotal 0 devices attached\n\n"
+	    "\nTotal 2 objects, 69632 bytes\n";
+	struct pt_record recs[4] = { 0 };
+	FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
+
+	EXPECT(f != NULL);
+	if (!f)
+		return;
+	EXPECT_EQ(pt_bufinfo_parse(f, 42, collect_rec, recs), 2);
+	fclose(f);
+	EXPECT_EQ(recs[0].ev.type, PT_EV_SNAP_BUF);
+	EXPECT_EQ(recs[0].ev.ino, 5);
+	EXPECT_EQ(recs[0].ev.size, 65536);
+	EXPECT_EQ(recs[0].ev.file_count, 3);
+	EXPECT_EQ(recs[0].ev.dmabuf, PM_INO_KEY(5));
+	EXPECT_EQ(recs[0].ev.ts, 42);
+	EXPECT_STR(recs[0].ev.exp_name, "drm");
+	EXPECT_EQ(recs[1].ev.ino, 6);
+	EXPECT_STR(recs[1].ev.exp_name, "system");
+	/* not bufinfo at all */
+	f = fmemopen((void *)"hello\n", 6, "r");
+	EXPECT(f && pt_bufinfo_parse(f, 42, collect_rec, recs) == -EINVAL);
+	if (f)
+		fclose(f);
+}
+
+UNIT_TEST(iterator_records_become_events)
+{
+	struct pt_snap_rec r = { 0 };
+	struct pt_record rec;
+
+	r.kind = PT_SNAPREC_FD;
+	r.pid = 77;
+	memcpy(r.comm, "holder", 7);
+	r.fd = 9;
+	r.dmabuf = 0xffff888000001000ULL;
+	r.ino = 12;
+	r.size = 8192;
+	r.file_count = 2;
+	r.ctime_sec = 100;
+	r.ctime_nsec = 5;
+	r.exp_obj = 0xffff888000002000ULL;
+	r.exp_handle_count = 1;
+	r.exp_kref = 3;
+	r.exp_minor = 128;
+	memcpy(r.exp_driver, "vprime", 7);
+	memcpy(r.exp_name, "drm", 4);
+	/* CLOCK_MONOTONIC is 50 s behind CLOCK_REALTIME */
+	pt_snap_to_record(&r, 60000000000ULL, -50000000000LL, &rec);
+	EXPECT_EQ(rec.ev.type, PT_EV_SNAP_FD);
+	EXPECT_EQ(rec.ev.pid, 77);
+	EXPECT_STR(rec.ev.comm, "holder");
+	EXPECT_EQ(rec.ev.fd, 9);
+	EXPECT_EQ(rec.ev.born, 50000000005ULL);
+	EXPECT_EQ(rec.ev.handle_count, 1); /* the exporter's */
+	EXPECT_EQ(rec.ev.kref, 3);
+	EXPECT_EQ(rec.ev.exp_minor, 128);
+	EXPECT_STR(rec.ev.exp_driver, "vprime");
+	EXPECT_EQ(rec.ev.obj, 0);
+
+	r.kind = PT_SNAPREC_HANDLE;
+	r.file = 0xffff888000003000ULL;
+	r.handle = 4;
+	r.obj = 0xffff888000004000ULL;
+	r.obj_size = 8192;
+	r.kref = 1;
+	r.handle_count = 1;
+	r.attach = 0xffff888000005000ULL;
+	r.minor = 129;
+	memcpy(r.driver, "vgem", 5);
+	r.ctime_sec = 0;
+	pt_snap_to_record(&r, 60000000000ULL, -50000000000LL, &rec);
+	EXPECT_EQ(rec.ev.type, PT_EV_SNAP_HANDLE);
+	EXPECT_EQ(rec.ev.handle, 4);
+	EXPECT_EQ(rec.ev.obj, 0xffff888000004000ULL);
+	EXPECT_EQ(rec.ev.kref, 1); /* the object's own */
+	EXPECT_EQ(rec.ev.attach, 0xffff888000005000ULL);
+	EXPECT_STR(rec.ev.driver, "vgem");
+	EXPECT_EQ(rec.ev.born, 0);
+}
+
 /* --- the timeline ------------------------------------------------------------ */
 
 struct slices {
@@ -560,6 +665,8 @@ int main(void)
 	UNIT_RUN(min_age_on_a_recording);
 	UNIT_RUN(bound_on_a_recording);
 	UNIT_RUN(lost_events_say_so);
+	UNIT_RUN(bufinfo_lists_buffers);
+	UNIT_RUN(iterator_records_become_events);
 	UNIT_RUN(perfetto_timeline);
 	UNIT_RUN(perfetto_closes_open_slices);
 	UNIT_RUN(perfetto_bad_path);
