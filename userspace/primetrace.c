@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "lifetime.h"
 #include "pt_features.h"
 #include "options.h"
@@ -348,6 +349,7 @@ static const struct command {
 	{ "objects", pt_cmd_objects, "list the live dma-bufs and who holds them" },
 	{ "leaks", pt_cmd_leaks, "trace, then report leaked buffers and handles with stacks" },
 	{ "top", pt_cmd_top, "per-process buffers and rates, refreshed" },
+	{ "check", pt_cmd_check, "verify the PRIME invariants live, or around test subtests" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

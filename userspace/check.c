@@ -1,0 +1,1208 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * primetrace check: the PRIME invariants (checker.c), verified live.
+ *
+ * The BPF side is the tracer's (bpf/primetrace.bpf.c, hooks chosen as by
+ * 'trace'); every record goes through the rules as it arrives. Three ways
+ * to run it:
+ *
+ *   primetrace check                    every violation, one line each,
+ *                                       until Ctrl-C or --duration
+ *   primetrace check -- CMD ARGS        CMD runs as a child, in a session
+ *   primetrace check --serve PATH       sessions for 'check --connect PATH
+ *                                       -- CMD', one BPF setup for many
+ *
+ * A session is the conversation of conformance/lib/igt_core.c: CMD gets
+ * PRIMETRACE_CHECK_FDS=FD (a socket) and writes "begin TEST SUBTEST" and
+ * "end TEST SUBTEST RESULT" around each subtest; the checker answers each
+ * line with "ok" or "fail REASON". Before answering "end" it has read every
+ * event up to that moment and compared vprime's debugfs with what the hooks
+ * saw. The hooks take seconds to attach and detach on a slow machine, so a
+ * test suite starts one server and runs each binary through a client.
+ */
+#include <argp.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "check.h"
+#include "checker.h"
+#include "json.h"
+#include "options.h"
+#include "trace.h"
+/* after trace.h: the skeleton uses struct pt_config */
+#include "primetrace.skel.h"
+
+#define CHECK_RINGBUF_DEFAULT (16u << 20)
+#define POLL_MS		      50
+#define MAX_SESSIONS	      16
+#define MAX_REPORTS	      256
+#define VPRIME_DEBUGFS	      "/sys/kernel/debug/vprime"
+
+static struct check_env {
+	struct pt_trace_opts opts; /* --attach, --btf, -v; ring buffer, duration, input */
+	bool json;
+	bool quiet;
+	const char *serve;
+	const char *connect;
+	char **cmd;
+} env;
+
+/* --- output ------------------------------------------------------------------ */
+
+/* copy, cut to fit */
+static void scopy(char *dst, size_t len, const char *src)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* "L3 import-teardown: prime_cross[165]: imported GEM object ..." */
+static void format_violation(char *buf, size_t len, const struct pc_violation *v)
+{
+	if (v->pid)
+		snprintf(buf, len, "%s %s: %s[%u]: %s", pc_rule_invariant(v->rule),
+			 pc_rule_name(v->rule), v->comm, v->pid, v->text);
+	else
+		snprintf(buf, len, "%s %s: %s", pc_rule_invariant(v->rule), pc_rule_name(v->rule),
+			 v->text);
+}
+
+static void print_json(FILE *f, const struct pc_violation *v, const char *test, const char *subtest)
+{
+	fprintf(f, "{\"rule\":");
+	json_write_string(f, pc_rule_name(v->rule));
+	fprintf(f, ",\"invariant\":");
+	json_write_string(f, pc_rule_invariant(v->rule));
+	fprintf(f, ",\"ts\":%llu,\"pid\":%u,\"comm\":", (unsigned long long)v->ts, v->pid);
+	json_write_string(f, v->comm);
+	fprintf(f, ",\"obj\":\"0x%llx\",\"ino\":%llu", (unsigned long long)v->obj,
+		(unsigned long long)v->ino);
+	if (test) {
+		fprintf(f, ",\"test\":");
+		json_write_string(f, test);
+		fprintf(f, ",\"subtest\":");
+		json_write_string(f, subtest ? subtest : "");
+	}
+	fprintf(f, ",\"text\":");
+	json_write_string(f, v->text);
+	fprintf(f, "}\n");
+}
+
+/* --- sessions -------------------------------------------------------------------- */
+
+struct session {
+	int fd;
+	bool child; /* the internal session of 'check -- CMD' */
+	char in[1024];
+	size_t inlen;
+	bool in_subtest;
+	char test[64];
+	char subtest[128];
+	/* the current subtest's findings */
+	unsigned int nsub;
+	char first[400];
+	unsigned int inc;
+	char inc_text[300];
+	/* everything found while the session was open, for its report */
+	char *reports[MAX_REPORTS];
+	unsigned int nreports, lost_reports;
+	unsigned int outside; /* violations outside any subtest */
+	unsigned int subtests, failed;
+};
+
+struct live {
+	struct primetrace_bpf *skel;
+	struct bpf_link *links[PT_HOOK_MAX][2];
+	struct ring_buffer *rb;
+	struct pt_kernel pk;
+	struct pc_checker *c;
+	__u64 drops_seen;
+	int ncpus;
+	/* vprime instances: debugfs index and primary minor */
+	int ninst;
+	int inst[16], minor[16];
+	/* sessions */
+	int listen_fd;
+	struct session *sessions[MAX_SESSIONS];
+	int nsessions;
+	__u64 unattributed; /* violations while no session was open */
+	__u64 violations;
+	pid_t child;
+	int child_status;
+	bool child_done;
+	unsigned int child_outside; /* its session's violations outside subtests */
+};
+
+static volatile sig_atomic_t got_signal;
+/* the checker's own priority is raised; a child gets this one back */
+static int nice_before;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static void session_report(struct session *s, const char *line)
+{
+	if (s->nreports == MAX_REPORTS) {
+		s->lost_reports++;
+		return;
+	}
+	s->reports[s->nreports] = strdup(line);
+	if (s->reports[s->nreports])
+		s->nreports++;
+}
+
+static void session_free(struct session *s)
+{
+	for (unsigned int i = 0; i < s->nreports; i++)
+		free(s->reports[i]);
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s);
+}
+
+/* --- routing what the checker found ------------------------------------------------ */
+
+static void route(struct live *l, const struct pc_violation *v)
+{
+	char line[600], ctx[256];
+
+	l->violations++;
+	format_violation(line, sizeof(line), v);
+	if (!l->nsessions) {
+		l->unattributed++;
+		if (env.json) {
+			print_json(stdout, v, NULL, NULL);
+		} else if (env.serve) {
+			fprintf(stderr, "primetrace check: %s\n", line);
+		} else {
+			printf("%s\n", line);
+		}
+		return;
+	}
+	for (int i = 0; i < l->nsessions; i++) {
+		struct session *s = l->sessions[i];
+
+		if (s->in_subtest) {
+			snprintf(ctx, sizeof(ctx), "%s/%s", s->test, s->subtest);
+			if (!s->nsub++)
+				scopy(s->first, sizeof(s->first), line);
+		} else {
+			snprintf(ctx, sizeof(ctx), "%s (outside subtests)",
+				 s->test[0] ? s->test : "command");
+			s->outside++;
+		}
+		{
+			char full[900];
+
+			snprintf(full, sizeof(full), "primetrace check: %s: %s", ctx, line);
+			/* the child's log gets it now; a client prints it at the end */
+			if (s->child)
+				fprintf(stderr, "%s\n", full);
+			else
+				session_report(s, full);
+			if (env.serve)
+				fprintf(stderr, "%s\n", full);
+		}
+	}
+}
+
+static void route_incomplete(struct live *l, unsigned int inc, const char *text)
+{
+	if (!inc)
+		return;
+	for (int i = 0; i < l->nsessions; i++) {
+		struct session *s = l->sessions[i];
+
+		if (!s->in_subtest)
+			continue;
+		s->inc |= inc;
+		if (!s->inc_text[0])
+			scopy(s->inc_text, sizeof(s->inc_text), text);
+	}
+	if (!env.quiet)
+		fprintf(stderr, "primetrace check: incomplete: %s\n", text);
+}
+
+static __u64 read_drops(struct live *l)
+{
+	__u64 *vals, total = 0;
+
+	if (!l->skel || l->ncpus <= 0)
+		return 0;
+	vals = calloc(l->ncpus, sizeof(*vals));
+	if (!vals)
+		return 0;
+	for (__u32 type = 0; type < PT_EV_MAX; type++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.drops), &type, vals))
+			continue;
+		for (int cpu = 0; cpu < l->ncpus; cpu++)
+			total += vals[cpu];
+	}
+	free(vals);
+	return total;
+}
+
+/* hand out what the checker found since the last time */
+static void collect(struct live *l)
+{
+	struct pc_violation *v;
+	unsigned int inc;
+	char text[300];
+	__u64 drops = read_drops(l);
+	size_t n;
+
+	if (drops > l->drops_seen) {
+		pc_checker_note_drops(l->c, drops - l->drops_seen);
+		l->drops_seen = drops;
+	}
+	n = pc_checker_take(l->c, &v, &inc, text, sizeof(text));
+	for (size_t i = 0; i < n; i++)
+		route(l, &v[i]);
+	free(v);
+	route_incomplete(l, inc, text);
+	if (!l->nsessions)
+		fflush(stdout);
+}
+
+/* --- the BPF side ---------------------------------------------------------------- */
+
+static char log_last[4][256];
+static unsigned int log_n;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (env.opts.verbose)
+		return vfprintf(stderr, fmt, args);
+	/* kept for a failed start: a demoted hook is expected on some kernels */
+	if (level != LIBBPF_DEBUG)
+		vsnprintf(log_last[log_n++ % 4], sizeof(log_last[0]), fmt, args);
+	return 0;
+}
+
+static void detach_all(struct live *l)
+{
+	for (int i = 0; i < PT_HOOK_MAX; i++) {
+		for (int j = 0; j < 2; j++) {
+			bpf_link__destroy(l->links[i][j]);
+			l->links[i][j] = NULL;
+		}
+	}
+}
+
+static void live_close(struct live *l)
+{
+	ring_buffer__free(l->rb);
+	l->rb = NULL;
+	detach_all(l);
+	primetrace_bpf__destroy(l->skel);
+	l->skel = NULL;
+}
+
+/*
+ * Hooks whose events no rule reads: off, so that a busy workload makes
+ * fewer events and the checker keeps up with the rest (the inner helpers
+ * of the PRIME ioctls, whose results the ioctl hooks report, and the
+ * dma-buf calls that create no reference the rules count).
+ */
+static const __u32 unused_hooks[] = {
+	PT_HOOK_GEM_PRIME_HANDLE_TO_FD, PT_HOOK_GEM_PRIME_HANDLE_TO_DMABUF,
+	PT_HOOK_GEM_PRIME_FD_TO_HANDLE, PT_HOOK_DMA_BUF_FD,
+	PT_HOOK_DMA_BUF_FD_INSTALL,	PT_HOOK_DMA_BUF_GET,
+	PT_HOOK_DMA_BUF_MAP_ATTACHMENT, PT_HOOK_DMA_BUF_UNMAP_ATTACHMENT,
+	PT_HOOK_DMA_BUF_MMAP_INTERNAL,	PT_HOOK_DMA_BUF_MMAP,
+	PT_HOOK_DMA_BUF_VMAP,		PT_HOOK_DMA_BUF_VUNMAP,
+};
+
+/* the hook of the program that failed to load: libbpf loads in order, and stops */
+static __u32 failed_hook(struct primetrace_bpf *skel)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, skel->obj)
+	{
+		if (bpf_program__autoload(prog) && bpf_program__fd(prog) < 0)
+			return pt_hook_of_prog(bpf_program__name(prog));
+	}
+	return PT_HOOK_NONE;
+}
+
+static int attach_hooks(struct live *l, __u32 *bad)
+{
+	for (__u32 id = 1; id < PT_HOOK_MAX; id++) {
+		const char *names[2];
+		char buf[2][64];
+		int n = pt_hook_progs(id, l->pk.hooks[id].how, names, buf);
+
+		for (int j = 0; j < n; j++) {
+			struct bpf_program *prog =
+			    bpf_object__find_program_by_name(l->skel->obj, names[j]);
+
+			l->links[id][j] = prog ? bpf_program__attach(prog) : NULL;
+			if (!l->links[id][j]) {
+				*bad = id;
+				return prog ? -errno : -ENOENT;
+			}
+		}
+	}
+	return 0;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct live *l = ctx;
+	struct pt_record rec = { 0 };
+
+	if (pt_event_decode(data, size, &rec.ev))
+		return 0;
+	pc_checker_feed(l->c, &rec);
+	return 0;
+}
+
+/*
+ * The tracer's start-up (userspace/trace.c), for a checker: no filters,
+ * no stacks, and the ring buffer read on a timer so that a busy workload
+ * does not wake it per event.
+ */
+static int live_open(struct live *l)
+{
+	const struct pt_trace_opts *opts = &env.opts;
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = opts->btf_path);
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	int err = 0;
+
+	libbpf_set_print(libbpf_print);
+	setrlimit(RLIMIT_MEMLOCK, &rl);
+	err = pt_kernel_probe(&l->pk, opts->mode, opts->btf_path);
+	if (!l->pk.privileged) {
+		fprintf(stderr, "primetrace check: needs CAP_BPF and CAP_PERFMON (or "
+				"CAP_SYS_ADMIN): run it as root\n");
+		return -EPERM;
+	}
+	if (err) {
+		fprintf(stderr,
+			"primetrace check: no kernel BTF (%s): it needs "
+			"CONFIG_DEBUG_INFO_BTF=y, or --btf FILE\n",
+			opts->btf_path ? opts->btf_path : "/sys/kernel/btf/vmlinux");
+		return err;
+	}
+	for (size_t i = 0; i < sizeof(unused_hooks) / sizeof(unused_hooks[0]); i++)
+		l->pk.hooks[unused_hooks[i]].how = PT_HOW_OFF;
+	for (int tries = 0; tries < 2 * PT_HOOK_MAX; tries++) {
+		__u32 bad = PT_HOOK_NONE;
+
+		l->skel = primetrace_bpf__open_opts(&oo);
+		if (!l->skel) {
+			err = -errno;
+			fprintf(stderr, "primetrace check: failed to open the BPF object: %s\n",
+				strerror(-err));
+			return err;
+		}
+		l->skel->data->cfg.rb_flags = BPF_RB_NO_WAKEUP;
+		err = bpf_map__set_max_entries(l->skel->maps.events,
+					       opts->ringbuf_size ?: CHECK_RINGBUF_DEFAULT);
+		if (!err)
+			err = bpf_map__set_max_entries(l->skel->maps.stacks, 1);
+		if (err) {
+			fprintf(stderr, "primetrace check: failed to size the maps: %s\n",
+				strerror(-err));
+			return err;
+		}
+		pt_hooks_set_autoload(l->skel->obj, &l->pk);
+		err = primetrace_bpf__load(l->skel);
+		if (err)
+			bad = failed_hook(l->skel);
+		else if (!(err = attach_hooks(l, &bad)))
+			break;
+		if (!pt_hook_demote(&l->pk, bad, err)) {
+			fprintf(stderr, "primetrace check: failed to %s the BPF programs: %s\n",
+				bad ? "attach" : "load", strerror(-err));
+			for (unsigned int i = log_n > 4 ? log_n - 4 : 0; i < log_n; i++)
+				fputs(log_last[i % 4], stderr);
+			return err;
+		}
+		live_close(l);
+	}
+	if (err)
+		return err;
+	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_record, l, NULL);
+	if (!l->rb) {
+		err = -errno;
+		fprintf(stderr, "primetrace check: failed to create the ring buffer: %s\n",
+			strerror(-err));
+		return err;
+	}
+	l->ncpus = libbpf_num_possible_cpus();
+	for (__u32 id = 1; id < PT_HOOK_MAX; id++)
+		pc_checker_set_hook(l->c, id, pt_how_active(l->pk.hooks[id].how));
+	/*
+	 * A verdict after lost events is worth nothing: ahead of the workload
+	 * for the CPU, the checker slows a busy one down instead of falling
+	 * behind it (as root; otherwise it stays as it is).
+	 */
+	errno = 0;
+	nice_before = getpriority(PRIO_PROCESS, 0);
+	if (!errno)
+		setpriority(PRIO_PROCESS, 0, -10);
+	return 0;
+}
+
+/* read everything the ring buffer holds now */
+static void drain(struct live *l)
+{
+	if (l->rb)
+		ring_buffer__consume(l->rb);
+}
+
+/* --- vprime's ground truth ---------------------------------------------------------- */
+
+static void find_instances(struct live *l)
+{
+	DIR *d = opendir(VPRIME_DEBUGFS);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) && l->ninst < 16) {
+		char path[300], line[64];
+		int idx, minor;
+		FILE *f;
+
+		if (sscanf(de->d_name, "%d", &idx) != 1)
+			continue;
+		snprintf(path, sizeof(path), VPRIME_DEBUGFS "/%s/card", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(line, sizeof(line), f) && sscanf(line, "card%d", &minor) == 1) {
+			l->inst[l->ninst] = idx;
+			l->minor[l->ninst] = minor;
+			l->ninst++;
+		}
+		fclose(f);
+	}
+	closedir(d);
+}
+
+/* stream one debugfs file into the checker: under faults it can be long */
+static bool stream(const char *path, void (*fn)(struct pc_checker *, const char *),
+		   struct pc_checker *c)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (!f)
+		return false;
+	while (getline(&line, &cap, f) > 0)
+		fn(c, line);
+	free(line);
+	fclose(f);
+	return true;
+}
+
+static void ground_truth(struct live *l, bool baseline)
+{
+	char path[300];
+
+	pc_truth_baseline(l->c, baseline);
+	for (int i = 0; i < l->ninst; i++) {
+		pc_truth_begin(l->c, l->inst[i], l->minor[i]);
+		snprintf(path, sizeof(path), VPRIME_DEBUGFS "/%d/objects", l->inst[i]);
+		stream(path, pc_truth_objects_line, l->c);
+		snprintf(path, sizeof(path), VPRIME_DEBUGFS "/%d/files", l->inst[i]);
+		stream(path, pc_truth_files_line, l->c);
+		pc_truth_end(l->c);
+	}
+	pc_truth_baseline(l->c, false);
+}
+
+/* --- the session protocol -------------------------------------------------------------- */
+
+static void answer(struct session *s, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf) - 1)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	/* a peer that went away is seen at its next read */
+	if (write(s->fd, buf, n) != n)
+		return;
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* everything up to now is in: read, compare, hand out */
+static void quiesce(struct live *l, bool truth)
+{
+	drain(l);
+	pc_checker_settle(l->c, now_ns());
+	if (truth)
+		ground_truth(l, false);
+	collect(l);
+}
+
+static void on_begin(struct live *l, struct session *s, const char *test, const char *subtest)
+{
+	quiesce(l, false);
+	scopy(s->test, sizeof(s->test), test);
+	scopy(s->subtest, sizeof(s->subtest), subtest);
+	s->in_subtest = true;
+	s->nsub = 0;
+	s->first[0] = '\0';
+	s->inc = 0;
+	s->inc_text[0] = '\0';
+	answer(s, "ok");
+}
+
+static void on_end(struct live *l, struct session *s)
+{
+	quiesce(l, true);
+	s->in_subtest = false;
+	s->subtests++;
+	if (s->nsub) {
+		s->failed++;
+		if (s->nsub > 1)
+			answer(s, "fail %s (and %u more)", s->first, s->nsub - 1);
+		else
+			answer(s, "fail %s", s->first);
+	} else if (s->inc) {
+		s->failed++;
+		answer(s, "fail incomplete: %s", s->inc_text);
+		{
+			char full[600];
+
+			snprintf(full, sizeof(full), "primetrace check: %s/%s: incomplete: %s",
+				 s->test, s->subtest, s->inc_text);
+			if (s->child)
+				fprintf(stderr, "%s\n", full);
+			else
+				session_report(s, full);
+		}
+	} else {
+		answer(s, "ok");
+	}
+}
+
+/* a client's child is done: its report, then "done N" */
+static void on_exit_request(struct live *l, struct session *s)
+{
+	quiesce(l, false);
+	for (unsigned int i = 0; i < s->nreports; i++)
+		answer(s, "report %s", s->reports[i]);
+	if (s->lost_reports)
+		answer(s, "report primetrace check: %u more not kept", s->lost_reports);
+	answer(s, "done %u", s->outside);
+}
+
+static void session_line(struct live *l, struct session *s, char *line)
+{
+	char cmd[16], a[128], b[128];
+	int n = sscanf(line, "%15s %127s %127s", cmd, a, b);
+
+	if (n >= 3 && !strcmp(cmd, "begin"))
+		on_begin(l, s, a, b);
+	else if (n >= 3 && !strcmp(cmd, "end"))
+		on_end(l, s);
+	else if (n >= 1 && !strcmp(cmd, "exit") && !s->child)
+		on_exit_request(l, s);
+	else
+		answer(s, "fail primetrace check: unknown request '%.100s'", line);
+}
+
+/* false when the peer is gone */
+static bool session_read(struct live *l, struct session *s)
+{
+	ssize_t r = read(s->fd, s->in + s->inlen, sizeof(s->in) - 1 - s->inlen);
+	char *nl;
+
+	if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (r <= 0)
+		return false;
+	s->inlen += r;
+	s->in[s->inlen] = '\0';
+	while ((nl = strchr(s->in, '\n'))) {
+		*nl = '\0';
+		session_line(l, s, s->in);
+		s->inlen -= nl + 1 - s->in;
+		memmove(s->in, nl + 1, s->inlen + 1);
+	}
+	if (s->inlen == sizeof(s->in) - 1)
+		s->inlen = 0; /* a line this long is not the protocol's */
+	return true;
+}
+
+static struct session *session_add(struct live *l, int fd, bool child)
+{
+	struct session *s;
+
+	if (l->nsessions == MAX_SESSIONS)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->fd = fd;
+	s->child = child;
+	l->sessions[l->nsessions++] = s;
+	return s;
+}
+
+static void session_close(struct live *l, int i)
+{
+	struct session *s = l->sessions[i];
+
+	/* a subtest that never ended (the child died in it) */
+	quiesce(l, false);
+	if (s->child)
+		l->child_outside = s->outside;
+	l->sessions[i] = l->sessions[--l->nsessions];
+	session_free(s);
+}
+
+/* --- running ------------------------------------------------------------------------ */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static pid_t spawn(char **cmd, int fd)
+{
+	pid_t pid = fork();
+	char val[16];
+
+	if (pid)
+		return pid;
+	/* the child keeps its end across exec, the checker's ends go */
+	fd = fcntl(fd, F_DUPFD, 3);
+	snprintf(val, sizeof(val), "%d", fd);
+	setenv("PRIMETRACE_CHECK_FDS", val, 1);
+	signal(SIGPIPE, SIG_DFL);
+	setpriority(PRIO_PROCESS, 0, nice_before);
+	execvp(cmd[0], cmd);
+	fprintf(stderr, "primetrace check: %s: %s\n", cmd[0], strerror(errno));
+	_exit(127);
+}
+
+static int exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+
+static int serve_socket(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "primetrace check: --serve %s: path too long\n", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	/* a socket left by a server that is gone */
+	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		fprintf(stderr,
+			"primetrace check: --serve %s: a checker is already serving there\n", path);
+		close(fd);
+		return -1;
+	}
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 8)) {
+		fprintf(stderr, "primetrace check: --serve %s: %s\n", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void summary(struct live *l)
+{
+	struct pc_stats st;
+	bool first = true;
+
+	if (env.quiet)
+		return;
+	pc_checker_stats(l->c, &st);
+	fprintf(stderr, "primetrace check: %llu events, %llu violation%s",
+		(unsigned long long)st.events, (unsigned long long)l->violations,
+		l->violations == 1 ? "" : "s");
+	for (int r = 0; r < PC_RULE_MAX; r++) {
+		if (!st.violations[r])
+			continue;
+		fprintf(stderr, "%s%s %s %llu", first ? " (" : ", ", pc_rule_invariant(r),
+			pc_rule_name(r), (unsigned long long)st.violations[r]);
+		first = false;
+	}
+	fprintf(stderr, "%s, %llu lost, %llu ground-truth comparisons\n", first ? "" : ")",
+		(unsigned long long)st.drops, (unsigned long long)st.truth_checks);
+}
+
+static void say_rules_off(struct live *l)
+{
+	char why[96];
+
+	for (int r = 0; r < PC_RULE_MAX; r++)
+		if (!pc_checker_rule_on(l->c, r, why, sizeof(why)) && !env.quiet)
+			fprintf(stderr, "primetrace check: rule %s %s is off: %s\n",
+				pc_rule_invariant(r), pc_rule_name(r), why);
+}
+
+static int run_live(void)
+{
+	struct live l = { .listen_fd = -1, .child = -1 };
+	double deadline = 0;
+	int err, ret = 0;
+
+	l.c = pc_checker_new();
+	if (!l.c) {
+		fprintf(stderr, "primetrace check: out of memory\n");
+		return 1;
+	}
+	err = live_open(&l);
+	if (err)
+		goto out;
+	say_rules_off(&l);
+	find_instances(&l);
+	ground_truth(&l, true);
+
+	if (env.serve) {
+		l.listen_fd = serve_socket(env.serve);
+		if (l.listen_fd < 0) {
+			err = -EINVAL;
+			goto out;
+		}
+		if (!env.quiet)
+			fprintf(stderr, "primetrace check: serving on %s\n", env.serve);
+	} else if (env.cmd) {
+		int sv[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+			err = -errno;
+			fprintf(stderr, "primetrace check: socketpair: %s\n", strerror(errno));
+			goto out;
+		}
+		fflush(NULL);
+		l.child = spawn(env.cmd, sv[1]);
+		close(sv[1]);
+		if (l.child < 0) {
+			err = -errno;
+			close(sv[0]);
+			fprintf(stderr, "primetrace check: fork: %s\n", strerror(errno));
+			goto out;
+		}
+		session_add(&l, sv[0], true);
+	} else if (!env.quiet) {
+		fprintf(stderr, "primetrace check: checking with %d hooks; Ctrl-C to end\n",
+			PT_HOOK_MAX - 1);
+	}
+	if (env.opts.duration > 0)
+		deadline = now_s() + env.opts.duration;
+
+	for (;;) {
+		struct pollfd pfd[MAX_SESSIONS + 1];
+		int n = 0;
+
+		if (got_signal) {
+			/* with a child, the signal is the child's to act on */
+			if (l.child > 0 && !l.child_done) {
+				kill(l.child, got_signal);
+				got_signal = 0;
+			} else {
+				break;
+			}
+		}
+		if (deadline && now_s() >= deadline && l.child <= 0)
+			break;
+		for (int i = 0; i < l.nsessions; i++) {
+			pfd[n].fd = l.sessions[i]->fd;
+			pfd[n++].events = POLLIN;
+		}
+		if (l.listen_fd >= 0) {
+			pfd[n].fd = l.listen_fd;
+			pfd[n++].events = POLLIN;
+		}
+		if (poll(pfd, n, POLL_MS) < 0 && errno != EINTR) {
+			fprintf(stderr, "primetrace check: poll: %s\n", strerror(errno));
+			break;
+		}
+		drain(&l);
+		collect(&l);
+		for (int i = 0; i < l.nsessions; i++) {
+			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (session_read(&l, l.sessions[i]))
+				continue;
+			session_close(&l, i);
+			/* the rest moved: read them next round */
+			break;
+		}
+		if (l.listen_fd >= 0 && (pfd[n - 1].revents & POLLIN)) {
+			int fd = accept4(l.listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+			/* refused: the peer reads EOF instead of an answer */
+			if (fd >= 0 && !session_add(&l, fd, false))
+				close(fd);
+		}
+		if (l.child > 0 && !l.child_done &&
+		    waitpid(l.child, &l.child_status, WNOHANG) == l.child)
+			l.child_done = true;
+		if (l.child > 0 && l.child_done && !l.nsessions)
+			break;
+	}
+
+	/* what the last events showed, then the verdict */
+	quiesce(&l, false);
+	while (l.nsessions)
+		session_close(&l, 0);
+	if (l.child > 0) {
+		if (!l.child_done)
+			waitpid(l.child, &l.child_status, 0);
+		ret = exit_code(l.child_status) ?: (l.child_outside ? 1 : 0);
+	} else if (!env.serve) {
+		ret = l.violations ? 1 : 0;
+	} else {
+		ret = l.unattributed ? 1 : 0;
+	}
+	summary(&l);
+out:
+	if (l.listen_fd >= 0) {
+		close(l.listen_fd);
+		unlink(env.serve);
+	}
+	live_close(&l);
+	pc_checker_free(l.c);
+	return err ? 1 : ret;
+}
+
+/* --- a session of a server ---------------------------------------------------------------- */
+
+static int connect_socket(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	double until = now_s() + 30;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "primetrace check: --connect %s: path too long\n", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	for (;;) {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			break;
+		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			return fd;
+		close(fd);
+		/* a server still starting */
+		if ((errno != ENOENT && errno != ECONNREFUSED) || now_s() > until)
+			break;
+		usleep(50000);
+	}
+	fprintf(stderr, "primetrace check: --connect %s: %s\n", path, strerror(errno));
+	return -1;
+}
+
+static int run_client(void)
+{
+	int fd = connect_socket(env.connect), status, ret;
+	FILE *in;
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned int outside = 0;
+	bool done = false;
+	pid_t pid;
+
+	if (fd < 0)
+		return 1;
+	fflush(NULL);
+	pid = spawn(env.cmd, fd);
+	if (pid < 0) {
+		fprintf(stderr, "primetrace check: fork: %s\n", strerror(errno));
+		return 1;
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			status = 1 << 8;
+			break;
+		}
+		if (got_signal) {
+			kill(pid, got_signal);
+			got_signal = 0;
+		}
+	}
+	ret = exit_code(status);
+	/* the report of the session: what the child's log has to show */
+	if (dprintf(fd, "exit %d\n", ret) < 0 || !(in = fdopen(fd, "r"))) {
+		fprintf(stderr, "primetrace check: the checker at %s went away\n", env.connect);
+		return ret ?: 1;
+	}
+	while (getline(&line, &cap, in) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "report ", 7)) {
+			fprintf(stderr, "%s\n", line + 7);
+		} else if (sscanf(line, "done %u", &outside) == 1) {
+			done = true;
+			break;
+		}
+	}
+	free(line);
+	fclose(in);
+	if (!done) {
+		fprintf(stderr, "primetrace check: the checker at %s went away\n", env.connect);
+		return ret ?: 1;
+	}
+	return ret ?: (outside ? 1 : 0);
+}
+
+/* --- a recording ---------------------------------------------------------------------- */
+
+static bool how_active(const char *how)
+{
+	return !strcmp(how, "fentry") || !strcmp(how, "fexit") || !strcmp(how, "kprobe") ||
+	       !strcmp(how, "kretprobe") || !strcmp(how, "tracepoint");
+}
+
+static int run_input(void)
+{
+	FILE *f = strcmp(env.opts.input, "-") ? fopen(env.opts.input, "r") : stdin;
+	struct pc_checker *c = pc_checker_new();
+	struct live l = { .c = c, .listen_fd = -1 };
+	struct pt_summary sum = { 0 };
+	char *line = NULL;
+	size_t cap = 0;
+	long lineno = 0;
+	int ret = 0;
+
+	if (!f || !c) {
+		fprintf(stderr, "primetrace check: %s: %s\n", env.opts.input, strerror(errno));
+		pc_checker_free(c);
+		return 1;
+	}
+	/* the summary, last in the file, says which hooks were attached */
+	while (f != stdin && getline(&line, &cap, f) > 0) {
+		struct pt_record rec;
+
+		if (pt_record_parse_json(line, &rec, &sum) == 0)
+			pt_record_free(&rec);
+	}
+	if (sum.have) {
+		for (__u32 id = 1; id < PT_HOOK_MAX; id++)
+			pc_checker_set_hook(c, id, how_active(sum.how[id]));
+		pc_checker_note_drops(c, pt_summary_drops(&sum));
+	}
+	pt_summary_free(&sum);
+	if (f != stdin)
+		rewind(f);
+	say_rules_off(&l);
+	while (getline(&line, &cap, f) > 0) {
+		struct pt_record rec;
+		int r;
+
+		lineno++;
+		if (line[strspn(line, " \t\r\n")] == '\0')
+			continue;
+		r = pt_record_parse_json(line, &rec, NULL);
+		if (r < 0) {
+			fprintf(stderr, "primetrace check: %s:%ld: not a primetrace JSON line\n",
+				env.opts.input, lineno);
+			ret = 2;
+			break;
+		}
+		if (r == 1)
+			continue;
+		pc_checker_feed(c, &rec);
+		pt_record_free(&rec);
+		collect(&l);
+	}
+	pc_checker_settle(c, ~0ULL);
+	collect(&l);
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	summary(&l);
+	pc_checker_free(c);
+	return ret ?: (l.violations ? 1 : 0);
+}
+
+/* --- the command --------------------------------------------------------------------- */
+
+static const char check_doc[] =
+    "Verify the PRIME invariants (docs/invariants.md) at every DRM PRIME and\n"
+    "dma-buf event, and against vprime's debugfs where vprime is loaded.\n"
+    "\n"
+    "USAGE: primetrace check [-j] [-D SECONDS] [-b SIZE]\n"
+    "       primetrace check [OPTIONS] -- CMD [ARGS...]\n"
+    "       primetrace check --serve PATH\n"
+    "       primetrace check --connect PATH -- CMD [ARGS...]\n"
+    "       primetrace check --input FILE\n"
+    "\n"
+    "EXAMPLES:\n"
+    "    primetrace check                       # each violation, until Ctrl-C\n"
+    "    primetrace check -- prime_cache        # a test binary, subtest by subtest\n"
+    "    primetrace check --serve /tmp/chk &    # one checker for many runs:\n"
+    "    primetrace check --connect /tmp/chk -- prime_cross --device vprime\n"
+    "    primetrace check --input run.json      # a recording of 'primetrace record'\n"
+    "\n"
+    "A violation is one line: the invariant, the rule, the process and what\n"
+    "broke. CMD runs as a child with PRIMETRACE_CHECK_FDS naming a socket on\n"
+    "which an IGT-style test (conformance/) asks for a verdict at the end of\n"
+    "each subtest: 'ok', or 'fail' with the first violation; events lost in\n"
+    "the ring buffer make it 'fail incomplete: ...'. Exit status: CMD's, or 1\n"
+    "when it succeeded but a violation happened outside its subtests; without\n"
+    "CMD, 1 when anything was found.\v";
+
+enum {
+	OPT_SERVE = 0x400,
+	OPT_CONNECT,
+	OPT_INPUT,
+};
+
+static const struct argp_option check_options[] = {
+	{ "json", 'j', NULL, 0, "Violations as JSON lines", 0 },
+	{ "quiet", 'q', NULL, 0, "No start-up line or summary on stderr", 0 },
+	{ "duration", 'D', "SECONDS", 0, "Stop after this long (without CMD)", 0 },
+	{ "ringbuf-size", 'b', "SIZE", 0,
+	  "Ring buffer size: a power of two of at least 4K (default 16M)", 0 },
+	{ "serve", OPT_SERVE, "PATH", 0, "Serve sessions on the UNIX socket PATH", 0 },
+	{ "connect", OPT_CONNECT, "PATH", 0, "Run CMD as a session of the checker serving on PATH",
+	  0 },
+	{ "input", OPT_INPUT, "FILE", 0,
+	  "Check a recording of 'primetrace record' (- for stdin) instead of the kernel", 0 },
+	{ 0 },
+};
+
+static error_t parse_check(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &env.opts;
+		break;
+	case 'j':
+		env.json = true;
+		break;
+	case 'q':
+		env.quiet = true;
+		break;
+	case 'D': {
+		char *end;
+		double d;
+
+		errno = 0;
+		d = strtod(arg, &end);
+		if (errno || end == arg || *end || !(d > 0) || d > 1e7)
+			argp_error(state, "--duration %s: a positive number of seconds", arg);
+		env.opts.duration = d;
+		break;
+	}
+	case 'b':
+		if (pt_parse_size(arg, &env.opts.ringbuf_size))
+			argp_error(state,
+				   "--ringbuf-size %s: a power of two from 4K to 4G (e.g. 1M, 16M)",
+				   arg);
+		break;
+	case OPT_SERVE:
+		env.serve = arg;
+		break;
+	case OPT_CONNECT:
+		env.connect = arg;
+		break;
+	case OPT_INPUT:
+		env.opts.input = arg;
+		break;
+	case ARGP_KEY_ARG:
+		/* the command and everything after it are the child's */
+		env.cmd = &state->argv[state->next - 1];
+		state->next = state->argc;
+		break;
+	case ARGP_KEY_END:
+		if (env.connect && !env.cmd)
+			argp_error(state, "--connect needs a command: --connect PATH -- CMD");
+		if (env.serve && (env.cmd || env.connect || env.opts.input))
+			argp_error(state, "--serve runs alone: its clients bring the commands");
+		if (env.opts.input && (env.cmd || env.connect))
+			argp_error(state, "--input checks a recording: no command with it");
+		if (env.connect && (env.json || env.opts.duration > 0))
+			argp_error(state, "--connect: -j and -D belong to the server");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_child check_children[] = {
+	{ &pt_kernel_argp, 0, NULL, 0 },
+	{ 0 },
+};
+
+static const struct argp check_argp = {
+	.options = check_options,
+	.parser = parse_check,
+	.args_doc = "[-- CMD [ARGS...]]",
+	.doc = check_doc,
+	.children = check_children,
+};
+
+int pt_cmd_check(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	pt_trace_opts_init(&env.opts);
+	if (argp_parse(&check_argp, argc, argv, ARGP_IN_ORDER, NULL, NULL))
+		return 2;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* a peer that closed its end is noticed by reading it */
+	signal(SIGPIPE, SIG_IGN);
+	if (env.opts.input)
+		return run_input();
+	if (env.connect)
+		return run_client();
+	return run_live();
+}
