@@ -15,7 +15,8 @@
  * objects the debugfs truth read right after the step: refcount, handles.
  *
  *   prime_workload              the scenario
- *   prime_workload --burst N    N exports of one vprime object, each fd closed
+ *   prime_workload --burst N    N exports of one vprime object, each fd closed;
+ *                               prints how long the N took (ns=)
  *   prime_workload --heap       a dma-buf from /dev/dma_heap/system, no DRM at all
  */
 #include <errno.h>
@@ -248,20 +249,23 @@ static int burst(int n)
 	struct dev *a = &devs[0];
 	uint32_t handle, id;
 	int ok = 0, fd, ret;
+	uint64_t t0;
 
 	ret = create(a, 4096, &handle, &id);
 	if (ret) {
 		fprintf(stderr, "prime_workload: create: %s\n", strerror(-ret));
 		return 1;
 	}
+	t0 = now();
 	for (int i = 0; i < n; i++) {
 		if (export(a, handle, &fd) == 0) {
 			ok++;
 			close(fd);
 		}
 	}
+	t0 = now() - t0;
 	gem_close(a, handle);
-	printf("BURST n=%d exported=%d\n", n, ok);
+	printf("BURST n=%d exported=%d ns=%llu\n", n, ok, (unsigned long long)t0);
 	return ok == n ? 0 : 1;
 }
 
