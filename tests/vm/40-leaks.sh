@@ -8,6 +8,10 @@
 # naming the driver function that broke the rule. A clean workload gives
 # no suspect. Buffers made before primetrace starts are listed by
 # 'objects' with their holders.
+#
+# 40-leaks.args loads vprime with prime_hooks=1: the re-import leak needs
+# vprime's import_bypass_cache fault, which needs the driver's own PRIME
+# hooks, which the core stopped calling in 6.6 (docs/vprime.md).
 . testlib.sh
 
 # the files come back with the results when /out is there
