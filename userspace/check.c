@@ -52,6 +52,7 @@
 #define MAX_SESSIONS	      16
 #define MAX_REPORTS	      256
 #define VPRIME_DEBUGFS	      "/sys/kernel/debug/vprime"
+#define MODE_UNSET	      ((enum pt_attach_mode) - 1)
 
 static struct check_env {
 	struct pt_trace_opts opts; /* --attach, --btf, -v; ring buffer, duration, input */
@@ -60,6 +61,7 @@ static struct check_env {
 	const char *serve;
 	const char *connect;
 	char **cmd;
+	bool mode_default; /* no --attach: kprobes */
 } env;
 
 /* --- output ------------------------------------------------------------------ */
@@ -134,6 +136,7 @@ struct live {
 	struct pt_kernel pk;
 	struct pc_checker *c;
 	__u64 drops_seen;
+	__u64 misses_seen;
 	int ncpus;
 	/* vprime instances: debugfs index and primary minor */
 	int ninst;
@@ -261,18 +264,46 @@ static __u64 read_drops(struct live *l)
 	return total;
 }
 
+/*
+ * Calls the programs did not see: a tracing program does not run again on
+ * a CPU where it is already running (preempted, or interrupted), and the
+ * kernel counts what it skipped that way.
+ */
+static __u64 read_misses(struct live *l)
+{
+	struct bpf_program *prog;
+	__u64 total = 0;
+
+	if (!l->skel)
+		return 0;
+	bpf_object__for_each_program(prog, l->skel->obj)
+	{
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			total += info.recursion_misses;
+	}
+	return total;
+}
+
 /* hand out what the checker found since the last time */
 static void collect(struct live *l)
 {
 	struct pc_violation *v;
 	unsigned int inc;
 	char text[300];
-	__u64 drops = read_drops(l);
+	__u64 drops = read_drops(l), misses = read_misses(l);
 	size_t n;
 
 	if (drops > l->drops_seen) {
 		pc_checker_note_drops(l->c, drops - l->drops_seen);
 		l->drops_seen = drops;
+	}
+	if (misses > l->misses_seen) {
+		pc_checker_note_missed(l->c, misses - l->misses_seen);
+		l->misses_seen = misses;
 	}
 	n = pc_checker_take(l->c, &v, &inc, text, sizeof(text));
 	for (size_t i = 0; i < n; i++)
@@ -391,7 +422,15 @@ static int live_open(struct live *l)
 
 	libbpf_set_print(libbpf_print);
 	setrlimit(RLIMIT_MEMLOCK, &rl);
+	/*
+	 * kprobes unless told otherwise: a kprobe program runs with preemption
+	 * off, while an fentry program can be preempted on a preemptible
+	 * kernel, and the same program's next call on that CPU is then
+	 * skipped (counted as missed: an incomplete verdict).
+	 */
 	err = pt_kernel_probe(&l->pk, opts->mode, opts->btf_path);
+	if (env.mode_default && !err && !l->pk.kprobe_ok)
+		err = pt_kernel_probe(&l->pk, PT_ATTACH_AUTO, opts->btf_path);
 	if (!l->pk.privileged) {
 		fprintf(stderr, "primetrace check: needs CAP_BPF and CAP_PERFMON (or "
 				"CAP_SYS_ADMIN): run it as root\n");
@@ -776,8 +815,9 @@ static void summary(struct live *l)
 			pc_rule_name(r), (unsigned long long)st.violations[r]);
 		first = false;
 	}
-	fprintf(stderr, "%s, %llu lost, %llu ground-truth comparisons\n", first ? "" : ")",
-		(unsigned long long)st.drops, (unsigned long long)st.truth_checks);
+	fprintf(stderr, "%s, %llu lost, %llu missed, %llu ground-truth comparisons\n",
+		first ? "" : ")", (unsigned long long)st.drops, (unsigned long long)st.missed,
+		(unsigned long long)st.truth_checks);
 }
 
 static void say_rules_off(struct live *l)
@@ -1091,7 +1131,8 @@ static const char check_doc[] =
     "broke. CMD runs as a child with PRIMETRACE_CHECK_FDS naming a socket on\n"
     "which an IGT-style test (conformance/) asks for a verdict at the end of\n"
     "each subtest: 'ok', or 'fail' with the first violation; events lost in\n"
-    "the ring buffer make it 'fail incomplete: ...'. Exit status: CMD's, or 1\n"
+    "the ring buffer make it 'fail incomplete: ...'. The hooks are kprobes\n"
+    "unless --attach says otherwise (see docs/invariants.md). Exit status: CMD's, or 1\n"
     "when it succeeded but a violation happened outside its subtests; without\n"
     "CMD, 1 when anything was found.\v";
 
@@ -1192,8 +1233,13 @@ int pt_cmd_check(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 
 	pt_trace_opts_init(&env.opts);
+	env.opts.mode = MODE_UNSET;
 	if (argp_parse(&check_argp, argc, argv, ARGP_IN_ORDER, NULL, NULL))
 		return 2;
+	if (env.opts.mode == MODE_UNSET) {
+		env.opts.mode = PT_ATTACH_KPROBE;
+		env.mode_default = true;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);

@@ -201,6 +201,15 @@ struct objstate {
 	__u64 kdmabuf;	/* obj->dma_buf as last read or implied, 0 for none */
 	__u64 imported; /* the dma-buf a foreign import was made from */
 	__u64 imported_ino;
+	/* the last event naming it: a call of that thread may still hold a reference */
+	__u32 last_tid;
+	__u64 last_seq;
+};
+
+/* a cache entry removed: by which thread, when */
+struct tomb {
+	__u32 tid;
+	__u64 seq;
 };
 
 #define THREAD_LIST 8 /* the last ones are kept */
@@ -208,7 +217,9 @@ struct objstate {
 /* a thread's PRIME ioctl in progress: what it did since its last one returned */
 struct thread {
 	__u32 tid;
-	__u64 last_ts; /* its last event */
+	__u64 last_ts;	/* its last event */
+	__u64 last_seq; /* its last event's place in the stream */
+	__u64 exit_seq; /* its last PRIME ioctl's return */
 	/* the GEM export it made, until the dma-buf is registered */
 	bool exp_live;
 	bool exp_disturbed; /* another thread touched the object meanwhile */
@@ -276,6 +287,7 @@ struct pc_checker {
 	struct pm_model *m;
 	__u64 hooks;	    /* active pt_hook bits */
 	struct map cache;   /* (file, handle) -> struct entry */
+	struct map tombs;   /* (file, handle) -> struct tomb, of removed entries */
 	struct map objs;    /* (obj, 0) -> struct objstate */
 	struct map threads; /* (tid, 0) -> struct thread */
 	/* the tids with an export in flight, for the disturbance check */
@@ -313,6 +325,7 @@ void pc_checker_free(struct pc_checker *c)
 		return;
 	pm_model_free(c->m);
 	map_release(&c->cache);
+	map_release(&c->tombs);
 	map_release(&c->objs);
 	map_release(&c->threads);
 	map_release(&c->t.exported);
@@ -517,6 +530,27 @@ static void entry_del(struct pc_checker *c, __u64 file, __u32 handle)
 	free(en);
 }
 
+static void tomb(struct pc_checker *c, const struct pt_event *e)
+{
+	struct tomb *tb;
+
+	if (!e->file || !e->tid)
+		return;
+	/* only recent ones matter: a table this big is mostly old ones */
+	if (c->tombs.n >= 8192)
+		map_release(&c->tombs);
+	tb = map_get(&c->tombs, e->file, e->handle);
+	if (!tb) {
+		tb = calloc(1, sizeof(*tb));
+		if (!tb || map_put(&c->tombs, e->file, e->handle, tb)) {
+			free(tb);
+			return;
+		}
+	}
+	tb->tid = e->tid;
+	tb->seq = c->st.events;
+}
+
 /* the handle a thread deleted: its cache entry must be gone by now (C2) */
 static void resolve_delete(struct pc_checker *c, struct thread *t)
 {
@@ -582,11 +616,12 @@ static void on_cache_add(struct pc_checker *c, const struct pt_record *rec, stru
 	 * L1: the export made this dma-buf, the core registers it next. In
 	 * between only the driver's export callback runs on: whatever
 	 * reference it takes besides the dma-buf's (taken inside
-	 * drm_gem_dmabuf_export()) is one too many.
+	 * drm_gem_dmabuf_export()) is one too many. A count that went down
+	 * is another thread's call dropping a reference it held.
 	 */
 	if (t && t->exp_live && t->exp_dmabuf == e->dmabuf && t->exp_obj == e->obj) {
 		if (!t->exp_disturbed && e->kref >= 0 && t->exp_kref >= 0 &&
-		    e->kref != t->exp_kref && on(c, PC_EXPORT_REF))
+		    e->kref > t->exp_kref && on(c, PC_EXPORT_REF))
 			violation(
 			    c, PC_EXPORT_REF, e,
 			    "the export of GEM object 0x%llx (%s) as dma-buf ino %llu took %d "
@@ -722,6 +757,7 @@ static void on_handle_to_fd(struct pc_checker *c, const struct pt_record *rec, s
 	const struct pt_event *e = &rec->ev;
 	struct objstate *o;
 	struct entry *en;
+	struct tomb *tb;
 
 	/*
 	 * The hook finds the handle's object again at the return: when another
@@ -746,8 +782,13 @@ static void on_handle_to_fd(struct pc_checker *c, const struct pt_record *rec, s
 
 	/*
 	 * C2: the exporting file's cache maps the handle to the dma-buf, so
-	 * that importing it back gives this handle (C1).
+	 * that importing it back gives this handle (C1). Unless another
+	 * thread closed the handle since the call began (the hook sees the
+	 * removal before it happens, so the object can still be found here).
 	 */
+	tb = map_get(&c->tombs, e->file, e->handle);
+	if (tb && t && tb->tid != t->tid && tb->seq > t->exit_seq)
+		return;
 	en = entry_get(c, e->file, e->handle);
 	if (added_here(t, e->file, e->handle, e->dmabuf)) {
 		/* registered by this call */
@@ -800,7 +841,18 @@ static void on_export(struct pc_checker *c, const struct pt_record *rec, struct 
 		c->exporting[c->nexporting++] = t->tid;
 	}
 	t->exp_live = true;
+	/*
+	 * Another thread whose last event named the object may be inside a
+	 * call that holds a reference it drops without an event (the object's
+	 * creation, a lookup): the refcount can move under the export.
+	 */
+	o = objstate(c, e->obj, false);
 	t->exp_disturbed = false;
+	if (o && o->last_tid && o->last_tid != t->tid) {
+		struct thread *other = map_get(&c->threads, o->last_tid, 1);
+
+		t->exp_disturbed = other && other->last_seq == o->last_seq;
+	}
 	t->exp_obj = e->obj;
 	t->exp_dmabuf = e->dmabuf;
 	t->exp_kref = e->kref;
@@ -900,6 +952,16 @@ static void on_free(struct pc_checker *c, const struct pt_record *rec)
 
 /* --- feeding --------------------------------------------------------------------------- */
 
+static void touched(struct pc_checker *c, __u64 obj, const struct thread *t)
+{
+	struct objstate *o = objstate(c, obj, false);
+
+	if (o) {
+		o->last_tid = t->tid;
+		o->last_seq = t->last_seq;
+	}
+}
+
 void pc_checker_feed(struct pc_checker *c, const struct pt_record *rec)
 {
 	const struct pt_event *e = &rec->ev;
@@ -908,8 +970,10 @@ void pc_checker_feed(struct pc_checker *c, const struct pt_record *rec)
 	c->st.events++;
 	if (e->tid && e->type < PT_EV_TASK_EXIT)
 		t = thread(c, e->tid);
-	if (t)
+	if (t) {
 		t->last_ts = e->ts;
+		t->last_seq = c->st.events;
+	}
 	/* a thread's next event after a handle delete: its cache removal, or not */
 	if (t && t->del_pending &&
 	    !(e->type == PT_EV_PRIME_CACHE_REMOVE && e->file == t->del_file &&
@@ -928,6 +992,7 @@ void pc_checker_feed(struct pc_checker *c, const struct pt_record *rec)
 		break;
 	case PT_EV_PRIME_CACHE_REMOVE:
 		entry_del(c, e->file, e->handle);
+		tomb(c, e);
 		if (t && t->del_pending && e->file == t->del_file && e->handle == t->del_handle)
 			resolve_delete(c, t);
 		break;
@@ -939,13 +1004,17 @@ void pc_checker_feed(struct pc_checker *c, const struct pt_record *rec)
 		break;
 	case PT_EV_PRIME_FD_TO_HANDLE:
 		on_fd_to_handle(c, rec, t);
-		if (t)
+		if (t) {
 			thread_reset(c, t);
+			t->exit_seq = c->st.events;
+		}
 		break;
 	case PT_EV_PRIME_HANDLE_TO_FD:
 		on_handle_to_fd(c, rec, t);
-		if (t)
+		if (t) {
 			thread_reset(c, t);
+			t->exit_seq = c->st.events;
+		}
 		break;
 	case PT_EV_GEM_IMPORT:
 		on_import(c, rec);
@@ -960,6 +1029,10 @@ void pc_checker_feed(struct pc_checker *c, const struct pt_record *rec)
 		break;
 	default:
 		break;
+	}
+	if (t && e->type != PT_EV_GEM_FREE) {
+		touched(c, e->obj, t);
+		touched(c, e->exp_obj, t);
 	}
 	pm_model_feed(c->m, rec);
 }
@@ -990,6 +1063,18 @@ void pc_checker_note_drops(struct pc_checker *c, __u64 n)
 	pm_model_note_drops(c->m, n);
 	incomplete(c, PC_INC_DROPS, "%llu event%s lost in the ring buffer", (unsigned long long)n,
 		   n == 1 ? "" : "s");
+}
+
+void pc_checker_note_missed(struct pc_checker *c, __u64 n)
+{
+	if (!n)
+		return;
+	c->st.missed += n;
+	pm_model_note_drops(c->m, n);
+	incomplete(c, PC_INC_DROPS,
+		   "%llu call%s not seen by the hooks (their program was "
+		   "already running on that CPU)",
+		   (unsigned long long)n, n == 1 ? "" : "s");
 }
 
 /* --- ground truth ------------------------------------------------------------------------ */
@@ -1236,7 +1321,8 @@ void pc_truth_end(struct pc_checker *c)
 		return;
 	}
 	/* after lost events the hooks' picture is wrong in ways nobody can tell */
-	if (!t->have_objects || c->st.drops || (pm_model_incomplete(c->m) & PM_INC_BOUND))
+	if (!t->have_objects || c->st.drops || c->st.missed ||
+	    (pm_model_incomplete(c->m) & PM_INC_BOUND))
 		return;
 	if (!view_agrees(c))
 		return;

@@ -82,8 +82,10 @@ void pc_checker_feed(struct pc_checker *c, const struct pt_record *rec);
  * recording): their calls are over.
  */
 void pc_checker_settle(struct pc_checker *c, __u64 now);
-/* Events the source lost. */
+/* Events the source lost in its ring buffer. */
 void pc_checker_note_drops(struct pc_checker *c, __u64 n);
+/* Calls the hooks skipped (a program already running on the CPU). */
+void pc_checker_note_missed(struct pc_checker *c, __u64 n);
 
 /*
  * Ground truth of one vprime instance (debugfs vprime/<instance>), whose
@@ -113,7 +115,8 @@ size_t pc_checker_take(struct pc_checker *c, struct pc_violation **out, unsigned
 
 struct pc_stats {
 	__u64 events;
-	__u64 drops;
+	__u64 drops;  /* lost in the ring buffer */
+	__u64 missed; /* calls the hooks skipped */
 	__u64 violations[PC_RULE_MAX];
 	__u64 truth_checks; /* pc_truth_end calls that compared */
 };
