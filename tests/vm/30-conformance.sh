@@ -15,13 +15,17 @@
 #   virtio_gpu;vgem    prime_cross only: the pair without vprime
 #
 # The live checker: each binary runs as '$CHECK BINARY --device ...'. CHECK
-# defaults to "primetrace check --" once primetrace has that command, to
-# nothing before (CHECK= in the environment turns it off). The checker runs
-# the binary as its child with PRIMETRACE_CHECK_FDS set; the harness asks it
-# for a verdict at the end of each subtest (conformance/lib/igt_core.c), and
-# a violation it saw turns the subtest into FAIL with the checker's reason
-# ("Live check failed: ...") in the log. A checker that exits non-zero
-# although no subtest failed fails the binary's run.
+# defaults to a client of one 'primetrace check --serve' started for the
+# whole script (attaching and detaching the hooks takes seconds under TCG,
+# a subtest milliseconds), once primetrace has that command; to nothing
+# before (CHECK= in the environment turns it off, CHECK="primetrace check
+# --" runs a checker per binary). The client runs the binary as its child
+# with PRIMETRACE_CHECK_FDS set; the harness asks for a verdict at the end
+# of each subtest (conformance/lib/igt_core.c), and a violation seen turns
+# the subtest into FAIL with the checker's reason ("Live check failed: ...")
+# in the log; every violation is also a line "primetrace check: BINARY/
+# SUBTEST: RULE: ..." in the log. A checker that exits non-zero although no
+# subtest failed (a violation outside the subtests) fails the binary's run.
 #
 # Sourced with CONFORMANCE_LIB=1 (50-fault-matrix.sh) it only defines the
 # functions.
@@ -29,9 +33,11 @@
 [ -n "${CONFORMANCE_LIB:-}" ] || . testlib.sh
 
 CONFORMANCE_BINS="prime_self_import prime_mmap prime_cache prime_lifetime prime_cross"
+CHECK_SOCKET=/tmp/primetrace-check.sock
 if [ -z "${CHECK+set}" ]; then
 	CHECK=
-	primetrace check --help >/dev/null 2>&1 && CHECK="primetrace check --"
+	primetrace check --help >/dev/null 2>&1 &&
+		CHECK="primetrace check --connect $CHECK_SOCKET --"
 fi
 export IGT_PLAIN_OUTPUT=1
 
@@ -60,6 +66,39 @@ igt_results() {
 		if (line !~ /^(Test assertion failure|Failed assertion)/ || why == "")
 			why = line
 	}'
+}
+
+# checker_start: the server CHECK connects to, when it does
+checker_start() {
+	local i=0
+	case "$CHECK" in
+	*" --connect $CHECK_SOCKET "*) ;;
+	*) return 0 ;;
+	esac
+	primetrace check --serve "$CHECK_SOCKET" 2>/tmp/checker.log &
+	CHECK_PID=$!
+	while [ ! -S "$CHECK_SOCKET" ] && [ $i -lt 1200 ] && kill -0 "$CHECK_PID" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -S "$CHECK_SOCKET" ] && return 0
+	fail "live checker" "the server did not start: $(tail -n 3 /tmp/checker.log | tr '\n' ' ')"
+	CHECK=
+}
+
+# checker_stop: end the server; nothing may have happened outside a session
+checker_stop() {
+	local rc=0
+	[ -n "${CHECK_PID:-}" ] || return 0
+	kill -INT "$CHECK_PID"
+	wait "$CHECK_PID" || rc=$?
+	CHECK_PID=
+	if [ "$rc" = 0 ]; then
+		pass "live checker: no violation outside the binaries' runs"
+	else
+		fail "live checker" "exit $rc: $(grep -v '^primetrace check: serving' /tmp/checker.log |
+			tail -n 3 | tr '\n' ' ')"
+	fi
 }
 
 # run_binary LABEL BIN DEVICES [IGT ARGS...]: run one binary, print its result
@@ -104,6 +143,7 @@ run_suite() {
 
 conformance_main() {
 	local d
+	checker_start
 	if [ -n "$CHECK" ]; then
 		pass "live checker: $CHECK"
 	else
@@ -119,6 +159,7 @@ conformance_main() {
 	run_suite vgem "vgem;vprime"
 	run_suite virtio_gpu "virtio_gpu;vprime"
 	run_suite virtio_gpu-vgem "virtio_gpu;vgem" prime_cross
+	checker_stop
 	# nothing may be left behind on vprime once every file is closed
 	for d in 0 1; do
 		check "vprime.$d: no objects left" \

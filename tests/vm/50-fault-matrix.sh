@@ -13,6 +13,14 @@
 # "the others pass", and one per unexpected result. docs/invariants.md
 # explains every entry of the table.
 #
+# With the live checker (CHECK, see 30-conformance.sh; one server for the
+# whole matrix), each fault must also trip the checker's rules listed by
+# checker_must, seen from the kernel side in the subtests it breaks or in
+# others: a subtest whose own assertions pass but in which the checker saw
+# the fault fails, and that is a pass of the matrix when the rule is one
+# the fault is expected to trip (checker_must, checker_may). Any other
+# rule firing, or any firing with no fault, fails the matrix.
+#
 # The *_bypass_cache and export_new_dmabuf faults need vprime's own PRIME
 # hooks: forced on before 6.6, module parameter prime_hooks=1 after
 # (50-fault-matrix.args).
@@ -93,13 +101,52 @@ breaks() {
 	esac
 }
 
+# checker_must FAULT: the live checker's rules (docs/invariants.md, "The
+# live checker") the fault must trip; checker_may FAULT: others that follow
+# from it; checker_blind FAULT: why no rule can see the fault
+checker_must() {
+	case "$1" in
+	export_extra_ref) echo export-ref truth-refs ;;
+	import_skip_prime_destroy) echo import-teardown ;;
+	unpin_noop) echo truth-pins ;;
+	import_bypass_cache) echo import-cache ;;
+	export_bypass_cache) echo export-cache ;;
+	no_self_import) echo self-import ;;
+	export_new_dmabuf) echo one-dmabuf reexport export-cache ;;
+	esac
+}
+
+checker_may() {
+	case "$1" in
+	# the extra dma-bufs are imported into their own device like foreign ones
+	export_new_dmabuf) echo self-import ;;
+	esac
+}
+
+checker_blind() {
+	case "$1" in
+	no_get_sg_table)
+		echo "a refused attach is what A3 asks for an object without get_sg_table;" \
+			"which objects have one is the driver's choice, seen by no PRIME hook" ;;
+	dmabuf_mmap_wrong_page)
+		echo "mapped page contents are not seen at PRIME hooks" ;;
+	esac
+}
+
 # run_one BIN SUBTEST: RESULT and reason of one subtest in a process of its
-# own; with a live checker, the subtests it flagged are listed in
-# /tmp/checker.flagged
+# own; with a live checker, "BIN/SUBTEST RULE" for each rule it saw broken
+# in the subtest goes to /tmp/checker.flagged, and /tmp/matrix.live says
+# whether it alone failed the subtest
 run_one() {
 	local bin="$1" sub="$2" log=/tmp/matrix.log
 	$CHECK "$bin" --device "$DEVICES" --run-subtest "$sub" >"$log" 2>&1
-	grep -q '^(.*) CRITICAL: Live check failed: ' "$log" && echo "$bin/$sub" >>/tmp/checker.flagged
+	sed -n "s|^primetrace check: $bin/$sub: [A-Z][0-9] \([a-z0-9-]*\): .*|$bin/$sub \1|p" "$log" |
+		sort -u >>/tmp/checker.flagged
+	if grep -q '^(.*) CRITICAL: Live check failed: ' "$log"; then
+		echo 1 >/tmp/matrix.live
+	else
+		echo 0 >/tmp/matrix.live
+	fi
 	igt_results <"$log" | grep " $sub " | head -n 1 | grep . ||
 		echo "NONE $sub $(tail -n 1 "$log")"
 }
@@ -147,6 +194,11 @@ matrix_row() {
 			*)
 				if [ "$result" = SUCCESS ]; then
 					others=$((others + 1))
+				elif [ "$fault" != none ] && [ "$result" = FAIL ] &&
+					[ "$(cat /tmp/matrix.live)" = 1 ]; then
+					# its own checks pass: the checker saw the fault
+					# in it (its rules are checked below)
+					pass "fault $fault: only the live checker fails $bin/$sub"
 				else
 					fail "fault $fault spares $bin/$sub" "$result: $why"
 				fi ;;
@@ -156,24 +208,41 @@ matrix_row() {
 	[ "$fault" = none ] || set_fault "$fault" 0
 	reclaim
 	pass "fault $fault: the $others other subtests pass"
-	# the live checker must see each fault on its own, from the kernel side;
-	# but which page a CPU mapping shows is decided in the driver's fault
-	# handler, where no PRIME or dma-buf hook looks
-	if [ -n "$CHECK" ] && [ "$fault" != none ]; then
-		if [ "$fault" = dmabuf_mmap_wrong_page ]; then
-			skip "fault $fault: the live checker" "mapped page contents are not seen at PRIME hooks"
-		elif [ -s /tmp/checker.flagged ]; then
-			pass "fault $fault: the live checker flags $(wc -l </tmp/checker.flagged) subtests"
-		else
-			fail "fault $fault: the live checker" "it flagged no subtest"
-		fi
-	fi
+	[ -n "$CHECK" ] && checker_row "$fault"
 }
 
+# checker_row FAULT: the live checker saw the fault on its own, from the
+# kernel side, through the rules it breaks and no others
+checker_row() {
+	local fault="$1" rule n sub allowed
+	allowed=" $(checker_must "$fault") $(checker_may "$fault") "
+	while read -r sub rule; do
+		case "$allowed" in
+		*" $rule "*) ;;
+		*) fail "fault $fault: the live checker on $sub" "$rule fired, a rule this fault does not break" ;;
+		esac
+	done </tmp/checker.flagged
+	[ "$fault" = none ] && return
+	if [ -z "$(checker_must "$fault")" ]; then
+		skip "fault $fault: the live checker" "$(checker_blind "$fault")"
+		return
+	fi
+	for rule in $(checker_must "$fault"); do
+		n=$(grep -c " $rule\$" /tmp/checker.flagged)
+		if [ "$n" -gt 0 ]; then
+			pass "fault $fault: the live checker flags $rule in $n subtests"
+		else
+			fail "fault $fault: the live checker" "$rule never fired"
+		fi
+	done
+}
+
+checker_start
 matrix_row none
 for f in $FAULTS; do
 	matrix_row "$f"
 done
+checker_stop
 # every knob of the driver has a row
 for k in "$(vprime_dir 0)"/faults/*; do
 	k=$(basename "$k")
