@@ -408,6 +408,15 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static int count_active(const struct pt_kernel *pk)
+{
+	int n = 0;
+
+	for (int id = 1; id < PT_HOOK_MAX; id++)
+		n += pt_how_active(pk->hooks[id].how);
+	return n;
+}
+
 /*
  * The tracer's start-up (userspace/trace.c), for a checker: no filters,
  * no stacks, and the ring buffer read on a timer so that a busy workload
@@ -482,6 +491,15 @@ static int live_open(struct live *l)
 	}
 	if (err)
 		return err;
+	if (!count_active(&l->pk)) {
+		char why[128] = "";
+
+		pt_hook_why(&l->pk, PT_HOOK_DMA_BUF_EXPORT, why, sizeof(why));
+		fprintf(stderr,
+			"primetrace check: no hook could be attached on this kernel%s%s%s\n",
+			*why ? " (" : "", why, *why ? ")" : "");
+		return -EOPNOTSUPP;
+	}
 	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_record, l, NULL);
 	if (!l->rb) {
 		err = -errno;
@@ -768,6 +786,27 @@ static int exit_code(int status)
 	return 1;
 }
 
+/* a checker serves on path already: say so */
+static bool serving(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	bool yes = false;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return false;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && !connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		fprintf(stderr,
+			"primetrace check: --serve %s: a checker is already serving there\n", path);
+		yes = true;
+	}
+	if (fd >= 0)
+		close(fd);
+	return yes;
+}
+
 static int serve_socket(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -782,9 +821,7 @@ static int serve_socket(const char *path)
 	if (fd < 0)
 		return -1;
 	/* a socket left by a server that is gone */
-	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		fprintf(stderr,
-			"primetrace check: --serve %s: a checker is already serving there\n", path);
+	if (serving(path)) {
 		close(fd);
 		return -1;
 	}
@@ -822,10 +859,19 @@ static void summary(struct live *l)
 
 static void say_rules_off(struct live *l)
 {
-	char why[96];
+	char why[200];
+	int off = 0;
 
 	for (int r = 0; r < PC_RULE_MAX; r++)
-		if (!pc_checker_rule_on(l->c, r, why, sizeof(why)) && !env.quiet)
+		off += !pc_checker_rule_on(l->c, r, NULL, 0);
+	if (!off || env.quiet)
+		return;
+	if (off == PC_RULE_MAX && l->skel && !l->pk.drm_loaded) {
+		fprintf(stderr, "primetrace check: drm is not loaded: no rule can run\n");
+		return;
+	}
+	for (int r = 0; r < PC_RULE_MAX; r++)
+		if (!pc_checker_rule_on(l->c, r, why, sizeof(why)))
 			fprintf(stderr, "primetrace check: rule %s %s is off: %s\n",
 				pc_rule_invariant(r), pc_rule_name(r), why);
 }
@@ -840,6 +886,11 @@ static int run_live(void)
 	if (!l.c) {
 		fprintf(stderr, "primetrace check: out of memory\n");
 		return 1;
+	}
+	/* before the seconds of attaching: is the place taken? */
+	if (env.serve && serving(env.serve)) {
+		err = -EADDRINUSE;
+		goto out;
 	}
 	err = live_open(&l);
 	if (err)
@@ -876,7 +927,7 @@ static int run_live(void)
 		session_add(&l, sv[0], true);
 	} else if (!env.quiet) {
 		fprintf(stderr, "primetrace check: checking with %d hooks; Ctrl-C to end\n",
-			PT_HOOK_MAX - 1);
+			count_active(&l.pk));
 	}
 	if (env.opts.duration > 0)
 		deadline = now_s() + env.opts.duration;
@@ -962,7 +1013,7 @@ out:
 static int connect_socket(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	double until = now_s() + 30;
+	double until = now_s() + 5;
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -977,8 +1028,8 @@ static int connect_socket(const char *path)
 		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
 			return fd;
 		close(fd);
-		/* a server still starting */
-		if ((errno != ENOENT && errno != ECONNREFUSED) || now_s() > until)
+		/* a server between bind() and listen() */
+		if (errno != ECONNREFUSED || now_s() > until)
 			break;
 		usleep(50000);
 	}

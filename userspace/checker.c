@@ -352,14 +352,15 @@ bool pc_checker_rule_on(const struct pc_checker *c, enum pc_rule rule, char *buf
 		return true;
 	if (buf && len) {
 		__u64 bits = missing ? missing : needs[rule].any;
+		size_t n = 0;
 
-		for (__u32 h = 0; h < 64; h++) {
-			if (bits & (1ULL << h)) {
-				snprintf(buf, len, "%s%s not attached", missing ? "" : "neither ",
-					 pt_hook_name(h));
-				break;
-			}
-		}
+		buf[0] = '\0';
+		for (__u32 h = 0; h < 64 && n < len; h++)
+			if (bits & (1ULL << h))
+				n += snprintf(buf + n, len - n, "%s%s",
+					      n ? (missing ? ", " : " or ") : "", pt_hook_name(h));
+		if (n < len)
+			snprintf(buf + n, len - n, " not attached");
 	}
 	return false;
 }
