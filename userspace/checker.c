@@ -1056,10 +1056,18 @@ void pc_checker_settle(struct pc_checker *c, __u64 now)
 			   "not tracked");
 }
 
+/* lost events: no device's picture can be trusted until it is empty */
+static void taint_all(struct pc_checker *c)
+{
+	for (int i = 0; i < MAX_INSTANCES; i++)
+		c->tainted[i] = true;
+}
+
 void pc_checker_note_drops(struct pc_checker *c, __u64 n)
 {
 	if (!n)
 		return;
+	taint_all(c);
 	c->st.drops += n;
 	pm_model_note_drops(c->m, n);
 	incomplete(c, PC_INC_DROPS, "%llu event%s lost in the ring buffer", (unsigned long long)n,
@@ -1070,6 +1078,7 @@ void pc_checker_note_missed(struct pc_checker *c, __u64 n)
 {
 	if (!n)
 		return;
+	taint_all(c);
 	c->st.missed += n;
 	pm_model_note_drops(c->m, n);
 	incomplete(c, PC_INC_DROPS,
@@ -1300,6 +1309,59 @@ static bool view_agrees(struct pc_checker *c)
 	return same;
 }
 
+/* the device is empty: forget what the model and the cache view hold of it */
+static void resync(struct pc_checker *c, int minor)
+{
+	const struct pm_buf **bufs = NULL;
+	const struct pm_obj **objs = NULL;
+	struct pt_record rec = { 0 };
+	__u64 *gone;
+	size_t n, k = 0;
+
+	n = pm_model_bufs(c->m, &bufs);
+	gone = calloc(n + 1, sizeof(*gone));
+	for (size_t i = 0; gone && i < n; i++)
+		if (bufs[i]->exp_obj && bufs[i]->exp_minor == minor)
+			gone[k++] = bufs[i]->dmabuf;
+	free(bufs);
+	for (size_t i = 0; i < k; i++) {
+		pt_event_init(&rec.ev);
+		rec.ev.type = PT_EV_DMABUF_RELEASE;
+		rec.ev.dmabuf = gone[i];
+		pm_model_feed(c->m, &rec);
+	}
+	free(gone);
+
+	k = 0;
+	n = pm_model_objs(c->m, &objs);
+	gone = calloc(n + 1, sizeof(*gone));
+	for (size_t i = 0; gone && i < n; i++)
+		if (objs[i]->minor == minor)
+			gone[k++] = objs[i]->obj;
+	free(objs);
+	for (size_t i = 0; i < k; i++) {
+		pt_event_init(&rec.ev);
+		rec.ev.type = PT_EV_GEM_FREE;
+		rec.ev.obj = gone[i];
+		pm_model_feed(c->m, &rec);
+		objstate_del(c, gone[i]);
+	}
+	free(gone);
+
+	k = 0;
+	gone = calloc(2 * c->cache.n + 2, sizeof(*gone));
+	map_for_each(&c->cache, struct entry, en)
+	{
+		if (gone && en->minor == minor) {
+			gone[k++] = en->file;
+			gone[k++] = en->handle;
+		}
+	}
+	for (size_t i = 0; i + 1 < k; i += 2)
+		entry_del(c, gone[i], gone[i + 1]);
+	free(gone);
+}
+
 void pc_truth_end(struct pc_checker *c)
 {
 	struct truth *t = &c->t;
@@ -1315,18 +1377,24 @@ void pc_truth_end(struct pc_checker *c)
 		c->tainted[t->instance] = t->listed > 0 || t->nentries > 0;
 		return;
 	}
+	/*
+	 * A picture known to be wrong (lost events, things made before
+	 * tracing, a disagreement) is compared again once the device is
+	 * empty: what the hooks' picture still holds of it then is forgotten.
+	 */
 	if (c->tainted[t->instance]) {
-		/* compared again once what came before tracing is all gone */
-		if (t->have_objects && t->declared == 0 && t->nentries == 0)
+		if (t->have_objects && t->declared == 0 && t->nentries == 0) {
+			resync(c, t->minor);
 			c->tainted[t->instance] = false;
+		}
 		return;
 	}
-	/* after lost events the hooks' picture is wrong in ways nobody can tell */
-	if (!t->have_objects || c->st.drops || c->st.missed ||
-	    (pm_model_incomplete(c->m) & PM_INC_BOUND))
+	if (!t->have_objects || (pm_model_incomplete(c->m) & PM_INC_BOUND))
 		return;
-	if (!view_agrees(c))
+	if (!view_agrees(c)) {
+		c->tainted[t->instance] = true;
 		return;
+	}
 	c->st.truth_checks++;
 
 	/*

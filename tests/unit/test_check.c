@@ -52,6 +52,7 @@ struct run {
 	unsigned int inc;
 	char inc_text[300];
 	struct pc_stats st;
+	__u64 truth_before_empty;
 };
 
 /* an edit of the recording: return false to drop the record */
@@ -63,7 +64,19 @@ struct options {
 	__u32 hook_off;	    /* a hook to declare not attached, or 0 */
 	__u64 drops;	    /* events to declare lost */
 	long objects_delta; /* added to every 'objects N' line of the truth */
+	int empty_after;    /* then this many comparisons with both devices empty */
 };
+
+/* vprime.0 and .1 with nothing on them, as the recordings' truth numbers them */
+static void feed_empty(struct pc_checker *c)
+{
+	pc_truth_begin(c, 0, 2);
+	pc_truth_objects_line(c, "objects 0\n");
+	pc_truth_end(c);
+	pc_truth_begin(c, 1, 3);
+	pc_truth_objects_line(c, "objects 0\n");
+	pc_truth_end(c);
+}
 
 static void feed_truth(struct pc_checker *c, FILE *f, const struct options *o)
 {
@@ -159,6 +172,14 @@ static void check(const char *name, const struct options *o, struct run *r)
 			goto out;
 		feed_truth(c, f, o);
 		fclose(f);
+	}
+	for (int i = 0; i < o->empty_after; i++) {
+		struct pc_stats st;
+
+		/* the first one forgets what a wrong picture still holds */
+		pc_checker_stats(c, &st);
+		r->truth_before_empty = i ? r->truth_before_empty : st.truth_checks;
+		feed_empty(c);
 	}
 	r->nv = pc_checker_take(c, &r->v, &r->inc, r->inc_text, sizeof(r->inc_text));
 	for (size_t i = 0; i < r->nv; i++)
@@ -448,6 +469,34 @@ UNIT_TEST(a_disagreeing_view_is_incomplete)
 	done(&r);
 }
 
+UNIT_TEST(an_empty_device_is_compared_again)
+{
+	struct options o = { .truth = "unpin", .objects_delta = 1, .empty_after = 2 };
+	struct run r;
+
+	/*
+	 * A disagreement stops the comparisons of the device until it is
+	 * empty; what the hooks' picture still holds of it then is forgotten,
+	 * and the next comparison agrees again.
+	 */
+	check("unpin", &o, &r);
+	EXPECT_EQ(r.ok, 1);
+	EXPECT(r.inc & PC_INC_VIEW);
+	EXPECT_EQ(r.truth_before_empty, 0); /* both devices disagreed */
+	EXPECT_EQ(r.st.truth_checks, 2);    /* the second empty round compares both */
+	EXPECT_EQ(r.nv, 0);
+	done(&r);
+
+	/* the same after lost events */
+	o = (struct options){ .truth = "unpin", .drops = 1, .empty_after = 2 };
+	check("unpin", &o, &r);
+	EXPECT(r.inc & PC_INC_DROPS);
+	EXPECT_EQ(r.truth_before_empty, 0);
+	/* vprime.1 was empty already at the end of the subtest: compared from round 1 */
+	EXPECT_EQ(r.st.truth_checks, 3);
+	done(&r);
+}
+
 UNIT_TEST(a_rule_without_its_hooks_is_off)
 {
 	struct options o = { .truth = "import-bypass", .hook_off = PT_HOOK_PRIME_ADD_BUF_HANDLE };
@@ -493,6 +542,7 @@ int main(void)
 	UNIT_RUN(stale_entry);
 	UNIT_RUN(lost_events_make_it_incomplete);
 	UNIT_RUN(a_disagreeing_view_is_incomplete);
+	UNIT_RUN(an_empty_device_is_compared_again);
 	UNIT_RUN(a_rule_without_its_hooks_is_off);
 	UNIT_RUN(rule_names);
 	UNIT_EXIT();

@@ -136,13 +136,13 @@ checker_blind() {
 # run_one BIN SUBTEST: RESULT and reason of one subtest in a process of its
 # own; with a live checker, "BIN/SUBTEST RULE" for each rule it saw broken
 # in the subtest goes to /tmp/checker.flagged, and /tmp/matrix.live says
-# whether it alone failed the subtest
+# whether a rule of it alone failed the subtest (not "incomplete")
 run_one() {
 	local bin="$1" sub="$2" log=/tmp/matrix.log
 	$CHECK "$bin" --device "$DEVICES" --run-subtest "$sub" >"$log" 2>&1
 	sed -n "s|^primetrace check: $bin/$sub: [A-Z][0-9] \([a-z0-9-]*\): .*|$bin/$sub \1|p" "$log" |
 		sort -u >>/tmp/checker.flagged
-	if grep -q '^(.*) CRITICAL: Live check failed: ' "$log"; then
+	if grep -q '^(.*) CRITICAL: Live check failed: [A-Z][0-9] ' "$log"; then
 		echo 1 >/tmp/matrix.live
 	else
 		echo 0 >/tmp/matrix.live
