@@ -825,18 +825,35 @@ static __always_inline int on_prime_cache_add(void *ctx, __u32 hook, void *prime
 	return emit(ctx, PT_EV_PRIME_CACHE_ADD, hook, &in);
 }
 
-static __always_inline int on_prime_cache_remove(void *ctx, __u32 hook, void *prime_fpriv,
-						 __u32 handle)
+/*
+ * The removal takes the cache's lock inside the function: reported at
+ * entry, it could come before an add that the lock orders before it, and
+ * a reader of the stream would keep an entry the kernel dropped. The
+ * entry's dma-buf is read at entry, while the entry still exists (NULL
+ * if it is added meanwhile), and the event goes out at exit.
+ */
+static __always_inline int stash_prime_cache_remove(__u32 hook, void *prime_fpriv, __u32 handle)
 {
+	struct drm_file *file = prime_file(prime_fpriv);
+
+	stash_args(hook, (__u64)file, handle, (__u64)cache_dmabuf(file, handle), 0, 0);
+	return 0;
+}
+
+static __always_inline int on_prime_cache_remove(void *ctx, __u32 hook)
+{
+	struct pt_saved a;
 	struct pt_call in;
 
+	if (!take_args(hook, &a))
+		return 0;
 	count_call(hook);
 	if (!task_wanted())
 		return 0;
 	info_init(&in);
-	in.file = prime_file(prime_fpriv);
-	in.handle = handle;
-	in.dmabuf = cache_dmabuf(in.file, handle);
+	in.file = (void *)a.a[0];
+	in.handle = a.a[1];
+	in.dmabuf = (void *)a.a[2];
 	return emit(ctx, PT_EV_PRIME_CACHE_REMOVE, hook, &in);
 }
 
@@ -1412,13 +1429,25 @@ int BPF_KRETPROBE(kretprobe_drm_prime_add_buf_handle, int ret)
 SEC("fentry/drm_prime_remove_buf_handle")
 int BPF_PROG(fentry_drm_prime_remove_buf_handle, void *prime_fpriv, __u32 handle)
 {
-	return on_prime_cache_remove(ctx, PT_HOOK_PRIME_REMOVE_BUF_HANDLE, prime_fpriv, handle);
+	return stash_prime_cache_remove(PT_HOOK_PRIME_REMOVE_BUF_HANDLE, prime_fpriv, handle);
+}
+
+SEC("fexit/drm_prime_remove_buf_handle")
+int BPF_PROG(fexit_drm_prime_remove_buf_handle, void *prime_fpriv, __u32 handle)
+{
+	return on_prime_cache_remove(ctx, PT_HOOK_PRIME_REMOVE_BUF_HANDLE);
 }
 
 SEC("kprobe/drm_prime_remove_buf_handle")
 int BPF_KPROBE(kprobe_drm_prime_remove_buf_handle, void *prime_fpriv, __u32 handle)
 {
-	return on_prime_cache_remove(ctx, PT_HOOK_PRIME_REMOVE_BUF_HANDLE, prime_fpriv, handle);
+	return stash_prime_cache_remove(PT_HOOK_PRIME_REMOVE_BUF_HANDLE, prime_fpriv, handle);
+}
+
+SEC("kretprobe/drm_prime_remove_buf_handle")
+int BPF_KRETPROBE(kretprobe_drm_prime_remove_buf_handle)
+{
+	return on_prime_cache_remove(ctx, PT_HOOK_PRIME_REMOVE_BUF_HANDLE);
 }
 
 /* dma-buf core */

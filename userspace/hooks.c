@@ -73,7 +73,11 @@ const struct pt_hook_desc pt_hook_descs[PT_HOOK_MAX] = {
 				      .alt_of = PT_HOOK_GEM_OBJECT_RELEASE,
 				      .note = "inlined into drm_gem.c's puts" },
 	[PT_HOOK_PRIME_ADD_BUF_HANDLE] = DRM("drm", true, NULL),
-	[PT_HOOK_PRIME_REMOVE_BUF_HANDLE] = DRM("drm", false, NULL),
+	[PT_HOOK_PRIME_REMOVE_BUF_HANDLE] = { .module = "drm",
+					      .at_exit = true,
+					      .entry_too = true,
+					      .drm = true,
+					      .note = "reported once the entry is gone" },
 	[PT_HOOK_DMA_BUF_EXPORT] = DMABUF_TP(true, "dma_buf_export", NULL),
 	[PT_HOOK_DMA_BUF_FD] = DMABUF_TP(true, "dma_buf_fd", "not on the DRM ioctl path from 6.12"),
 	[PT_HOOK_DMA_BUF_FD_INSTALL] = DMABUF(true, "7.x, and 6.1 stable backports"),
@@ -445,6 +449,11 @@ int pt_hook_progs(__u32 hook, enum pt_how how, const char *names[2], char buf[2]
 	if (!func)
 		return 0;
 	if (how == PT_HOW_FENTRY) {
+		if (pt_hook_descs[hook].entry_too) {
+			snprintf(buf[n], 64, "fentry_%s", func);
+			names[n] = buf[n];
+			n++;
+		}
 		snprintf(buf[n], 64, "%s%s", at_exit ? "fexit_" : "fentry_", func);
 		names[n] = buf[n];
 		n++;

@@ -40,6 +40,7 @@ static inline bool pt_how_active(enum pt_how how)
 struct pt_hook_desc {
 	const char *module;	/* where the function lives when not built in */
 	bool at_exit;		/* needs the return value */
+	bool entry_too;		/* at_exit, and reads at entry what is gone at exit */
 	bool drm;		/* part of DRM (off while drm is not loaded) */
 	__u32 alt_of;		/* used only when that hook is unavailable */
 	const char *tracepoint; /* a dma_buf:* tracepoint that can stand in, or NULL */
