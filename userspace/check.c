@@ -126,7 +126,6 @@ struct session {
 	char *reports[MAX_REPORTS];
 	unsigned int nreports, lost_reports;
 	unsigned int outside; /* violations outside any subtest */
-	unsigned int subtests, failed;
 };
 
 struct live {
@@ -203,6 +202,7 @@ static void route(struct live *l, const struct pc_violation *v)
 	}
 	for (int i = 0; i < l->nsessions; i++) {
 		struct session *s = l->sessions[i];
+		char full[900];
 
 		if (s->in_subtest) {
 			snprintf(ctx, sizeof(ctx), "%s/%s", s->test, s->subtest);
@@ -213,18 +213,17 @@ static void route(struct live *l, const struct pc_violation *v)
 				 s->test[0] ? s->test : "command");
 			s->outside++;
 		}
-		{
-			char full[900];
-
-			snprintf(full, sizeof(full), "primetrace check: %s: %s", ctx, line);
-			/* the child's log gets it now; a client prints it at the end */
-			if (s->child)
-				fprintf(stderr, "%s\n", full);
-			else
-				session_report(s, full);
-			if (env.serve)
-				fprintf(stderr, "%s\n", full);
-		}
+		snprintf(full, sizeof(full), "primetrace check: %s: %s", ctx, line);
+		/* the child's log gets it now; a client prints it at the end */
+		if (s->child)
+			fprintf(stderr, "%s\n", full);
+		else
+			session_report(s, full);
+		/* a server's own output: everything, with the subtest it belongs to */
+		if (env.json && env.serve)
+			print_json(stdout, v, s->test, s->in_subtest ? s->subtest : NULL);
+		else if (env.serve)
+			fprintf(stderr, "%s\n", full);
 	}
 }
 
@@ -646,28 +645,23 @@ static void on_begin(struct live *l, struct session *s, const char *test, const 
 
 static void on_end(struct live *l, struct session *s)
 {
+	char full[600];
+
 	quiesce(l, true);
 	s->in_subtest = false;
-	s->subtests++;
-	if (s->nsub) {
-		s->failed++;
-		if (s->nsub > 1)
-			answer(s, "fail %s (and %u more)", s->first, s->nsub - 1);
-		else
-			answer(s, "fail %s", s->first);
+	if (s->nsub > 1) {
+		answer(s, "fail %s (and %u more)", s->first, s->nsub - 1);
+	} else if (s->nsub) {
+		answer(s, "fail %s", s->first);
 	} else if (s->inc) {
-		s->failed++;
 		answer(s, "fail incomplete: %s", s->inc_text);
-		{
-			char full[600];
-
-			snprintf(full, sizeof(full), "primetrace check: %s/%s: incomplete: %s",
-				 s->test, s->subtest, s->inc_text);
-			if (s->child)
-				fprintf(stderr, "%s\n", full);
-			else
-				session_report(s, full);
-		}
+		/* in the log too, like the violations */
+		snprintf(full, sizeof(full), "primetrace check: %s/%s: incomplete: %s", s->test,
+			 s->subtest, s->inc_text);
+		if (s->child)
+			fprintf(stderr, "%s\n", full);
+		else
+			session_report(s, full);
 	} else {
 		answer(s, "ok");
 	}
