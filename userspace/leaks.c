@@ -122,16 +122,11 @@ static error_t parse_leaks(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp_child source_child[] = {
-	{ &pt_source_argp, 0, "Event source and filters:", 1 },
-	{ 0 },
-};
-
 static const struct argp leaks_argp = {
 	.options = leaks_options,
 	.parser = parse_leaks,
 	.doc = leaks_doc,
-	.children = source_child,
+	.children = pt_source_child,
 };
 
 static void print_text(FILE *f, struct leaks_env *env, const struct pm_suspect *s, int n)

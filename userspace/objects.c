@@ -73,16 +73,11 @@ static error_t parse_objects(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp_child source_child[] = {
-	{ &pt_source_argp, 0, "Event source and filters:", 1 },
-	{ 0 },
-};
-
 static const struct argp objects_argp = {
 	.options = objects_options,
 	.parser = parse_objects,
 	.doc = objects_doc,
-	.children = source_child,
+	.children = pt_source_child,
 };
 
 /* the handles naming a buffer: on its exporting object or on an import of it */

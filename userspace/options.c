@@ -171,3 +171,8 @@ const struct argp pt_source_argp = {
 	.parser = parse_source,
 	.children = source_children,
 };
+
+const struct argp_child pt_source_child[] = {
+	{ &pt_source_argp, 0, "Event source and filters:", 1 },
+	{ 0 },
+};

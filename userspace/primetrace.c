@@ -148,16 +148,11 @@ static error_t parse_trace(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp_child source_child[] = {
-	{ &pt_source_argp, 0, "Event source and filters:", 1 },
-	{ 0 },
-};
-
 static const struct argp trace_argp = {
 	.options = trace_options,
 	.parser = parse_trace,
 	.doc = trace_doc,
-	.children = source_child,
+	.children = pt_source_child,
 };
 
 static int cmd_trace(int argc, char **argv)
@@ -204,7 +199,7 @@ static const struct argp record_argp = {
 	.options = record_options,
 	.parser = parse_trace,
 	.doc = record_doc,
-	.children = source_child,
+	.children = pt_source_child,
 };
 
 static int write_snapshot_record(const struct pt_record *rec, void *ctx)

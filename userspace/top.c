@@ -81,16 +81,11 @@ static error_t parse_top(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp_child source_child[] = {
-	{ &pt_source_argp, 0, "Event source and filters:", 1 },
-	{ 0 },
-};
-
 static const struct argp top_argp = {
 	.options = top_options,
 	.parser = parse_top,
 	.doc = top_doc,
-	.children = source_child,
+	.children = pt_source_child,
 };
 
 static __u64 mono_now(void)
