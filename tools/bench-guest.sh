@@ -14,7 +14,7 @@ burst() {
 		if [ $# -gt 0 ]; then
 			primetrace "$@" >/dev/null 2>/tmp/bench.err &
 			pid=$!
-			while ! grep -q 'tracing with' /tmp/bench.err 2>/dev/null; do
+			while ! grep -Eq '(tracing|checking) with' /tmp/bench.err 2>/dev/null; do
 				kill -0 $pid 2>/dev/null || { cat /tmp/bench.err >&2; return 1; }
 				sleep 0.1
 			done
@@ -38,7 +38,7 @@ echo " is the whole cost; events the reader could not keep up with are dropped)"
 set -- $(burst)
 base=$1
 printf '  %-30s %6s us/export\n' "untraced" "$((base / n / 1000))"
-for mode in "trace" "trace -K -U" "record -o /tmp/bench.json" "leaks -j"; do
+for mode in "trace" "trace -K -U" "record -o /tmp/bench.json" "leaks -j" "check"; do
 	# shellcheck disable=SC2086
 	set -- $(burst $mode) || continue
 	printf '  %-30s %6s us/export  ratio=%-6s dropped=%s\n' "primetrace $mode" \

@@ -136,7 +136,6 @@ struct live {
 	struct pc_checker *c;
 	__u64 drops_seen;
 	__u64 misses_seen;
-	int ncpus;
 	/* vprime instances: debugfs index and primary minor */
 	int ninst;
 	int inst[16], minor[16];
@@ -244,23 +243,12 @@ static void route_incomplete(struct live *l, unsigned int inc, const char *text)
 		fprintf(stderr, "primetrace check: incomplete: %s\n", text);
 }
 
+/* read at every poll: from the mapped .bss, no map lookup (primetrace.bpf.c) */
 static __u64 read_drops(struct live *l)
 {
-	__u64 *vals, total = 0;
-
-	if (!l->skel || l->ncpus <= 0)
+	if (!l->skel || !l->skel->bss)
 		return 0;
-	vals = calloc(l->ncpus, sizeof(*vals));
-	if (!vals)
-		return 0;
-	for (__u32 type = 0; type < PT_EV_MAX; type++) {
-		if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.drops), &type, vals))
-			continue;
-		for (int cpu = 0; cpu < l->ncpus; cpu++)
-			total += vals[cpu];
-	}
-	free(vals);
-	return total;
+	return __atomic_load_n(&l->skel->bss->drops_total, __ATOMIC_RELAXED);
 }
 
 /*
@@ -506,7 +494,6 @@ static int live_open(struct live *l)
 			strerror(-err));
 		return err;
 	}
-	l->ncpus = libbpf_num_possible_cpus();
 	for (__u32 id = 1; id < PT_HOOK_MAX; id++)
 		pc_checker_set_hook(l->c, id, pt_how_active(l->pk.hooks[id].how));
 	/*
@@ -828,6 +815,28 @@ static int serve_socket(const char *path)
 	return fd;
 }
 
+/* which programs skipped calls, and how many: where the picture has holes */
+static void say_misses(struct live *l)
+{
+	struct bpf_program *prog;
+	const char *sep = "primetrace check: missed by ";
+
+	bpf_object__for_each_program(prog, l->skel->obj)
+	{
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) || !info.recursion_misses)
+			continue;
+		fprintf(stderr, "%s%s %llu", sep, bpf_program__name(prog),
+			(unsigned long long)info.recursion_misses);
+		sep = ", ";
+	}
+	if (sep[0] == ',')
+		fputc('\n', stderr);
+}
+
 static void summary(struct live *l)
 {
 	struct pc_stats st;
@@ -849,6 +858,8 @@ static void summary(struct live *l)
 	fprintf(stderr, "%s, %llu lost, %llu missed, %llu ground-truth comparisons\n",
 		first ? "" : ")", (unsigned long long)st.drops, (unsigned long long)st.missed,
 		(unsigned long long)st.truth_checks);
+	if (st.missed)
+		say_misses(l);
 }
 
 static void say_rules_off(struct live *l)

@@ -118,13 +118,14 @@ feat() { grep -Eq "^$1 +[^ ]+ +$2( |\$)" "$out/features.txt"; }
 if [ $rc = 0 ]; then pass "features: exits 0"; else fail "features: exits 0" "rc=$rc"; fi
 for f in drm_prime_handle_to_fd_ioctl drm_prime_fd_to_handle_ioctl drm_gem_prime_fd_to_handle \
 	drm_gem_prime_export drm_gem_dmabuf_export drm_gem_prime_import_dev \
-	drm_gem_handle_create_tail drm_prime_add_buf_handle dma_buf_export dma_buf_get \
-	dma_buf_dynamic_attach dma_buf_map_attachment dma_buf_mmap_internal dma_buf_vmap; do
+	drm_gem_handle_create_tail drm_prime_add_buf_handle drm_prime_remove_buf_handle \
+	dma_buf_export dma_buf_get dma_buf_dynamic_attach dma_buf_map_attachment \
+	dma_buf_mmap_internal dma_buf_vmap; do
 	if feat $f fexit; then pass "features: $f fexit"; else fail "features: $f fexit"; fi
 done
 for f in drm_gem_dmabuf_release drm_prime_gem_destroy drm_gem_object_release_handle \
-	drm_gem_object_release drm_prime_remove_buf_handle dma_buf_detach \
-	dma_buf_unmap_attachment dma_buf_vunmap dma_buf_file_release dma_buf_release; do
+	drm_gem_object_release dma_buf_detach dma_buf_unmap_attachment dma_buf_vunmap \
+	dma_buf_file_release dma_buf_release; do
 	if feat $f fentry; then pass "features: $f fentry"; else fail "features: $f fentry"; fi
 done
 for f in drm_gem_prime_import drm_gem_handle_delete drm_gem_object_free dma_buf_attach; do
