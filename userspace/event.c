@@ -416,6 +416,10 @@ static int parse_summary(struct json_in *in, struct pt_summary *sum)
 			free(sum->drops_by_cpu);
 			sum->drops_by_cpu = cpus;
 			sum->ncpus = n;
+		} else if (!strcmp(key, "missed")) {
+			if (json_read_u64(in, &v))
+				return -1;
+			sum->missed = v;
 		} else if (!strcmp(key, "hooks")) {
 			if (parse_hooks(in, sum))
 				return -1;
@@ -598,6 +602,12 @@ void pt_print_summary_text(FILE *f, const struct pt_summary *sum)
 	fprintf(f, "%llu events, %llu dropped, in %.3f s\n",
 		(unsigned long long)pt_summary_events(sum),
 		(unsigned long long)pt_summary_drops(sum), sum->duration);
+	/* a program already running on a CPU does not run again there */
+	if (sum->missed)
+		fprintf(f,
+			"  %llu calls missed by the hooks (a program already running on "
+			"their CPU)\n",
+			(unsigned long long)sum->missed);
 	for (int i = 1; i < PT_EV_MAX; i++) {
 		if (!sum->events[i] && !sum->drops[i])
 			continue;
@@ -629,9 +639,11 @@ void pt_print_summary_json(FILE *f, const struct pt_summary *sum)
 {
 	bool first;
 
-	fprintf(f, "{\"type\":\"summary\",\"duration\":%.6f,\"events\":%llu,\"drops\":%llu",
+	fprintf(f,
+		"{\"type\":\"summary\",\"duration\":%.6f,\"events\":%llu,\"drops\":%llu,"
+		"\"missed\":%llu",
 		sum->duration, (unsigned long long)pt_summary_events(sum),
-		(unsigned long long)pt_summary_drops(sum));
+		(unsigned long long)pt_summary_drops(sum), (unsigned long long)sum->missed);
 	fputs(",\"events_by_type\":{", f);
 	first = true;
 	for (int i = 1; i < PT_EV_MAX; i++) {

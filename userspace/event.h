@@ -28,6 +28,7 @@ struct pt_summary {
 	__u64 drops[PT_EV_MAX];	 /* lost in the ring buffer, by type */
 	unsigned int ncpus;
 	__u64 *drops_by_cpu;	   /* ncpus entries, malloc()ed */
+	__u64 missed;		   /* calls the programs skipped (recursion_misses) */
 	__u64 calls[PT_HOOK_MAX];  /* calls seen in the kernel, by hook */
 	char how[PT_HOOK_MAX][12]; /* "fexit", "kprobe", "missing", ... */
 	bool have;		   /* a summary was seen (--input) */

@@ -463,6 +463,7 @@ static __u64 now_ns(void)
 static void read_counters(struct tracer *t, struct pt_summary *sum)
 {
 	int ncpus = libbpf_num_possible_cpus();
+	struct bpf_program *prog;
 	__u64 *vals;
 
 	if (ncpus <= 0)
@@ -489,6 +490,15 @@ static void read_counters(struct tracer *t, struct pt_summary *sum)
 			sum->calls[hook] += vals[c];
 	}
 	free(vals);
+	bpf_object__for_each_program(prog, t->skel->obj)
+	{
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			sum->missed += info.recursion_misses;
+	}
 }
 
 static void record_hooks(const struct pt_kernel *pk, struct pt_summary *sum)
@@ -626,6 +636,7 @@ static int run_replay(const struct pt_trace_opts *opts, struct tracer *t)
 		memcpy(t->sum->how, recorded.how, sizeof(recorded.how));
 		t->sum->duration = recorded.duration;
 		t->sum->ncpus = recorded.ncpus;
+		t->sum->missed = recorded.missed;
 		t->sum->drops_by_cpu = recorded.drops_by_cpu;
 		recorded.drops_by_cpu = NULL;
 	}

@@ -383,10 +383,13 @@ UNIT_TEST(summary_round_trip)
 	FILE *m;
 
 	load("overflow-6.1.json", &r);
+	EXPECT_EQ(r.sum.missed, 0); /* recorded before the field existed */
+	r.sum.missed = 187;
 	m = open_memstream(&buf, &len);
 	pt_print_summary_json(m, &r.sum);
 	fclose(m);
 	EXPECT_EQ(pt_record_parse_json(buf, &rec, &again), 1);
+	EXPECT_EQ(again.missed, 187);
 	EXPECT(!memcmp(again.events, r.sum.events, sizeof(again.events)));
 	EXPECT(!memcmp(again.drops, r.sum.drops, sizeof(again.drops)));
 	EXPECT(!memcmp(again.calls, r.sum.calls, sizeof(again.calls)));
