@@ -61,13 +61,6 @@ struct {
 	__type(value, __u32);
 } cgroup_map SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 8192);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, PT_MAX_STACK * sizeof(__u64));
-} stacks SEC(".maps");
-
 /* a user stack is read into this, a chunk at a time */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -443,6 +436,16 @@ static __always_inline void scan_ustack(struct pt_ustack *out)
 	__builtin_memcpy(out, us, sizeof(*out));
 }
 
+/* the kernel stack into a record: the number of frames */
+static __always_inline int get_kstack(void *ctx, struct pt_kstack *ks)
+{
+	long n = bpf_get_stack(ctx, ks->ip, sizeof(ks->ip), 0);
+
+	ks->nr = n > 0 ? n / sizeof(ks->ip[0]) : 0;
+	ks->pad = 0;
+	return ks->nr;
+}
+
 static __noinline int emit(void *ctx, __u32 type, __u32 hook, struct pt_call *in)
 {
 	/* never BPF_CORE_READ(in->x, ...): that relocates struct pt_call too */
@@ -451,7 +454,9 @@ static __noinline int emit(void *ctx, __u32 type, __u32 hook, struct pt_call *in
 	struct device *importer = in->importer;
 	struct dma_buf *dmabuf = in->dmabuf;
 	struct drm_device *dev, *exp_dev;
+	struct pt_kstack *ks;
 	struct pt_event *e;
+	int kframes = -1;
 	struct file *f;
 	__u64 id;
 
@@ -467,7 +472,20 @@ static __noinline int emit(void *ctx, __u32 type, __u32 hook, struct pt_call *in
 	if (!device_wanted(importer, dev, exp_dev))
 		return 0;
 
-	if (cfg.want_ustack) {
+	/* the stacks travel with their event: kernel stack first, then user */
+	if (cfg.want_kstack && cfg.want_ustack) {
+		e = bpf_ringbuf_reserve(&events, sizeof(*e) + sizeof(*ks) + sizeof(struct pt_ustack),
+					0);
+		if (e) {
+			ks = (struct pt_kstack *)(e + 1);
+			kframes = get_kstack(ctx, ks);
+			scan_ustack((struct pt_ustack *)(ks + 1));
+		}
+	} else if (cfg.want_kstack) {
+		e = bpf_ringbuf_reserve(&events, sizeof(*e) + sizeof(*ks), 0);
+		if (e)
+			kframes = get_kstack(ctx, (struct pt_kstack *)(e + 1));
+	} else if (cfg.want_ustack) {
 		e = bpf_ringbuf_reserve(&events, sizeof(*e) + sizeof(struct pt_ustack), 0);
 		if (e)
 			scan_ustack((struct pt_ustack *)(e + 1));
@@ -547,7 +565,7 @@ static __noinline int emit(void *ctx, __u32 type, __u32 hook, struct pt_call *in
 	e->ret = in->ret;
 	e->addr = in->addr;
 	e->len = in->len;
-	e->kstack = cfg.want_kstack ? bpf_get_stackid(ctx, &stacks, 0) : -1;
+	e->kstack = kframes;
 	e->ustack = -1;
 	{
 		__u32 tgid = e->pid;

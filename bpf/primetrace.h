@@ -6,7 +6,7 @@
  * record can be copied out of the ring buffer as is; fields that do not
  * apply to an event stay at their "unknown" value: 0 for pointers, inode
  * numbers, sizes and handles, -1 for fd, kref, handle_count, file_count,
- * minor numbers and stack ids, "" for strings.
+ * minor numbers and kstack, "" for strings.
  *
  * Kernel pointers are identities only (the same dma-buf or GEM object has
  * the same value in every record while it lives); they are never
@@ -143,6 +143,18 @@ struct pt_config {
  * end_code). Userspace keeps the words that follow a call instruction and
  * names them (userspace/symbolize.c).
  */
+/*
+ * With want_kstack a record is followed by its kernel stack
+ * (bpf_get_stack()), before the user stack if there is one. A stack map
+ * would refuse a stack whose hash collides with another one's (different
+ * at every boot), and reading it back would be a map lookup.
+ */
+struct pt_kstack {
+	__u32 nr;
+	__u32 pad;
+	__u64 ip[PT_MAX_STACK];
+};
+
 #define PT_USTACK_MAX	32
 #define PT_USTACK_BYTES	1024
 
@@ -182,7 +194,7 @@ struct pt_event {
 	__s32 handle_count;	/* obj->handle_count */
 	__s32 minor;		/* primary minor of obj's device (or the ioctl's) */
 	__s32 exp_minor;	/* primary minor of exp_obj's device */
-	__s32 kstack;		/* stack map ids, -1 when not collected */
+	__s32 kstack;		/* frames of the pt_kstack that follows, or -1 */
 	__s32 ustack;		/* -1 (with want_ustack a struct pt_ustack follows) */
 	char comm[PT_COMM_LEN];
 	char exp_name[PT_NAME_LEN];	/* dmabuf->exp_name ("drm" for GEM) */

@@ -454,8 +454,6 @@ static int live_open(struct live *l)
 		l->skel->data->cfg.rb_flags = BPF_RB_NO_WAKEUP;
 		err = bpf_map__set_max_entries(l->skel->maps.events,
 					       opts->ringbuf_size ?: CHECK_RINGBUF_DEFAULT);
-		if (!err)
-			err = bpf_map__set_max_entries(l->skel->maps.stacks, 1);
 		if (err) {
 			fprintf(stderr, "primetrace check: failed to size the maps: %s\n",
 				strerror(-err));

@@ -230,8 +230,6 @@ static int configure(struct tracer *t, const struct pt_trace_opts *opts)
 	err = bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_size ?: PT_RINGBUF_DEFAULT);
 	if (err)
 		return err;
-	if (!opts->kstack && !opts->ustack)
-		bpf_map__set_max_entries(skel->maps.stacks, 1);
 	pt_hooks_set_autoload(skel->obj, &t->pk);
 	/* not a hook: process exits, on every kernel */
 	bpf_program__set_autoload(skel->progs.tp_sched_process_exit, true);
@@ -393,24 +391,18 @@ static int setup(struct tracer *t, const struct pt_trace_opts *opts, bool quiet)
 	return 0;
 }
 
-/* frames of a stack id as "a;b;c", innermost first */
-static char *stack_string(struct tracer *t, int id, bool kernel)
+/* a record's kernel stack as "a;b;c", innermost first */
+static char *kstack_string(struct tracer *t, const struct pt_kstack *ks)
 {
-	__u64 ips[PT_MAX_STACK];
 	size_t len = 0, cap = 64 * PT_MAX_STACK;
 	char *s, frame[128];
 
-	if (id < 0 || bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.stacks), &id, ips))
-		return NULL;
 	s = malloc(cap);
 	if (!s)
 		return NULL;
 	s[0] = '\0';
-	for (int i = 0; i < PT_MAX_STACK && ips[i]; i++) {
-		if (kernel)
-			pt_ksyms_name(t->ksyms, ips[i], frame, sizeof(frame));
-		else
-			snprintf(frame, sizeof(frame), "0x%llx", (unsigned long long)ips[i]);
+	for (__u32 i = 0; i < ks->nr && i < PT_MAX_STACK; i++) {
+		pt_ksyms_name(t->ksyms, ks->ip[i], frame, sizeof(frame));
 		len += snprintf(s + len, cap - len, "%s%s", i ? ";" : "", frame);
 		if (len >= cap - 1)
 			break;
@@ -432,17 +424,24 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct tracer *t = ctx;
 	struct pt_record rec = { 0 };
 
+	const char *extra = (const char *)data + sizeof(rec.ev);
+	size_t left;
+
 	if (pt_event_decode(data, size, &rec.ev))
 		return 0;
-	rec.kstack = stack_string(t, rec.ev.kstack, true);
-	if (size >= sizeof(rec.ev) + sizeof(struct pt_ustack) && t->usyms) {
-		const struct pt_ustack *us = (const void *)((const char *)data + sizeof(rec.ev));
+	left = size - sizeof(rec.ev);
+	/* what follows the event: its kernel stack, then its user stack */
+	if (rec.ev.kstack >= 0 && left >= sizeof(struct pt_kstack)) {
+		rec.kstack = kstack_string(t, (const struct pt_kstack *)extra);
+		extra += sizeof(struct pt_kstack);
+		left -= sizeof(struct pt_kstack);
+	}
+	if (left >= sizeof(struct pt_ustack) && t->usyms) {
+		const struct pt_ustack *us = (const void *)extra;
 
 		/* named now: the process may be gone by the time anyone reads them */
 		rec.ustack = pt_usyms_scanned_stack(
 		    t->usyms, rec.ev.pid, us->ip, us->nr < PT_USTACK_MAX ? us->nr : PT_USTACK_MAX);
-	} else {
-		rec.ustack = stack_string(t, rec.ev.ustack, false);
 	}
 	if (rec.ev.type == PT_EV_TASK_EXIT && t->usyms)
 		pt_usyms_forget(t->usyms, rec.ev.pid);
