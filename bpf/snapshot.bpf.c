@@ -154,6 +154,16 @@ static __always_inline void dmabuf_info(struct dma_buf *dmabuf, struct pt_snap_r
 
 /* --- GEM handles ---------------------------------------------------------- */
 
+/* handles of every DRM file that earlier passes wrote (see snapshot_rec.h) */
+__u32 handle_skip;
+/*
+ * Zero, but not to the verifier. Before 6.7 it checked a bpf_loop()
+ * callback once, with the caller's stack as it was at the call, and
+ * removed the branches that state ruled out: counters that start as the
+ * constant 0 never reached their limit there.
+ */
+__u32 walk_zero;
+
 struct walk {
 	struct seq_file *seq;
 	struct task_struct *task;
@@ -162,15 +172,26 @@ struct walk {
 	__u32 base;  /* the handle of its slot 0 */
 	__s32 minor;
 	__u32 truncated;
+	__u32 seen;    /* handles found in the file so far */
+	__u32 written; /* of those, written by this pass */
+	__u32 more;    /* found past what this pass writes */
 	char driver[PT_SNAP_DRIVER_LEN];
 };
 
 static __always_inline void emit_handle(struct walk *w, struct drm_gem_object *obj, __u32 handle)
 {
-	struct pt_snap_rec *r = rec_get(PT_SNAPREC_HANDLE, w->task);
 	struct dma_buf_attachment *attach;
 	struct dma_buf *dmabuf;
+	struct pt_snap_rec *r;
 
+	if (w->seen++ < handle_skip)
+		return;
+	if (w->written >= PT_SNAP_HANDLES_PER_PASS) {
+		w->more = 1;
+		return;
+	}
+	w->written++;
+	r = rec_get(PT_SNAPREC_HANDLE, w->task);
 	if (!r || !bpf_core_type_exists(struct drm_gem_object))
 		return;
 	r->handle = handle;
@@ -223,6 +244,9 @@ static long walk_child(__u32 i, void *data)
 	inner.node = (__u64)entry - 2;
 	inner.base = w->base + i * XA_CHUNK;
 	bpf_loop(XA_CHUNK, walk_slot, &inner, 0);
+	w->seen = inner.seen;
+	w->written = inner.written;
+	w->more = inner.more;
 	return 0;
 }
 
@@ -242,6 +266,9 @@ static __always_inline void walk_handles(struct seq_file *seq, struct task_struc
 
 	if (!bpf_core_type_exists(struct drm_file))
 		return;
+	w.seen = walk_zero;
+	w.written = walk_zero;
+	w.more = walk_zero;
 	dev_info(BPF_CORE_READ(file, minor, dev), &w.minor, w.driver);
 	head = (__u64)BPF_CORE_READ(file, object_idr.idr_rt.xa_head);
 	w.base = BPF_CORE_READ(file, object_idr.idr_base);
@@ -265,6 +292,13 @@ static __always_inline void walk_handles(struct seq_file *seq, struct task_struc
 		w.truncated = 1;
 	if (w.truncated) {
 		r = rec_get(PT_SNAPREC_TRUNC, task);
+		if (r) {
+			r->file = (__u64)file;
+			bpf_seq_write(seq, r, sizeof(*r));
+		}
+	}
+	if (w.more) {
+		r = rec_get(PT_SNAPREC_MORE, task);
 		if (r) {
 			r->file = (__u64)file;
 			bpf_seq_write(seq, r, sizeof(*r));

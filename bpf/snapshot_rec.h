@@ -17,7 +17,19 @@ enum pt_snap_kind {
 	PT_SNAPREC_MMAP,	/* a dma-buf mapping of a process (iter/task_vma) */
 	PT_SNAPREC_HANDLE,	/* a GEM handle of a DRM file (iter/task_file) */
 	PT_SNAPREC_TRUNC,	/* a DRM file with more handles than were walked */
+	PT_SNAPREC_MORE,	/* a DRM file with handles past this pass's */
 };
+
+/*
+ * One show() of an iterator writes into one seq_file buffer of 8 pages,
+ * and a show() that overflows it fails the whole read (E2BIG). A DRM
+ * file's handles are written this many at a time: a pass skips the first
+ * handle_skip handles of every file (bpf/snapshot.bpf.c), and userspace
+ * runs the iterator again, for the handles only, while a file says MORE.
+ */
+#define PT_SNAP_HANDLES_PER_PASS	128
+/* the handle walk's reach: a root node of leaves (64 * 64) */
+#define PT_SNAP_HANDLES_MAX		4096
 
 struct pt_snap_rec {
 	__u32 kind;		/* enum pt_snap_kind */

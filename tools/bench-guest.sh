@@ -37,11 +37,11 @@ echo "(one emulated CPU runs both the loop and primetrace's reader, so a ratio"
 echo " is the whole cost; events the reader could not keep up with are dropped)"
 set -- $(burst)
 base=$1
-printf '  %-30s %6s us/export\n' "untraced" "$((base / n / 1000))"
+printf '  %-36s %6s us/export\n' "untraced" "$((base / n / 1000))"
 for mode in "trace" "trace -K -U" "record -o /tmp/bench.json" "leaks -j" "check"; do
 	# shellcheck disable=SC2086
 	set -- $(burst $mode) || continue
-	printf '  %-30s %6s us/export  ratio=%-6s dropped=%s\n' "primetrace $mode" \
+	printf '  %-36s %6s us/export  ratio=%-6s dropped=%s\n' "primetrace $mode" \
 		"$(($1 / n / 1000))" "$(ratio "$1" "$base")" "$2"
 done
 

@@ -162,6 +162,8 @@ struct reader {
 	__u64 ts;
 	__s64 real_to_mono;
 	bool truncated;
+	bool more;	   /* a DRM file has handles past this pass's */
+	bool handles_only; /* a later pass: the rest was read already */
 	bool stop;
 };
 
@@ -194,6 +196,12 @@ static int run_iter(struct bpf_program *prog, struct reader *rd)
 				rd->truncated = true;
 				continue;
 			}
+			if (recs[i].kind == PT_SNAPREC_MORE) {
+				rd->more = true;
+				continue;
+			}
+			if (rd->handles_only && recs[i].kind != PT_SNAPREC_HANDLE)
+				continue;
 			pt_snap_to_record(&recs[i], rd->ts, rd->real_to_mono, &rec);
 			if (rd->fn(&rec, rd->ctx))
 				rd->stop = true;
@@ -291,6 +299,19 @@ int pt_snapshot(const struct pt_snapshot_opts *opts, pt_record_fn fn, void *ctx)
 		}
 	}
 	err = run_iter(skel->progs.snap_task_file, &rd);
+	/* files with more handles than one pass writes: the next ones */
+	for (__u32 skip = PT_SNAP_HANDLES_PER_PASS; !err && rd.more && !rd.stop;
+	     skip += PT_SNAP_HANDLES_PER_PASS) {
+		if (skip >= PT_SNAP_HANDLES_MAX) {
+			rd.truncated = true;
+			break;
+		}
+		rd.more = false;
+		rd.handles_only = true;
+		skel->bss->handle_skip = skip;
+		err = run_iter(skel->progs.snap_task_file, &rd);
+	}
+	rd.handles_only = false;
 	if (err) {
 		fprintf(stderr, "primetrace: reading the process files: %s\n", strerror(-err));
 		goto out;

@@ -216,6 +216,27 @@ fi
 kill $bpid
 wait $bpid
 
+# A DRM file with more GEM handles than one pass of the task_file iterator
+# writes (PT_SNAP_HANDLES_PER_PASS, 128): the read used to fail with E2BIG,
+# and on 6.1 the per-pass limit was once optimised away by the verifier.
+leaky --hold 120 --count 300 export >"$out/many.out" 2>&1 &
+mpid=$!
+i=0
+while ! grep -q '^DONE' "$out/many.out" && [ $i -lt 300 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+if primetrace objects -j >"$out/many.json" 2>"$out/many.err"; then
+	n=$(sed 's/{"ino":/\n{"ino":/g' "$out/many.json" | grep '^{"ino":' |
+		grep -c "\"handles\":\[{\"pid\":$mpid,")
+	[ "$n" = 300 ] && pass "objects: 300 handles of one DRM file, in three passes" ||
+		fail "objects: 300 handles of one DRM file" "$n listed: $(cut -c1-300 "$out/many.json")"
+else
+	fail "objects: 300 handles of one DRM file" "$(cat "$out/many.err")"
+fi
+kill $mpid
+wait $mpid
+
 # --- top -----------------------------------------------------------------------------------
 leaky --hold 60 --count 4 export >"$out/top.leaky" 2>&1 &
 tpid=$!
