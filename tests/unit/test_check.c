@@ -21,28 +21,6 @@
 #include "checker.h"
 #include "event.h"
 
-/* tests/unit/data, found from the source path or from BUILD/tests/ */
-static FILE *open_data(const char *name)
-{
-	char path[PATH_MAX + 64], exe[PATH_MAX];
-	const char *src = __FILE__;
-	const char *slash = strrchr(src, '/');
-	ssize_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%.*sdata/%s", slash ? (int)(slash - src + 1) : 0, src, name);
-	f = fopen(path, "r");
-	if (f)
-		return f;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return NULL;
-	exe[n] = '\0';
-	*strrchr(exe, '/') = '\0';
-	snprintf(path, sizeof(path), "%s/../../tests/unit/data/%s", exe, name);
-	return fopen(path, "r");
-}
-
 /* what one run of the checker gave */
 struct run {
 	int ok; /* the files were there and parsed */
@@ -128,7 +106,7 @@ static void check(const char *name, const struct options *o, struct run *r)
 
 	memset(r, 0, sizeof(*r));
 	snprintf(file, sizeof(file), "check-%s.json", name);
-	f = open_data(file);
+	f = unit_open_data(file);
 	c = pc_checker_new();
 	if (!f || !c) {
 		if (f)
@@ -167,7 +145,7 @@ static void check(const char *name, const struct options *o, struct run *r)
 	pc_checker_settle(c, ~0ULL);
 	if (o->truth) {
 		snprintf(file, sizeof(file), "check-%s.truth", o->truth);
-		f = open_data(file);
+		f = unit_open_data(file);
 		if (!f)
 			goto out;
 		feed_truth(c, f, o);

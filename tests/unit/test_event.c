@@ -13,28 +13,6 @@
 #include "event.h"
 #include "trace.h"
 
-/* tests/unit/data, found from the source path or from BUILD/tests/ */
-static FILE *open_data(const char *name)
-{
-	char path[PATH_MAX + 64], exe[PATH_MAX];
-	const char *src = __FILE__;
-	const char *slash = strrchr(src, '/');
-	ssize_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%.*sdata/%s", slash ? (int)(slash - src + 1) : 0, src, name);
-	f = fopen(path, "r");
-	if (f)
-		return f;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return NULL;
-	exe[n] = '\0';
-	*strrchr(exe, '/') = '\0';
-	snprintf(path, sizeof(path), "%s/../../tests/unit/data/%s", exe, name);
-	return fopen(path, "r");
-}
-
 struct recording {
 	struct pt_record *recs;
 	char **lines;
@@ -48,7 +26,7 @@ static void load(const char *name, struct recording *r)
 {
 	char *line = NULL;
 	size_t cap = 0;
-	FILE *f = open_data(name);
+	FILE *f = unit_open_data(name);
 
 	memset(r, 0, sizeof(*r));
 	if (!f) {

@@ -7,8 +7,10 @@
 #ifndef PRIMETRACE_UNIT_H
 #define PRIMETRACE_UNIT_H
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int unit_failed_total;
 static int unit_failed_now;
@@ -39,5 +41,27 @@ static int unit_failed_now;
 #define UNIT_TEST(fn) static void fn(const char *unit_name)
 
 #define UNIT_EXIT()   return unit_failed_total ? 1 : 0
+
+/* a file of tests/unit/data: next to this header, or from BUILD/tests/ */
+static inline FILE *unit_open_data(const char *name)
+{
+	char path[2 * PATH_MAX], exe[PATH_MAX];
+	const char *src = __FILE__;
+	const char *slash = strrchr(src, '/');
+	ssize_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%.*sdata/%s", slash ? (int)(slash - src + 1) : 0, src, name);
+	f = fopen(path, "r");
+	if (f)
+		return f;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	snprintf(path, sizeof(path), "%s/../../tests/unit/data/%s", exe, name);
+	return fopen(path, "r");
+}
 
 #endif

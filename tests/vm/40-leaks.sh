@@ -184,13 +184,19 @@ grep -q '^objects 0$' "$V0/objects" && grep -q '^objects 0$' "$V1/objects" &&
 	pass "vprime: no object left" || fail "vprime: no object left" "$(head -n 3 "$V0/objects")"
 
 # --- buffers made before primetrace started -------------------------------------------
-leaky --hold 120 --count 3 export >"$out/before.out" 2>&1 &
-bpid=$!
-i=0
-while ! grep -q '^DONE' "$out/before.out" && [ $i -lt 100 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
+# held NAME COUNT: leaky exports COUNT buffers and holds them for two
+# minutes, in the background (held_pid); back once they are all made
+held() {
+	local i=0
+	leaky --hold 120 --count "$2" export >"$out/$1.out" 2>&1 &
+	held_pid=$!
+	while ! grep -q '^DONE' "$out/$1.out" && [ $i -lt 300 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+}
+held before 3
+bpid=$held_pid
 if primetrace objects -j >"$out/objects.json" 2>"$out/objects.err"; then
 	pass "objects: snapshot"
 	n=$(sed 's/{"ino":/\n{"ino":/g' "$out/objects.json" | grep '^{"ino":' |
@@ -219,13 +225,8 @@ wait $bpid
 # A DRM file with more GEM handles than one pass of the task_file iterator
 # writes (PT_SNAP_HANDLES_PER_PASS, 128): the read used to fail with E2BIG,
 # and on 6.1 the per-pass limit was once optimised away by the verifier.
-leaky --hold 120 --count 300 export >"$out/many.out" 2>&1 &
-mpid=$!
-i=0
-while ! grep -q '^DONE' "$out/many.out" && [ $i -lt 300 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
+held many 300
+mpid=$held_pid
 if primetrace objects -j >"$out/many.json" 2>"$out/many.err"; then
 	n=$(sed 's/{"ino":/\n{"ino":/g' "$out/many.json" | grep '^{"ino":' |
 		grep -c "\"handles\":\[{\"pid\":$mpid,")
