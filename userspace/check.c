@@ -42,6 +42,7 @@
 #include "check.h"
 #include "checker.h"
 #include "json.h"
+#include "lifetime.h"
 #include "options.h"
 #include "trace.h"
 /* after trace.h: the skeleton uses struct pt_config */
@@ -1223,12 +1224,9 @@ static error_t parse_check(int key, char *arg, struct argp_state *state)
 		env.quiet = true;
 		break;
 	case 'D': {
-		char *end;
 		double d;
 
-		errno = 0;
-		d = strtod(arg, &end);
-		if (errno || end == arg || *end || !(d > 0) || d > 1e7)
+		if (pt_parse_seconds(arg, &d) || !(d > 0))
 			argp_error(state, "--duration %s: a positive number of seconds", arg);
 		env.opts.duration = d;
 		break;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lifetime.h"
 #include "options.h"
 
 enum {
@@ -131,12 +132,9 @@ static error_t parse_source(int key, char *arg, struct argp_state *state)
 		opts->interval_ms = v;
 		break;
 	case 'D': {
-		char *end;
 		double d;
 
-		errno = 0;
-		d = strtod(arg, &end);
-		if (errno || end == arg || *end || !(d > 0) || d > 1e7)
+		if (pt_parse_seconds(arg, &d) || !(d > 0))
 			argp_error(state, "--duration %s: a positive number of seconds", arg);
 		opts->duration = d;
 		break;
