@@ -1087,6 +1087,17 @@ void pc_checker_note_missed(struct pc_checker *c, __u64 n)
 		   (unsigned long long)n, n == 1 ? "" : "s");
 }
 
+void pc_checker_note_skipped(struct pc_checker *c, unsigned long n)
+{
+	if (!n)
+		return;
+	/* a skipped line may have been any event: as good as a lost one */
+	taint_all(c);
+	c->st.skipped += n;
+	pm_model_note_skipped(c->m, n);
+	incomplete(c, PC_INC_SKIPPED, "%lu malformed input line%s skipped", n, n == 1 ? "" : "s");
+}
+
 /* --- ground truth ------------------------------------------------------------------------ */
 
 /* key=value in a debugfs line; false when absent */
@@ -1295,8 +1306,11 @@ static bool view_agrees(struct pc_checker *c)
 			nmine++;
 		}
 	}
-	qsort(mine, nmine, sizeof(*mine), cmp_pair);
-	qsort(t->entries, t->nentries, sizeof(*t->entries), cmp_pair);
+	/* qsort() wants a valid array even for no element: entries is NULL then */
+	if (nmine > 1)
+		qsort(mine, nmine, sizeof(*mine), cmp_pair);
+	if (t->nentries > 1)
+		qsort(t->entries, t->nentries, sizeof(*t->entries), cmp_pair);
 	if (nmine != t->nentries ||
 	    (nmine && memcmp(mine, t->entries, nmine * sizeof(*mine)) != 0)) {
 		incomplete(c, PC_INC_VIEW,

@@ -56,9 +56,10 @@ struct pc_violation {
 };
 
 /* Why a verdict cannot be trusted (pc_checker_incomplete). */
-#define PC_INC_DROPS 0x1 /* events were lost in the ring buffer */
-#define PC_INC_VIEW  0x2 /* the hooks' view and the ground truth disagree */
-#define PC_INC_BOUND 0x4 /* the model dropped entries at its bound */
+#define PC_INC_DROPS   0x1 /* events were lost in the ring buffer */
+#define PC_INC_VIEW    0x2 /* the hooks' view and the ground truth disagree */
+#define PC_INC_BOUND   0x4 /* the model dropped entries at its bound */
+#define PC_INC_SKIPPED 0x8 /* malformed input lines were skipped (pc_checker_note_skipped) */
 
 struct pc_checker;
 
@@ -86,6 +87,14 @@ void pc_checker_settle(struct pc_checker *c, __u64 now);
 void pc_checker_note_drops(struct pc_checker *c, __u64 n);
 /* Calls the hooks skipped (a program already running on the CPU). */
 void pc_checker_note_missed(struct pc_checker *c, __u64 n);
+/*
+ * Lines of a recording that were not records and were skipped: like lost
+ * events, the verdict is incomplete (PC_INC_SKIPPED, "N malformed input
+ * lines skipped" in pc_checker_take's text; the model's picture too) and
+ * no ground truth is compared until the devices are empty again. Call once
+ * per skipped line or with a total; 0 is a no-op.
+ */
+void pc_checker_note_skipped(struct pc_checker *c, unsigned long n);
 
 /*
  * Ground truth of one vprime instance (debugfs vprime/<instance>), whose
@@ -115,8 +124,9 @@ size_t pc_checker_take(struct pc_checker *c, struct pc_violation **out, unsigned
 
 struct pc_stats {
 	__u64 events;
-	__u64 drops;  /* lost in the ring buffer */
-	__u64 missed; /* calls the hooks skipped */
+	__u64 drops;   /* lost in the ring buffer */
+	__u64 missed;  /* calls the hooks skipped */
+	__u64 skipped; /* malformed input lines (pc_checker_note_skipped) */
 	__u64 violations[PC_RULE_MAX];
 	__u64 truth_checks; /* pc_truth_end calls that compared */
 };

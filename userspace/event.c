@@ -226,9 +226,11 @@ void pt_print_json(FILE *f, const struct pt_record *rec)
 /* the fields of an event line, by key */
 enum field_kind {
 	F_U64,
-	F_S64,
 	F_U32,
+	F_S64,
 	F_S32,
+	F_H64, /* "0x..." strings: pointers */
+	F_H32, /* "0x..." strings: flags */
 	F_STR
 };
 
@@ -244,6 +246,7 @@ struct field {
 		k, kind, offsetof(struct pt_event, m), sizeof(((struct pt_event *)0)->m) \
 	}
 
+/* as pt_print_json() writes them */
 static const struct field fields[] = {
 	FLD("ts", F_U64, ts),
 	FLD("cpu", F_U32, cpu),
@@ -252,69 +255,78 @@ static const struct field fields[] = {
 	FLD("comm", F_STR, comm),
 	FLD("cgroup", F_U64, cgroup),
 	FLD("ret", F_S64, ret),
-	FLD("dmabuf", F_U64, dmabuf),
+	FLD("dmabuf", F_H64, dmabuf),
 	FLD("ino", F_U64, ino),
 	FLD("size", F_U64, size),
 	FLD("exp_name", F_STR, exp_name),
 	FLD("file_count", F_S64, file_count),
-	FLD("obj", F_U64, obj),
+	FLD("obj", F_H64, obj),
 	FLD("obj_size", F_U64, obj_size),
 	FLD("kref", F_S32, kref),
 	FLD("handle_count", F_S32, handle_count),
 	FLD("driver", F_STR, driver),
 	FLD("minor", F_S32, minor),
-	FLD("exp_obj", F_U64, exp_obj),
+	FLD("exp_obj", F_H64, exp_obj),
 	FLD("exp_driver", F_STR, exp_driver),
 	FLD("exp_minor", F_S32, exp_minor),
-	FLD("file", F_U64, file),
+	FLD("file", F_H64, file),
 	FLD("handle", F_U32, handle),
 	FLD("fd", F_S32, fd),
-	FLD("flags", F_U32, flags),
-	FLD("attach", F_U64, attach),
+	FLD("flags", F_H32, flags),
+	FLD("attach", F_H64, attach),
 	FLD("importer", F_STR, importer),
 	FLD("importer_driver", F_STR, importer_driver),
-	FLD("addr", F_U64, addr),
+	FLD("addr", F_H64, addr),
 	FLD("len", F_U64, len),
 	FLD("born", F_U64, born),
 };
+
+static int out_of_range(struct json_in *in)
+{
+	if (!in->err)
+		in->err = "number out of range";
+	return -1;
+}
 
 static int read_field(struct json_in *in, const struct field *fl, struct pt_event *e)
 {
 	char *p = (char *)e + fl->off;
 	uint64_t u;
 	int64_t s;
+	__u32 v32;
+	__s32 s32;
 
 	switch (fl->kind) {
 	case F_STR:
 		return json_read_string(in, p, fl->len);
 	case F_U64:
-		if (json_read_u64(in, &u))
+	case F_H64:
+		if (fl->kind == F_U64 ? json_read_u64(in, &u) : json_read_hex(in, &u))
 			return -1;
 		memcpy(p, &u, sizeof(__u64));
 		return 0;
-	case F_U32: {
-		__u32 v;
-
-		if (json_read_u64(in, &u) || u > UINT32_MAX)
+	case F_U32:
+	case F_H32:
+		if (fl->kind == F_U32 ? json_read_u64(in, &u) : json_read_hex(in, &u))
 			return -1;
-		v = u;
-		memcpy(p, &v, sizeof(v));
+		if (u > UINT32_MAX)
+			return out_of_range(in);
+		v32 = u;
+		memcpy(p, &v32, sizeof(v32));
 		return 0;
-	}
 	case F_S64:
 		if (json_read_i64(in, &s))
 			return -1;
 		memcpy(p, &s, sizeof(__s64));
 		return 0;
-	case F_S32: {
-		__s32 v;
-
-		if (json_read_i64(in, &s) || s < INT32_MIN || s > INT32_MAX)
+	case F_S32:
+		if (json_read_i64(in, &s))
 			return -1;
-		v = s;
-		memcpy(p, &v, sizeof(v));
+		if (s < INT32_MIN || s > INT32_MAX)
+			return out_of_range(in);
+		s32 = s;
+		memcpy(p, &s32, sizeof(s32));
 		return 0;
-	}
 	}
 	return -1;
 }
@@ -377,98 +389,161 @@ static int parse_hooks(struct json_in *in, struct pt_summary *sum)
 	return r;
 }
 
-static int parse_summary(struct json_in *in, struct pt_summary *sum)
+/* no machine has more CPUs (the kernel's NR_CPUS is at most 8192) */
+#define MAX_CPUS 8192
+
+/* "drops_by_cpu":[N,...] */
+static int parse_cpus(struct json_in *in, struct pt_summary *sum)
+{
+	unsigned int n = 0, cap = 0;
+	__u64 *cpus = NULL;
+	uint64_t v;
+	int r;
+
+	if (json_array_begin(in))
+		return -1;
+	while ((r = json_array_next(in)) == 1) {
+		if (n == MAX_CPUS) {
+			in->err = in->err ?: "more CPUs than a machine has";
+			r = -1;
+			break;
+		}
+		if (n == cap) {
+			__u64 *tmp = realloc(cpus, (cap ? cap * 2 : 16) * sizeof(*cpus));
+
+			if (!tmp) {
+				in->err = in->err ?: "out of memory";
+				r = -1;
+				break;
+			}
+			cpus = tmp;
+			cap = cap ? cap * 2 : 16;
+		}
+		if (json_read_u64(in, &v)) {
+			r = -1;
+			break;
+		}
+		cpus[n++] = v;
+	}
+	if (r < 0) {
+		free(cpus);
+		return -1;
+	}
+	free(sum->drops_by_cpu);
+	sum->drops_by_cpu = cpus;
+	sum->ncpus = n;
+	return 0;
+}
+
+/* the rest of a summary line, into sum; which keys failed goes to *what */
+static int parse_summary(struct json_in *in, struct pt_summary *sum, const char **what)
 {
 	char key[64];
 	uint64_t v;
 	int r;
 
 	while ((r = json_object_next(in, key, sizeof(key))) == 1) {
+		*what = NULL;
 		if (!strcmp(key, "duration")) {
+			*what = "duration";
 			if (json_read_double(in, &sum->duration))
 				return -1;
 		} else if (!strcmp(key, "events_by_type")) {
+			*what = "events_by_type";
 			if (parse_counts(in, sum->events, PT_EV_MAX, false))
 				return -1;
 		} else if (!strcmp(key, "drops_by_type")) {
+			*what = "drops_by_type";
 			if (parse_counts(in, sum->drops, PT_EV_MAX, false))
 				return -1;
 		} else if (!strcmp(key, "drops_by_cpu")) {
-			unsigned int n = 0;
-			__u64 *cpus = NULL;
-
-			if (json_array_begin(in))
+			*what = "drops_by_cpu";
+			if (parse_cpus(in, sum))
 				return -1;
-			while ((r = json_array_next(in)) == 1) {
-				__u64 *tmp = realloc(cpus, (n + 1) * sizeof(*cpus));
-
-				if (!tmp || json_read_u64(in, &v)) {
-					free(tmp ? tmp : cpus);
-					return -1;
-				}
-				cpus = tmp;
-				cpus[n++] = v;
-			}
-			if (r < 0) {
-				free(cpus);
-				return -1;
-			}
-			free(sum->drops_by_cpu);
-			sum->drops_by_cpu = cpus;
-			sum->ncpus = n;
 		} else if (!strcmp(key, "missed")) {
+			*what = "missed";
 			if (json_read_u64(in, &v))
 				return -1;
 			sum->missed = v;
 		} else if (!strcmp(key, "hooks")) {
+			*what = "hooks";
 			if (parse_hooks(in, sum))
 				return -1;
 		} else if (json_skip_value(in)) {
 			return -1;
 		}
 	}
+	*what = NULL;
 	if (r < 0)
 		return -1;
+	if (!json_at_end(in)) {
+		in->err = in->err ?: "garbage after the object";
+		return -1;
+	}
 	sum->have = true;
 	return 0;
 }
 
-int pt_record_parse_json(const char *line, struct pt_record *rec, struct pt_summary *sum)
+/* "WHAT": REASON (column N) into why */
+static void say_why(const char *line, const struct json_in *in, const char *what, char *why,
+		    size_t len)
+{
+	if (!why || !len)
+		return;
+	snprintf(why, len, "%s%s%s%s (column %ld)", what ? "\"" : "", what ?: "",
+		 what ? "\": " : "", in->err ?: "not a primetrace record",
+		 (long)(in->p - line) + 1);
+}
+
+int pt_record_parse_json_why(const char *line, struct pt_record *rec, struct pt_summary *sum,
+			     char *why, size_t len)
 {
 	struct json_in in = { line };
 	struct pt_event *e = &rec->ev;
+	const char *what = NULL;
 	bool have_type = false;
 	char key[32], name[64];
 	int r, id;
 
 	memset(rec, 0, sizeof(*rec));
 	pt_event_init(e);
+	if (why && len)
+		why[0] = '\0';
 	if (json_object_begin(&in))
-		return -EINVAL;
+		goto bad;
 	while ((r = json_object_next(&in, key, sizeof(key))) == 1) {
 		const struct field *fl = NULL;
 
+		what = NULL;
 		if (!strcmp(key, "type")) {
+			what = "type";
 			if (json_read_string(&in, name, sizeof(name)))
 				goto bad;
 			if (!strcmp(name, "summary")) {
 				struct pt_summary tmp = { 0 };
 
-				if (parse_summary(&in, sum ? sum : &tmp))
-					return -EINVAL;
+				/* a summary carries no stacks: drop any read before "type" */
+				pt_record_free(rec);
+				r = parse_summary(&in, sum ? sum : &tmp, &what);
 				pt_summary_free(&tmp);
+				if (r)
+					goto bad;
 				return 1;
 			}
 			id = pt_event_type(name);
-			if (id < 0)
+			if (id < 0) {
+				in.err = "unknown event type";
 				goto bad;
+			}
 			e->type = id;
 			have_type = true;
 			continue;
 		}
 		if (!strcmp(key, "hook")) {
+			what = "hook";
 			if (json_read_string(&in, name, sizeof(name)))
 				goto bad;
+			/* a hook of a newer primetrace: the event still counts */
 			id = pt_hook_id(name);
 			e->hook = id < 0 ? PT_HOOK_NONE : id;
 			continue;
@@ -476,6 +551,7 @@ int pt_record_parse_json(const char *line, struct pt_record *rec, struct pt_summ
 		if (!strcmp(key, "kstack") || !strcmp(key, "ustack")) {
 			char **dst = key[0] == 'k' ? &rec->kstack : &rec->ustack;
 
+			what = key[0] == 'k' ? "kstack" : "ustack";
 			free(*dst);
 			*dst = json_read_string_alloc(&in);
 			if (!*dst)
@@ -485,18 +561,35 @@ int pt_record_parse_json(const char *line, struct pt_record *rec, struct pt_summ
 		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 			if (!strcmp(fields[i].key, key)) {
 				fl = &fields[i];
+				what = fl->key;
 				break;
 			}
 		}
+		/* keys of a newer primetrace are skipped, but must be JSON */
 		if (fl ? read_field(&in, fl, e) : json_skip_value(&in))
 			goto bad;
 	}
-	if (r < 0 || !have_type || !json_at_end(&in))
+	what = NULL;
+	if (r < 0)
 		goto bad;
+	if (!json_at_end(&in)) {
+		in.err = "garbage after the object";
+		goto bad;
+	}
+	if (!have_type) {
+		in.err = "no \"type\"";
+		goto bad;
+	}
 	return 0;
 bad:
+	say_why(line, &in, what, why, len);
 	pt_record_free(rec);
 	return -EINVAL;
+}
+
+int pt_record_parse_json(const char *line, struct pt_record *rec, struct pt_summary *sum)
+{
+	return pt_record_parse_json_why(line, rec, sum, NULL, 0);
 }
 
 /* --- text ------------------------------------------------------------------ */

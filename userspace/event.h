@@ -48,9 +48,28 @@ int pt_event_decode(const void *data, size_t size, struct pt_event *ev);
 /*
  * One JSON line: 0 and rec filled (free it with pt_record_free()), 1 when
  * the line is a summary (sum filled when not NULL), -EINVAL when the line
- * is not a primetrace record.
+ * is not a primetrace record. rec holds nothing to free unless 0 is
+ * returned.
+ *
+ * Only JSON is a record (json.h): one object, nothing after it but white
+ * space, each known key with the type pt_print_json() writes (unsigned
+ * numbers in range and not negative, pointers and flags as "0x..."
+ * strings), and a known "type". Unknown keys and hooks are skipped (a
+ * newer primetrace may write them) but must still be JSON. A summary line
+ * that fails may have filled part of sum; it stays valid to free.
  */
 int pt_record_parse_json(const char *line, struct pt_record *rec, struct pt_summary *sum);
+/*
+ * The same, saying why a line is refused: on -EINVAL, why gets (truncated
+ * to len) a one-line reason without a newline, naming the key when there
+ * is one and the column, as in
+ *   "ts": negative where an unsigned number is expected (column 7)
+ *   expected ',' or '}' (column 31)
+ * for the caller to print as "FILE:LINE: REASON". why may be NULL. The
+ * reason names keys primetrace knows, never text of the line.
+ */
+int pt_record_parse_json_why(const char *line, struct pt_record *rec, struct pt_summary *sum,
+			     char *why, size_t len);
 void pt_record_free(struct pt_record *rec);
 
 void pt_print_text_header(FILE *f);

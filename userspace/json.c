@@ -42,6 +42,14 @@ static void skip_ws(struct json_in *in)
 		in->p++;
 }
 
+/* the first reason sticks: it is nearest to what is wrong */
+static int fail(struct json_in *in, const char *why)
+{
+	if (!in->err)
+		in->err = why;
+	return -1;
+}
+
 bool json_at_end(struct json_in *in)
 {
 	skip_ws(in);
@@ -52,9 +60,9 @@ int json_object_begin(struct json_in *in)
 {
 	skip_ws(in);
 	if (*in->p != '{')
-		return -1;
+		return fail(in, "expected an object");
 	in->p++;
-	skip_ws(in);
+	in->first = true;
 	/* an empty object: leave '}' for json_object_next() */
 	return 0;
 }
@@ -82,8 +90,10 @@ static long decode_string(struct json_in *in, char *out, size_t outlen)
 	for (;;) {
 		unsigned int c = (unsigned char)*p++;
 
-		if (c == '\0' || c == '\n')
-			return -1;
+		if (c == '\0')
+			return fail(in, "unterminated string");
+		if (c < 0x20)
+			return fail(in, "control byte in a string");
 		if (c == '"')
 			break;
 		if (c == '\\') {
@@ -115,16 +125,20 @@ static long decode_string(struct json_in *in, char *out, size_t outlen)
 					int h = hexval(p[i]);
 
 					if (h < 0)
-						return -1;
+						return fail(in, "bad \\u escape");
 					v = v * 16 + h;
 				}
 				p += 4;
-				/* our writer only emits \u00XX; anything wider is not a byte */
-				c = v < 0x100 ? v : '?';
+				/* a C string cannot hold NUL; our writer emits only \u00XX */
+				if (!v)
+					return fail(in, "\\u0000 in a string");
+				if (v >= 0x100)
+					return fail(in, "\\u escape above \\u00ff in a string");
+				c = v;
 				break;
 			}
 			default:
-				return -1;
+				return fail(in, "bad escape in a string");
 			}
 		}
 		if (out && n + 1 < outlen)
@@ -141,7 +155,7 @@ int json_read_string(struct json_in *in, char *out, size_t outlen)
 {
 	skip_ws(in);
 	if (*in->p != '"')
-		return -1;
+		return fail(in, "expected a string");
 	in->p++;
 	return decode_string(in, out, outlen) < 0 ? -1 : 0;
 }
@@ -153,16 +167,22 @@ char *json_read_string_alloc(struct json_in *in)
 	char *s;
 
 	skip_ws(in);
-	if (*in->p != '"')
+	if (*in->p != '"') {
+		fail(in, "expected a string");
 		return NULL;
+	}
 	in->p++;
 	probe = *in;
 	n = decode_string(&probe, NULL, 0);
-	if (n < 0)
+	if (n < 0) {
+		fail(in, probe.err);
 		return NULL;
+	}
 	s = malloc(n + 1);
-	if (!s)
+	if (!s) {
+		fail(in, "out of memory");
 		return NULL;
+	}
 	decode_string(in, s, n + 1);
 	return s;
 }
@@ -170,36 +190,80 @@ char *json_read_string_alloc(struct json_in *in)
 int json_object_next(struct json_in *in, char *key, size_t keylen)
 {
 	skip_ws(in);
-	if (*in->p == ',') {
+	if (*in->p == '}') {
+		in->p++;
+		in->first = false;
+		return 0;
+	}
+	if (!in->first) {
+		if (*in->p != ',')
+			return fail(in, *in->p ? "expected ',' or '}'" : "unterminated object");
 		in->p++;
 		skip_ws(in);
 	}
-	if (*in->p == '}') {
-		in->p++;
-		return 0;
-	}
+	in->first = false;
+	if (*in->p != '"')
+		return fail(in, "expected a key");
 	if (json_read_string(in, key, keylen))
 		return -1;
 	skip_ws(in);
 	if (*in->p != ':')
-		return -1;
+		return fail(in, "expected ':' after a key");
 	in->p++;
 	skip_ws(in);
 	return 1;
 }
 
-static int read_number_token(struct json_in *in, char *buf, size_t len)
+/*
+ * The length of the JSON number at p: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?,
+ * 0 when there is none; *integer tells whether it has no fraction or exponent.
+ */
+static size_t number_span(const char *p, bool *integer)
 {
 	size_t n = 0;
 
-	skip_ws(in);
-	while (n + 1 < len &&
-	       (isdigit((unsigned char)in->p[n]) || in->p[n] == '-' || in->p[n] == '+' ||
-		in->p[n] == '.' || in->p[n] == 'e' || in->p[n] == 'E' || in->p[n] == 'x' ||
-		isxdigit((unsigned char)in->p[n])))
+	*integer = true;
+	if (p[n] == '-')
 		n++;
+	if (p[n] == '0')
+		n++;
+	else if (p[n] >= '1' && p[n] <= '9')
+		while (isdigit((unsigned char)p[n]))
+			n++;
+	else
+		return 0;
+	if (p[n] == '.') {
+		n++;
+		if (!isdigit((unsigned char)p[n]))
+			return 0;
+		while (isdigit((unsigned char)p[n]))
+			n++;
+		*integer = false;
+	}
+	if (p[n] == 'e' || p[n] == 'E') {
+		n++;
+		if (p[n] == '+' || p[n] == '-')
+			n++;
+		if (!isdigit((unsigned char)p[n]))
+			return 0;
+		while (isdigit((unsigned char)p[n]))
+			n++;
+		*integer = false;
+	}
+	return n;
+}
+
+/* the number at in->p copied into buf; 0, or -1 when none or too long */
+static int read_number_token(struct json_in *in, char *buf, size_t len, bool *integer)
+{
+	size_t n;
+
+	skip_ws(in);
+	n = number_span(in->p, integer);
 	if (!n)
-		return -1;
+		return fail(in, *in->p == '"' ? "a number given as a string" : "expected a number");
+	if (n >= len)
+		return fail(in, "number out of range");
 	memcpy(buf, in->p, n);
 	buf[n] = '\0';
 	in->p += n;
@@ -208,74 +272,114 @@ static int read_number_token(struct json_in *in, char *buf, size_t len)
 
 int json_read_i64(struct json_in *in, int64_t *v)
 {
-	char buf[32], *end;
+	char buf[32];
+	bool integer;
 
-	if (read_number_token(in, buf, sizeof(buf)))
+	if (read_number_token(in, buf, sizeof(buf), &integer))
 		return -1;
+	if (!integer)
+		return fail(in, "expected an integer");
 	errno = 0;
-	*v = strtoll(buf, &end, 10);
-	return errno || *end ? -1 : 0;
+	*v = strtoll(buf, NULL, 10);
+	return errno ? fail(in, "number out of range") : 0;
 }
 
 int json_read_u64(struct json_in *in, uint64_t *v)
 {
-	char buf[32], *end;
+	char buf[32];
+	bool integer;
+
+	if (read_number_token(in, buf, sizeof(buf), &integer))
+		return -1;
+	if (!integer)
+		return fail(in, "expected an integer");
+	/* strtoull() would wrap "-1" to 2^64 - 1 */
+	if (buf[0] == '-')
+		return fail(in, "negative where an unsigned number is expected");
+	errno = 0;
+	*v = strtoull(buf, NULL, 10);
+	return errno ? fail(in, "number out of range") : 0;
+}
+
+int json_read_hex(struct json_in *in, uint64_t *v)
+{
+	char s[24];
+	size_t n;
 
 	skip_ws(in);
-	/* pointers are written as "0x..." strings: accept both forms */
-	if (*in->p == '"') {
-		char s[32];
-
-		if (json_read_string(in, s, sizeof(s)))
-			return -1;
-		errno = 0;
-		*v = strtoull(s, &end, 0);
-		return errno || *end || !*s ? -1 : 0;
-	}
-	if (read_number_token(in, buf, sizeof(buf)) || buf[0] == '-')
+	if (*in->p != '"')
+		return fail(in, "expected a \"0x...\" string");
+	if (json_read_string(in, s, sizeof(s)))
 		return -1;
-	errno = 0;
-	*v = strtoull(buf, &end, 10);
-	return errno || *end ? -1 : 0;
+	n = strlen(s);
+	if (n < 3 || s[0] != '0' || s[1] != 'x' || strspn(s + 2, "0123456789abcdefABCDEF") != n - 2)
+		return fail(in, "expected a \"0x...\" string");
+	if (n > 18)
+		return fail(in, "number out of range");
+	*v = strtoull(s + 2, NULL, 16);
+	return 0;
 }
 
 int json_read_double(struct json_in *in, double *v)
 {
-	char buf[64], *end;
+	char buf[64];
+	bool integer;
 
-	if (read_number_token(in, buf, sizeof(buf)))
+	if (read_number_token(in, buf, sizeof(buf), &integer))
 		return -1;
 	errno = 0;
-	*v = strtod(buf, &end);
-	return errno || *end ? -1 : 0;
+	*v = strtod(buf, NULL);
+	if (errno == ERANGE && (*v > 1.0 || *v < -1.0))
+		return fail(in, "number out of range");
+	return 0;
 }
 
 int json_array_begin(struct json_in *in)
 {
 	skip_ws(in);
 	if (*in->p != '[')
-		return -1;
+		return fail(in, "expected an array");
 	in->p++;
+	in->first = true;
 	return 0;
 }
 
 int json_array_next(struct json_in *in)
 {
 	skip_ws(in);
-	if (*in->p == ',') {
+	if (*in->p == ']') {
+		in->p++;
+		in->first = false;
+		return 0;
+	}
+	if (!in->first) {
+		if (*in->p != ',')
+			return fail(in, *in->p ? "expected ',' or ']'" : "unterminated array");
 		in->p++;
 		skip_ws(in);
 	}
-	if (*in->p == ']') {
-		in->p++;
-		return 0;
-	}
-	return *in->p ? 1 : -1;
+	in->first = false;
+	if (!*in->p || *in->p == ']' || *in->p == ',')
+		return fail(in, *in->p ? "expected a value" : "unterminated array");
+	return 1;
 }
 
-int json_skip_value(struct json_in *in)
+static int skip_literal(struct json_in *in, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (strncmp(in->p, word, n))
+		return fail(in, "expected a value");
+	in->p += n;
+	return 0;
+}
+
+/* depth: the containers open around the value */
+static int skip_value(struct json_in *in, int depth)
 {
 	char key[8];
+	bool integer;
+	size_t n;
 	int r;
 
 	skip_ws(in);
@@ -284,38 +388,40 @@ int json_skip_value(struct json_in *in)
 		in->p++;
 		return decode_string(in, NULL, 0) < 0 ? -1 : 0;
 	case '{':
+		if (depth >= JSON_MAX_DEPTH)
+			return fail(in, "nested deeper than 64");
 		if (json_object_begin(in))
 			return -1;
 		while ((r = json_object_next(in, key, sizeof(key))) == 1)
-			if (json_skip_value(in))
+			if (skip_value(in, depth + 1))
 				return -1;
 		return r;
 	case '[':
+		if (depth >= JSON_MAX_DEPTH)
+			return fail(in, "nested deeper than 64");
 		if (json_array_begin(in))
 			return -1;
 		while ((r = json_array_next(in)) == 1)
-			if (json_skip_value(in))
+			if (skip_value(in, depth + 1))
 				return -1;
 		return r;
 	case 't':
-		if (strncmp(in->p, "true", 4))
-			return -1;
-		in->p += 4;
-		return 0;
+		return skip_literal(in, "true");
 	case 'f':
-		if (strncmp(in->p, "false", 5))
-			return -1;
-		in->p += 5;
-		return 0;
+		return skip_literal(in, "false");
 	case 'n':
-		if (strncmp(in->p, "null", 4))
-			return -1;
-		in->p += 4;
+		return skip_literal(in, "null");
+	default:
+		/* any JSON number: its value is not needed */
+		n = number_span(in->p, &integer);
+		if (!n)
+			return fail(in, "expected a value");
+		in->p += n;
 		return 0;
-	default: {
-		double d;
+	}
+}
 
-		return json_read_double(in, &d);
-	}
-	}
+int json_skip_value(struct json_in *in)
+{
+	return skip_value(in, 0);
 }

@@ -826,9 +826,15 @@ static struct pm_handle *handle_add(struct pm_model *m, struct pm_file *f, struc
 	struct pm_handle *h = handle_find(m, f->file, handle);
 
 	if (h && h->obj != o->obj) {
-		/* the handle was closed without us seeing it */
+		/*
+		 * The handle was closed without us seeing it. f gets the new
+		 * handle: keep it, though the old one may have been its last
+		 * and its process seen exiting (events were lost).
+		 */
 		m->inc |= PM_INC_DROPS;
+		f->nhandles++;
 		handle_free(m, h, e->ts);
+		f->nhandles--;
 		h = NULL;
 	}
 	if (h)
@@ -1220,7 +1226,7 @@ static void on_release(struct pm_model *m, const struct pt_record *rec)
 		memset(&s, 0, sizeof(s));
 		s.kind = PM_LEAK_ATTACH_AT_FREE;
 		s.pid = a->pid;
-		memcpy(s.comm, proc_comm(m, a->pid), sizeof(s.comm) - 1);
+		snprintf(s.comm, sizeof(s.comm), "%s", proc_comm(m, a->pid));
 		s.ts = e->ts;
 		s.dmabuf = b->dmabuf;
 		s.ino = b->ino;
@@ -1630,11 +1636,18 @@ void pm_model_set_observer(struct pm_model *m, const struct pm_observer *obs, vo
 	m->obs_ctx = ctx;
 }
 
-void pm_model_free(struct pm_model *m)
+static void release_maps(struct pm_model *m)
 {
 	struct pm_map *all[] = { &m->bufs,     &m->inos, &m->objs, &m->files, &m->handles,
 				 &m->attaches, &m->fds,	 &m->maps, &m->procs, &m->pending };
 
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		map_release(m, all[i]);
+}
+
+/* NULL is nothing to free, as with free() */
+void pm_model_free(struct pm_model *m)
+{
 	if (!m)
 		return;
 	m->obs = NULL;
@@ -1647,8 +1660,7 @@ void pm_model_free(struct pm_model *m)
 		str_put(m, m->findings[i].kstack);
 		str_put(m, m->findings[i].ustack);
 	}
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		map_release(m, all[i]);
+	release_maps(m);
 	map_for_each(&m->strs, i)
 	{
 		struct pm_str *p = m->strs.vals[i], *next;
@@ -1667,6 +1679,13 @@ void pm_model_note_drops(struct pm_model *m, __u64 n)
 	m->st.drops += n;
 	if (n)
 		m->inc |= PM_INC_DROPS;
+}
+
+void pm_model_note_skipped(struct pm_model *m, unsigned long n)
+{
+	m->st.skipped += n;
+	if (n)
+		m->inc |= PM_INC_SKIPPED;
 }
 
 void pm_model_note_no_free(struct pm_model *m)
@@ -1726,7 +1745,10 @@ const char *pm_model_incomplete_text(const struct pm_model *m, char *buf, size_t
 		n += snprintf(buf + n, len - n, "%sfd holders inferred (no snapshot since)",
 			      n ? "; " : "");
 	if ((inc & PM_INC_NOFREE) && n < len)
-		snprintf(buf + n, len - n, "%sGEM object frees not seen", n ? "; " : "");
+		n += snprintf(buf + n, len - n, "%sGEM object frees not seen", n ? "; " : "");
+	if ((inc & PM_INC_SKIPPED) && n < len)
+		snprintf(buf + n, len - n, "%s%llu malformed input line%s skipped", n ? "; " : "",
+			 (unsigned long long)m->st.skipped, m->st.skipped == 1 ? "" : "s");
 	return buf;
 }
 

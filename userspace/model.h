@@ -216,6 +216,7 @@ struct pm_leak_opts {
 #define PM_INC_BOUND   0x4  /* the bound on tracked entries was hit */
 #define PM_INC_HOLDERS 0x8  /* no snapshot since the last event: fd holders are inferred */
 #define PM_INC_NOFREE  0x10 /* GEM frees are not seen on this kernel */
+#define PM_INC_SKIPPED 0x20 /* malformed input lines were skipped (pm_model_note_skipped) */
 
 struct pm_stats {
 	__u64 events; /* traced ones: snapshot records are not counted */
@@ -223,6 +224,7 @@ struct pm_stats {
 	__u64 untracked; /* entries refused at the bound */
 	__u64 unseen;	 /* things found already alive */
 	__u64 snapshots;
+	__u64 skipped; /* malformed input lines (pm_model_note_skipped) */
 	unsigned int bufs, objs, files, handles, attachments, holders, procs;
 	unsigned int entries, max_entries;
 	__u64 t_first, t_last; /* event time span */
@@ -246,6 +248,7 @@ struct pm_observer {
 struct pm_model;
 
 struct pm_model *pm_model_new(unsigned int max_entries);
+/* NULL is nothing to free, as with free() */
 void pm_model_free(struct pm_model *m);
 void pm_model_set_observer(struct pm_model *m, const struct pm_observer *obs, void *ctx);
 
@@ -253,6 +256,13 @@ void pm_model_set_observer(struct pm_model *m, const struct pm_observer *obs, vo
 void pm_model_feed(struct pm_model *m, const struct pt_record *rec);
 /* Events the source lost (the summary's drops). */
 void pm_model_note_drops(struct pm_model *m, __u64 n);
+/*
+ * Lines of a recording that were not records and were skipped (the caller
+ * chose to go on after a malformed line): each may have been an event, so
+ * the picture is incomplete (PM_INC_SKIPPED, "N malformed input lines
+ * skipped" in pm_model_incomplete_text). Adds up over calls; 0 is a no-op.
+ */
+void pm_model_note_skipped(struct pm_model *m, unsigned long n);
 /* The hooks that freed GEM objects were not active: orphan objects can't be told. */
 void pm_model_note_no_free(struct pm_model *m);
 /* "Now" for ages, CLOCK_MONOTONIC ns; by default the last record's time. */

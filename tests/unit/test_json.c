@@ -83,7 +83,7 @@ UNIT_TEST(read_numbers)
 	EXPECT_EQ(json_read_u64(&j, &u), 0);
 	EXPECT_EQ(u, UINT64_MAX);
 	j.p = "\"0xffff888012345600\"";
-	EXPECT_EQ(json_read_u64(&j, &u), 0);
+	EXPECT_EQ(json_read_hex(&j, &u), 0);
 	EXPECT_EQ(u, 0xffff888012345600ULL);
 	j.p = "-5";
 	EXPECT_EQ(json_read_u64(&j, &u), -1);
@@ -99,6 +99,146 @@ UNIT_TEST(read_numbers)
 	EXPECT_EQ(json_read_i64(&j, &i), -1);
 	j.p = "\"\"";
 	EXPECT_EQ(json_read_u64(&j, &u), -1);
+}
+
+/* only JSON's numbers, in range, and pointers only as "0x..." strings */
+UNIT_TEST(numbers_are_strict)
+{
+	const char *not_u64[] = { "\"-1\"",
+				  "\"5\"",
+				  "-1",
+				  "-0",
+				  "+1",
+				  "01",
+				  "0x10",
+				  "1.0",
+				  "1e3",
+				  ".5",
+				  "-",
+				  "",
+				  "18446744073709551616",
+				  "99999999999999999999999999999999999999" };
+	const char *not_hex[] = { "\"-1\"",  "\"0x\"", "\"0x-1\"", "\"0x 1\"",
+				  "\"0xg\"", "\"1\"",  "16",	   "\"0x10000000000000000\"" };
+	struct json_in j = { 0 };
+	uint64_t u;
+	int64_t i;
+	double d;
+
+	for (size_t k = 0; k < sizeof(not_u64) / sizeof(not_u64[0]); k++) {
+		j = (struct json_in){ not_u64[k] };
+		EXPECT(json_read_u64(&j, &u) == -1 || !json_at_end(&j));
+	}
+	for (size_t k = 0; k < sizeof(not_hex) / sizeof(not_hex[0]); k++) {
+		j = (struct json_in){ not_hex[k] };
+		EXPECT_EQ(json_read_hex(&j, &u), -1);
+		EXPECT(j.err != NULL);
+	}
+	j = (struct json_in){ "\"0xFFFFFFFFFFFFFFFF\"" };
+	EXPECT_EQ(json_read_hex(&j, &u), 0);
+	EXPECT_EQ(u, UINT64_MAX);
+	/* "ts":"-1" must not become 2^64 - 1 */
+	j = (struct json_in){ "\"-1\"" };
+	EXPECT_EQ(json_read_u64(&j, &u), -1);
+	EXPECT_STR(j.err, "a number given as a string");
+	j = (struct json_in){ "-1" };
+	EXPECT_EQ(json_read_u64(&j, &u), -1);
+	EXPECT_STR(j.err, "negative where an unsigned number is expected");
+	j = (struct json_in){ "9223372036854775808" };
+	EXPECT_EQ(json_read_i64(&j, &i), -1);
+	EXPECT_STR(j.err, "number out of range");
+	j = (struct json_in){ "1e400" };
+	EXPECT_EQ(json_read_double(&j, &d), -1);
+	j = (struct json_in){ "-0.5e-3" };
+	EXPECT_EQ(json_read_double(&j, &d), 0);
+	EXPECT(d == -0.0005);
+	j = (struct json_in){ "1e-400" }; /* underflow: as good as 0 */
+	EXPECT_EQ(json_read_double(&j, &d), 0);
+	j = (struct json_in){ "0" };
+	EXPECT_EQ(json_read_u64(&j, &u), 0);
+	EXPECT_EQ(u, 0);
+}
+
+/* every separator exactly once: what a JSON parser would accept */
+UNIT_TEST(separators_are_strict)
+{
+	const char *bad[] = {
+		"{\"a\":1 \"b\":2}", "{\"a\":1,}",   "{,\"a\":1}", "{\"a\":1,,\"b\":2}",
+		"[1 2 3]",	     "[1,]",	     "[,1]",	   "[1,,2]",
+		"{\"a\" 1}",	     "{\"a\":}",     "{1:2}",	   "[1",
+		"{\"a\":1",	     "{\"a\":[1,2}", "[tru]",	   "[nul]",
+		"{\"a\":1}}",	     "[1]]"
+	};
+	const char *good[] = { "{}", "[]", " { \"a\" : [ 1 , { } , [ ] , \"x\" ] , \"b\" : null } ",
+			       "[true,false,null,-0.5e+3,\"\"]" };
+
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		struct json_in j = { bad[k] };
+
+		EXPECT(json_skip_value(&j) == -1 || !json_at_end(&j));
+	}
+	for (size_t k = 0; k < sizeof(good) / sizeof(good[0]); k++) {
+		struct json_in j = { good[k] };
+
+		EXPECT_EQ(json_skip_value(&j), 0);
+		EXPECT(json_at_end(&j));
+	}
+}
+
+/* the skipper is recursive: it stops at JSON_MAX_DEPTH, not at the stack's end */
+UNIT_TEST(nesting_is_bounded)
+{
+	size_t n = 200000;
+	char *deep = malloc(n + 1), ok[2 * JSON_MAX_DEPTH + 1], over[2 * JSON_MAX_DEPTH + 3];
+	struct json_in j;
+
+	memset(deep, '[', n);
+	deep[n] = '\0';
+	j = (struct json_in){ deep };
+	EXPECT_EQ(json_skip_value(&j), -1);
+	EXPECT(j.err && strstr(j.err, "nested deeper than 64"));
+	free(deep);
+
+	memset(ok, '[', JSON_MAX_DEPTH);
+	memset(ok + JSON_MAX_DEPTH, ']', JSON_MAX_DEPTH);
+	ok[2 * JSON_MAX_DEPTH] = '\0';
+	j = (struct json_in){ ok };
+	EXPECT_EQ(json_skip_value(&j), 0);
+	EXPECT(json_at_end(&j));
+	memset(over, '[', JSON_MAX_DEPTH + 1);
+	memset(over + JSON_MAX_DEPTH + 1, ']', JSON_MAX_DEPTH + 1);
+	over[2 * JSON_MAX_DEPTH + 2] = '\0';
+	j = (struct json_in){ over };
+	EXPECT_EQ(json_skip_value(&j), -1);
+}
+
+/* strings: what a C string cannot carry is refused, not dropped */
+UNIT_TEST(strings_are_strict)
+{
+	const char *bad[] = { "\"a\\u0000b\"", "\"\\u0100\"", "\"\\ud83d\\ude00\"", "\"tab\there\"",
+			      "\"nl\nhere\"",  "\"\x01\"",    "\"\\x41\"" };
+	char out[16];
+	struct json_in j;
+	char *s;
+
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		j = (struct json_in){ bad[k] };
+		EXPECT_EQ(json_read_string(&j, out, sizeof(out)), -1);
+		EXPECT(j.err != NULL);
+		j = (struct json_in){ bad[k] };
+		s = json_read_string_alloc(&j);
+		EXPECT(s == NULL);
+		free(s);
+		j = (struct json_in){ bad[k] };
+		EXPECT_EQ(json_skip_value(&j), -1);
+	}
+	j = (struct json_in){ "\"a\\u0000b\"" };
+	EXPECT_EQ(json_read_string(&j, out, sizeof(out)), -1);
+	EXPECT_STR(j.err, "\\u0000 in a string");
+	/* bytes above 0x7f, raw or escaped, are bytes */
+	j = (struct json_in){ "\"\xc3\xa9\\u00e9\"" };
+	EXPECT_EQ(json_read_string(&j, out, sizeof(out)), 0);
+	EXPECT_STR(out, "\xc3\xa9\xe9");
 }
 
 UNIT_TEST(walk_objects)
@@ -162,6 +302,10 @@ int main(void)
 	UNIT_RUN(read_strings);
 	UNIT_RUN(read_numbers);
 	UNIT_RUN(walk_objects);
+	UNIT_RUN(numbers_are_strict);
+	UNIT_RUN(separators_are_strict);
+	UNIT_RUN(nesting_is_bounded);
+	UNIT_RUN(strings_are_strict);
 	UNIT_RUN(ksyms_lookup);
 	UNIT_EXIT();
 }
