@@ -281,15 +281,19 @@ static const struct field fields[] = {
 	FLD("born", F_U64, born),
 };
 
-static int out_of_range(struct json_in *in)
+static int out_of_range(struct json_in *in, const char *at)
 {
-	if (!in->err)
+	if (!in->err) {
 		in->err = "number out of range";
+		in->p = at;
+	}
 	return -1;
 }
 
+/* in at the value (json_object_next() skipped the white space before it) */
 static int read_field(struct json_in *in, const struct field *fl, struct pt_event *e)
 {
+	const char *at = in->p;
 	char *p = (char *)e + fl->off;
 	uint64_t u;
 	int64_t s;
@@ -310,7 +314,7 @@ static int read_field(struct json_in *in, const struct field *fl, struct pt_even
 		if (fl->kind == F_U32 ? json_read_u64(in, &u) : json_read_hex(in, &u))
 			return -1;
 		if (u > UINT32_MAX)
-			return out_of_range(in);
+			return out_of_range(in, at);
 		v32 = u;
 		memcpy(p, &v32, sizeof(v32));
 		return 0;
@@ -323,7 +327,7 @@ static int read_field(struct json_in *in, const struct field *fl, struct pt_even
 		if (json_read_i64(in, &s))
 			return -1;
 		if (s < INT32_MIN || s > INT32_MAX)
-			return out_of_range(in);
+			return out_of_range(in, at);
 		s32 = s;
 		memcpy(p, &s32, sizeof(s32));
 		return 0;
@@ -516,6 +520,8 @@ int pt_record_parse_json_why(const char *line, struct pt_record *rec, struct pt_
 
 		what = NULL;
 		if (!strcmp(key, "type")) {
+			const char *at = in.p;
+
 			what = "type";
 			if (json_read_string(&in, name, sizeof(name)))
 				goto bad;
@@ -533,6 +539,7 @@ int pt_record_parse_json_why(const char *line, struct pt_record *rec, struct pt_
 			id = pt_event_type(name);
 			if (id < 0) {
 				in.err = "unknown event type";
+				in.p = at;
 				goto bad;
 			}
 			e->type = id;

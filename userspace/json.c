@@ -50,6 +50,14 @@ static int fail(struct json_in *in, const char *why)
 	return -1;
 }
 
+/* the same, with the input positioned where it is wrong (for the column) */
+static int fail_at(struct json_in *in, const char *at, const char *why)
+{
+	if (!in->err)
+		in->p = at;
+	return fail(in, why);
+}
+
 bool json_at_end(struct json_in *in)
 {
 	skip_ws(in);
@@ -88,12 +96,13 @@ static long decode_string(struct json_in *in, char *out, size_t outlen)
 	size_t n = 0;
 
 	for (;;) {
+		const char *at = p;
 		unsigned int c = (unsigned char)*p++;
 
 		if (c == '\0')
-			return fail(in, "unterminated string");
+			return fail_at(in, at, "unterminated string");
 		if (c < 0x20)
-			return fail(in, "control byte in a string");
+			return fail_at(in, at, "control byte in a string");
 		if (c == '"')
 			break;
 		if (c == '\\') {
@@ -125,20 +134,21 @@ static long decode_string(struct json_in *in, char *out, size_t outlen)
 					int h = hexval(p[i]);
 
 					if (h < 0)
-						return fail(in, "bad \\u escape");
+						return fail_at(in, at, "bad \\u escape");
 					v = v * 16 + h;
 				}
 				p += 4;
 				/* a C string cannot hold NUL; our writer emits only \u00XX */
 				if (!v)
-					return fail(in, "\\u0000 in a string");
+					return fail_at(in, at, "\\u0000 in a string");
 				if (v >= 0x100)
-					return fail(in, "\\u escape above \\u00ff in a string");
+					return fail_at(in, at,
+						       "\\u escape above \\u00ff in a string");
 				c = v;
 				break;
 			}
 			default:
-				return fail(in, "bad escape in a string");
+				return fail_at(in, at, "bad escape in a string");
 			}
 		}
 		if (out && n + 1 < outlen)
@@ -175,7 +185,7 @@ char *json_read_string_alloc(struct json_in *in)
 	probe = *in;
 	n = decode_string(&probe, NULL, 0);
 	if (n < 0) {
-		fail(in, probe.err);
+		fail_at(in, probe.p, probe.err);
 		return NULL;
 	}
 	s = malloc(n + 1);
@@ -272,65 +282,76 @@ static int read_number_token(struct json_in *in, char *buf, size_t len, bool *in
 
 int json_read_i64(struct json_in *in, int64_t *v)
 {
+	const char *at;
 	char buf[32];
 	bool integer;
 
+	skip_ws(in);
+	at = in->p;
 	if (read_number_token(in, buf, sizeof(buf), &integer))
 		return -1;
 	if (!integer)
-		return fail(in, "expected an integer");
+		return fail_at(in, at, "expected an integer");
 	errno = 0;
 	*v = strtoll(buf, NULL, 10);
-	return errno ? fail(in, "number out of range") : 0;
+	return errno ? fail_at(in, at, "number out of range") : 0;
 }
 
 int json_read_u64(struct json_in *in, uint64_t *v)
 {
+	const char *at;
 	char buf[32];
 	bool integer;
 
+	skip_ws(in);
+	at = in->p;
 	if (read_number_token(in, buf, sizeof(buf), &integer))
 		return -1;
 	if (!integer)
-		return fail(in, "expected an integer");
+		return fail_at(in, at, "expected an integer");
 	/* strtoull() would wrap "-1" to 2^64 - 1 */
 	if (buf[0] == '-')
-		return fail(in, "negative where an unsigned number is expected");
+		return fail_at(in, at, "negative where an unsigned number is expected");
 	errno = 0;
 	*v = strtoull(buf, NULL, 10);
-	return errno ? fail(in, "number out of range") : 0;
+	return errno ? fail_at(in, at, "number out of range") : 0;
 }
 
 int json_read_hex(struct json_in *in, uint64_t *v)
 {
+	const char *at;
 	char s[24];
 	size_t n;
 
 	skip_ws(in);
+	at = in->p;
 	if (*in->p != '"')
 		return fail(in, "expected a \"0x...\" string");
 	if (json_read_string(in, s, sizeof(s)))
 		return -1;
 	n = strlen(s);
 	if (n < 3 || s[0] != '0' || s[1] != 'x' || strspn(s + 2, "0123456789abcdefABCDEF") != n - 2)
-		return fail(in, "expected a \"0x...\" string");
+		return fail_at(in, at, "expected a \"0x...\" string");
 	if (n > 18)
-		return fail(in, "number out of range");
+		return fail_at(in, at, "number out of range");
 	*v = strtoull(s + 2, NULL, 16);
 	return 0;
 }
 
 int json_read_double(struct json_in *in, double *v)
 {
+	const char *at;
 	char buf[64];
 	bool integer;
 
+	skip_ws(in);
+	at = in->p;
 	if (read_number_token(in, buf, sizeof(buf), &integer))
 		return -1;
 	errno = 0;
 	*v = strtod(buf, NULL);
 	if (errno == ERANGE && (*v > 1.0 || *v < -1.0))
-		return fail(in, "number out of range");
+		return fail_at(in, at, "number out of range");
 	return 0;
 }
 

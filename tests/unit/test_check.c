@@ -39,10 +39,11 @@ typedef bool (*edit_fn)(struct pt_record *rec, int *state);
 struct options {
 	const char *truth; /* NULL: no ground truth */
 	edit_fn edit;
-	__u32 hook_off;	    /* a hook to declare not attached, or 0 */
-	__u64 drops;	    /* events to declare lost */
-	long objects_delta; /* added to every 'objects N' line of the truth */
-	int empty_after;    /* then this many comparisons with both devices empty */
+	__u32 hook_off;	       /* a hook to declare not attached, or 0 */
+	__u64 drops;	       /* events to declare lost */
+	unsigned long skipped; /* malformed lines to declare skipped */
+	long objects_delta;    /* added to every 'objects N' line of the truth */
+	int empty_after;       /* then this many comparisons with both devices empty */
 };
 
 /* vprime.0 and .1 with nothing on them, as the recordings' truth numbers them */
@@ -139,6 +140,7 @@ static void check(const char *name, const struct options *o, struct run *r)
 		pc_checker_set_hook(c, o->hook_off, false);
 	/* what the recording lost, and what the test says was lost */
 	pc_checker_note_drops(c, pt_summary_drops(&sum) + o->drops);
+	pc_checker_note_skipped(c, o->skipped);
 	for (size_t i = 0; i < n; i++)
 		if (!o->edit || o->edit(&recs[i], &state))
 			pc_checker_feed(c, &recs[i]);
@@ -434,6 +436,50 @@ UNIT_TEST(lost_events_make_it_incomplete)
 	done(&r);
 }
 
+UNIT_TEST(skipped_lines_make_it_incomplete)
+{
+	struct options o = { .truth = "clean-cross-teardown", .skipped = 2 };
+	struct run r;
+
+	check("clean-cross-teardown", &o, &r);
+	EXPECT_EQ(r.ok, 1);
+	EXPECT(r.inc & PC_INC_SKIPPED);
+	EXPECT(!(r.inc & PC_INC_DROPS));
+	EXPECT(strstr(r.inc_text, "2 malformed input lines skipped") != NULL);
+	EXPECT_EQ(r.st.skipped, 2);
+	/* a skipped line may have been any event: no comparison either */
+	EXPECT_EQ(r.st.truth_checks, 0);
+	done(&r);
+
+	o.skipped = 0;
+	check("clean-cross-teardown", &o, &r);
+	EXPECT(!(r.inc & PC_INC_SKIPPED));
+	EXPECT(r.st.truth_checks > 0);
+	done(&r);
+}
+
+/* a device with files but no PRIME cache entry: qsort(NULL, 0) for UBSan */
+UNIT_TEST(no_cache_entries_compare)
+{
+	struct pc_checker *c = pc_checker_new();
+	struct pc_violation *v;
+	struct pc_stats st;
+	unsigned int inc;
+	size_t n;
+
+	pc_truth_begin(c, 0, 2);
+	pc_truth_objects_line(c, "objects 0\n");
+	pc_truth_files_line(c, "file pid=1 comm=x handles=0 prime=0 client=1\n");
+	pc_truth_end(c);
+	n = pc_checker_take(c, &v, &inc, NULL, 0);
+	pc_checker_stats(c, &st);
+	EXPECT_EQ(n, 0);
+	EXPECT_EQ(inc, 0);
+	EXPECT_EQ(st.truth_checks, 1);
+	free(v);
+	pc_checker_free(c);
+}
+
 UNIT_TEST(a_disagreeing_view_is_incomplete)
 {
 	struct options o = { .truth = "unpin", .objects_delta = 1 };
@@ -519,6 +565,8 @@ int main(void)
 	UNIT_RUN(free_ref);
 	UNIT_RUN(stale_entry);
 	UNIT_RUN(lost_events_make_it_incomplete);
+	UNIT_RUN(skipped_lines_make_it_incomplete);
+	UNIT_RUN(no_cache_entries_compare);
 	UNIT_RUN(a_disagreeing_view_is_incomplete);
 	UNIT_RUN(an_empty_device_is_compared_again);
 	UNIT_RUN(a_rule_without_its_hooks_is_off);

@@ -4,6 +4,7 @@
  * JSON lines of recorded runs (tests/unit/data/, written by 'primetrace
  * trace -j' in the VM test on 6.1 and 7.3), output, and filters.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -309,11 +310,61 @@ UNIT_TEST(json_rejects)
 		"{\"ts\":1,\"type\":\"gem_free\",\"dmabuf\":\"0xzz\"}",
 		"{\"ts\":1,\"type\":\"gem_free\"",
 		"[1,2,3]",
+		/* what is not JSON */
+		"{\"ts\":1 \"type\":\"gem_free\"}",
+		"{\"ts\":1,\"type\":\"gem_free\",}",
+		"{,\"ts\":1,\"type\":\"gem_free\"}",
+		"{\"ts\":1,\"type\":\"gem_free\",\"x\":[1 2 3]}",
+		"{\"ts\":1,\"type\":\"gem_free\",\"x\":[1,2,]}",
+		"{\"ts\":1,\"type\":\"gem_free\"}{}",
+		"{\"ts\":1,\"type\":\"gem_free\"},",
+		"{\"ts\":01,\"type\":\"gem_free\"}",
+		"{\"ts\":1.5,\"type\":\"gem_free\"}",
+		"{\"ts\":0x10,\"type\":\"gem_free\"}",
+		/* numbers as strings, negative or out of range where unsigned */
+		"{\"ts\":\"-1\",\"type\":\"gem_free\"}",
+		"{\"ts\":\"5\",\"type\":\"gem_free\"}",
+		"{\"ts\":-1,\"type\":\"gem_free\"}",
+		"{\"ts\":18446744073709551616,\"type\":\"gem_free\"}",
+		"{\"ts\":1,\"type\":\"gem_free\",\"pid\":4294967296}",
+		"{\"ts\":1,\"type\":\"gem_free\",\"handle\":\"1\"}",
+		"{\"ts\":1,\"type\":\"gem_free\",\"minor\":2147483648}",
+		"{\"ts\":1,\"type\":\"gem_free\",\"ret\":9223372036854775808}",
+		"{\"ts\":1,\"type\":\"gem_free\",\"obj\":5}",
+		"{\"ts\":1,\"type\":\"gem_free\",\"obj\":\"5\"}",
+		"{\"ts\":1,\"type\":\"gem_free\",\"obj\":\"-0x1\"}",
+		"{\"ts\":1,\"type\":\"gem_free\",\"obj\":\"0x10000000000000000\"}",
+		"{\"ts\":1,\"type\":\"gem_free\",\"flags\":\"0x100000000\"}",
+		/* strings a C string cannot hold */
+		"{\"ts\":1,\"type\":\"gem_free\",\"comm\":\"a\\u0000b\"}",
+		"{\"ts\":1,\"type\":\"gem_free\",\"kstack\":\"a\\u0000b\"}",
+		"{\"ts\":1,\"type\":\"gem_\\u0000free\"}",
+		"{\"ts\":1,\"type\":\"gem_free\",\"kstack\":null}",
+		/* a summary, then more */
+		"{\"type\":\"summary\",\"duration\":1.0} x",
+		"{\"type\":\"summary\",\"duration\":1.0}}",
+		"{\"type\":\"summary\",\"duration\":1.0,}",
+		"{\"type\":\"summary\",\"drops_by_cpu\":[1 2]}",
+		"{\"type\":\"summary\",\"drops_by_cpu\":[-1]}",
+		"{\"type\":\"summary\",\"missed\":\"-1\"}",
+		"{\"type\":\"summary\",\"duration\":1e999}",
+		"{\"type\":\"summary\",\"hooks\":{\"dma_buf_get\":{\"calls\":-1}}}",
 	};
 	struct pt_record rec;
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		EXPECT_EQ(pt_record_parse_json(bad[i], &rec, NULL), -EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct pt_summary sum = { 0 };
+		char why[128] = "unset";
+
+		if (pt_record_parse_json_why(bad[i], &rec, &sum, why, sizeof(why)) != -EINVAL) {
+			printf("accepted: %s\n", bad[i]);
+			EXPECT(!"a malformed line is refused");
+		}
+		/* with a reason, and nothing left to free */
+		EXPECT(why[0] && strcmp(why, "unset") && !strchr(why, '\n'));
+		EXPECT(rec.kstack == NULL && rec.ustack == NULL);
+		pt_summary_free(&sum);
+	}
 	/* unknown keys and hooks are skipped: newer files stay readable */
 	EXPECT_EQ(pt_record_parse_json("{\"ts\":5,\"type\":\"gem_free\",\"hook\":\"future_fn\","
 				       "\"new\":{\"a\":[1,{\"b\":null}]},\"minor\":3}",
@@ -325,6 +376,161 @@ UNIT_TEST(json_rejects)
 	EXPECT_EQ(rec.ev.fd, -1);
 	EXPECT_EQ(rec.ev.kref, -1);
 	pt_record_free(&rec);
+}
+
+/* the reason names the key and the column, for FILE:LINE: REASON */
+UNIT_TEST(json_says_why)
+{
+	const struct {
+		const char *line, *why;
+	} cases[] = {
+		{ "{\"ts\":\"-1\",\"type\":\"gem_free\"}",
+		  "\"ts\": a number given as a string (column 7)" },
+		{ "{\"ts\":-1,\"type\":\"gem_free\"}",
+		  "\"ts\": negative where an unsigned number is expected (column 7)" },
+		{ "{\"type\":\"gem_free\",\"pid\":4294967296}",
+		  "\"pid\": number out of range (column 26)" },
+		{ "{\"ts\":1 \"type\":\"gem_free\"}", "expected ',' or '}' (column 9)" },
+		{ "{\"type\":\"gem_free\",\"x\":[1 2 3]}", "expected ',' or ']' (column 27)" },
+		{ "{\"type\":\"gem_free\"} x", "garbage after the object (column 21)" },
+		{ "{\"type\":\"summary\"} x", "garbage after the object (column 20)" },
+		{ "{\"type\":\"gem_free\",\"comm\":\"a\\u0000\"}",
+		  "\"comm\": \\u0000 in a string (column 29)" },
+		{ "{\"type\":\"no_such\"}", "\"type\": unknown event type (column 9)" },
+		{ "{\"ts\":1}", "no \"type\" (column 9)" },
+		{ "{\"type\":\"gem_free\",\"obj\":5}",
+		  "\"obj\": expected a \"0x...\" string (column 26)" },
+		{ "not json", "expected an object (column 1)" },
+		{ "{\"type\":\"summary\",\"drops_by_cpu\":[-1]}",
+		  "\"drops_by_cpu\": negative where an unsigned number is expected (column 35)" },
+	};
+	struct pt_record rec;
+	char why[128];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		EXPECT_EQ(pt_record_parse_json_why(cases[i].line, &rec, NULL, why, sizeof(why)),
+			  -EINVAL);
+		if (strcmp(why, cases[i].why)) {
+			printf("%s: got '%s', want '%s'\n", cases[i].line, why, cases[i].why);
+			EXPECT(!"the reason");
+		}
+	}
+	/* truncated, never overflowed; NULL wants none */
+	EXPECT_EQ(pt_record_parse_json_why("{\"ts\":-1,\"type\":\"gem_free\"}", &rec, NULL, why, 8),
+		  -EINVAL);
+	EXPECT_STR(why, "\"ts\": n");
+	EXPECT_EQ(pt_record_parse_json_why("x", &rec, NULL, NULL, 0), -EINVAL);
+}
+
+/* a stack of arrays deep enough to overflow a recursive skipper's stack */
+UNIT_TEST(deep_nesting_is_refused)
+{
+	const char *head = "{\"type\":\"gem_free\",\"x\":";
+	size_t n = 200000, hl = strlen(head);
+	char *line = malloc(hl + n + 2);
+	struct pt_record rec;
+	char why[128];
+
+	memcpy(line, head, hl);
+	memset(line + hl, '[', n);
+	strcpy(line + hl + n, "\n");
+	EXPECT_EQ(pt_record_parse_json_why(line, &rec, NULL, why, sizeof(why)), -EINVAL);
+	EXPECT(strstr(why, "nested deeper than 64") != NULL);
+	/* in a summary too */
+	memcpy(line, "{\"type\":\"summary\",\"x\":", hl);
+	EXPECT_EQ(pt_record_parse_json(line, &rec, NULL), -EINVAL);
+	free(line);
+}
+
+/* a stack read before "type":"summary" was leaked (LeakSanitizer) */
+UNIT_TEST(summary_line_keeps_no_stack)
+{
+	struct pt_summary sum = { 0 };
+	struct pt_record rec;
+
+	EXPECT_EQ(pt_record_parse_json("{\"kstack\":\"a\",\"type\":\"summary\"}", &rec, &sum), 1);
+	EXPECT(rec.kstack == NULL && rec.ustack == NULL);
+	EXPECT(sum.have);
+	EXPECT_EQ(pt_record_parse_json("{\"kstack\":\"a\",\"type\":\"summary\"}", &rec, NULL), 1);
+	EXPECT(rec.kstack == NULL);
+	EXPECT_EQ(pt_record_parse_json("{\"ustack\":\"a\",\"kstack\":\"b\",\"type\":\"summary\"} x",
+				       &rec, NULL),
+		  -EINVAL);
+	EXPECT(rec.kstack == NULL && rec.ustack == NULL);
+	pt_summary_free(&sum);
+}
+
+/* every line of every recording kept in tests/unit/data reads back, and reads back as written */
+UNIT_TEST(every_recording_parses)
+{
+	char dir[2 * PATH_MAX], path[3 * PATH_MAX];
+	int files = 0, lines = 0;
+	struct dirent *d;
+	DIR *dp;
+
+	EXPECT(unit_data_path("", dir, sizeof(dir)) != NULL);
+	dp = opendir(dir);
+	EXPECT(dp != NULL);
+	while (dp && (d = readdir(dp))) {
+		size_t nl = strlen(d->d_name), cap = 0;
+		char *line = NULL;
+		long lineno = 0;
+		FILE *f;
+
+		if (nl < 6 || strcmp(d->d_name + nl - 5, ".json"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		f = fopen(path, "r");
+		EXPECT(f != NULL);
+		files++;
+		while (f && getline(&line, &cap, f) > 0) {
+			struct pt_summary sum = { 0 };
+			struct pt_record rec, again;
+			char why[128], *buf = NULL;
+			size_t len = 0;
+			FILE *m;
+			int r;
+
+			lineno++;
+			r = pt_record_parse_json_why(line, &rec, &sum, why, sizeof(why));
+			if (r < 0) {
+				printf("%s:%ld: %s\n", d->d_name, lineno, why);
+				EXPECT(!"a recorded line parses");
+				continue;
+			}
+			lines++;
+			m = open_memstream(&buf, &len);
+			if (r == 1)
+				pt_print_summary_json(m, &sum);
+			else
+				pt_print_json(m, &rec);
+			fclose(m);
+			if (r == 0) {
+				EXPECT_EQ(pt_record_parse_json(buf, &again, NULL), 0);
+				EXPECT(!memcmp(&again.ev, &rec.ev, sizeof(rec.ev)));
+				EXPECT(!rec.kstack == !again.kstack);
+				EXPECT(!rec.kstack || !strcmp(rec.kstack, again.kstack));
+				pt_record_free(&again);
+				pt_record_free(&rec);
+			} else {
+				struct pt_summary sum2 = { 0 };
+
+				EXPECT_EQ(pt_record_parse_json(buf, &again, &sum2), 1);
+				EXPECT(!memcmp(sum2.events, sum.events, sizeof(sum.events)));
+				EXPECT(!memcmp(sum2.how, sum.how, sizeof(sum.how)));
+				pt_summary_free(&sum2);
+			}
+			pt_summary_free(&sum);
+			free(buf);
+		}
+		free(line);
+		if (f)
+			fclose(f);
+	}
+	if (dp)
+		closedir(dp);
+	EXPECT(files >= 20);
+	EXPECT(lines > 1000);
 }
 
 /* the overflow run: drops by type, by CPU, and the hook table */
@@ -529,5 +735,9 @@ int main(void)
 	UNIT_RUN(parse_size);
 	UNIT_RUN(text_output);
 	UNIT_RUN(names);
+	UNIT_RUN(json_says_why);
+	UNIT_RUN(deep_nesting_is_refused);
+	UNIT_RUN(summary_line_keeps_no_stack);
+	UNIT_RUN(every_recording_parses);
 	UNIT_EXIT();
 }

@@ -1034,6 +1034,105 @@ UNIT_TEST(tables_stay_consistent)
 	pm_model_free(m);
 }
 
+/* --- regressions: hostile and lossy input (the reproducers as recorded) -------- */
+
+static void feed_json(struct pm_model *m, const char *line)
+{
+	struct pt_record r;
+
+	if (pt_record_parse_json(line, &r, NULL) == 0) {
+		pm_model_feed(m, &r);
+		pt_record_free(&r);
+	} else {
+		printf("does not parse: %s\n", line);
+	}
+}
+
+/*
+ * A handle reused for another object after its process was seen exiting
+ * (the close was lost): freeing the old handle freed the file that the new
+ * one goes into, which was then read (AddressSanitizer: use after free).
+ */
+UNIT_TEST(handle_reuse_after_exit_keeps_the_file)
+{
+	struct pm_model *m = pm_model_new(0);
+	const struct pm_file *f;
+	const struct pm_obj *o;
+
+	feed_json(m,
+		  "{\"type\":\"gem_handle_create\",\"pid\":139,\"obj\":\"0x2\",\"file\":\"0xf00\","
+		  "\"handle\":1}");
+	feed_json(m, "{\"type\":\"task_exit\",\"pid\":139}");
+	feed_json(m,
+		  "{\"type\":\"gem_handle_create\",\"pid\":139,\"obj\":\"0xf\",\"file\":\"0xf00\","
+		  "\"handle\":1}");
+	f = pm_model_file(m, 0xf00);
+	EXPECT(f != NULL);
+	EXPECT(f && f->nhandles == 1 && f->handles && f->handles->obj == 0xf);
+	o = pm_model_obj(m, 0x2);
+	EXPECT(!o || o->handles == 0);
+	o = pm_model_obj(m, 0xf);
+	EXPECT(o && o->handles == 1);
+	EXPECT(pm_model_incomplete(m) & PM_INC_DROPS);
+	pm_model_free(m);
+}
+
+/*
+ * An attachment by a process the model does not know, left on a released
+ * buffer: the finding's comm came from 15 bytes of the 2-byte literal "?"
+ * (AddressSanitizer: global buffer overflow).
+ */
+UNIT_TEST(attachment_at_release_by_unknown_process)
+{
+	struct pm_model *m = pm_model_new(0);
+	struct pm_suspect *s;
+	const struct pm_suspect *a;
+	int n;
+
+	feed_json(m, "{\"type\":\"dmabuf_attach\",\"dmabuf\":\"0x1\",\"attach\":\"0xf\"}");
+	feed_json(m, "{\"type\":\"dmabuf_release\",\"dmabuf\":\"0x1\"}");
+	n = leaks(m, &s);
+	a = find_kind(s, n, PM_LEAK_ATTACH_AT_FREE);
+	EXPECT(a != NULL);
+	EXPECT(a && !strcmp(a->comm, "?"));
+	pm_suspects_free(m, s, n);
+	pm_model_free(m);
+}
+
+/* like free(): nothing to do (UBSan saw member addresses of NULL formed) */
+UNIT_TEST(free_null_model)
+{
+	pm_model_free(NULL);
+	EXPECT(1);
+}
+
+/* lines a reader skipped make the picture incomplete, and say how many */
+UNIT_TEST(skipped_lines_mark_incomplete)
+{
+	struct pm_model *m = pm_model_new(0);
+	struct pm_stats st;
+	char buf[256];
+
+	export(m, 2 * MS, 100, 1, 1, 1, 1, 7, 5, 0, NULL);
+	EXPECT(!(pm_model_incomplete(m) & PM_INC_SKIPPED));
+	pm_model_note_skipped(m, 0);
+	EXPECT(!(pm_model_incomplete(m) & PM_INC_SKIPPED));
+	pm_model_note_skipped(m, 1);
+	EXPECT(pm_model_incomplete(m) & PM_INC_SKIPPED);
+	pm_model_incomplete_text(m, buf, sizeof(buf));
+	EXPECT(strstr(buf, "1 malformed input line skipped") != NULL);
+	pm_model_note_skipped(m, 2);
+	pm_model_incomplete_text(m, buf, sizeof(buf));
+	EXPECT(strstr(buf, "3 malformed input lines skipped") != NULL);
+	pm_model_stats(m, &st);
+	EXPECT_EQ(st.skipped, 3);
+	/* with the other reasons, each once */
+	pm_model_note_drops(m, 5);
+	pm_model_incomplete_text(m, buf, sizeof(buf));
+	EXPECT(strstr(buf, "5 events lost") && strstr(buf, "; 3 malformed input lines skipped"));
+	pm_model_free(m);
+}
+
 int main(void)
 {
 	UNIT_RUN(export_then_close);
@@ -1061,5 +1160,9 @@ int main(void)
 	UNIT_RUN(exported_object_outlives_everything);
 	UNIT_RUN(min_age);
 	UNIT_RUN(tables_stay_consistent);
+	UNIT_RUN(handle_reuse_after_exit_keeps_the_file);
+	UNIT_RUN(attachment_at_release_by_unknown_process);
+	UNIT_RUN(free_null_model);
+	UNIT_RUN(skipped_lines_mark_incomplete);
 	UNIT_EXIT();
 }

@@ -42,26 +42,35 @@ static int unit_failed_now;
 
 #define UNIT_EXIT()   return unit_failed_total ? 1 : 0
 
-/* a file of tests/unit/data: next to this header, or from BUILD/tests/ */
-static inline FILE *unit_open_data(const char *name)
+/*
+ * The path of tests/unit/data (or of a file in it when name is not ""):
+ * next to this header, or from BUILD/tests/. NULL when neither exists.
+ */
+static inline const char *unit_data_path(const char *name, char *path, size_t len)
 {
-	char path[2 * PATH_MAX], exe[PATH_MAX];
+	char exe[PATH_MAX];
 	const char *src = __FILE__;
 	const char *slash = strrchr(src, '/');
 	ssize_t n;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%.*sdata/%s", slash ? (int)(slash - src + 1) : 0, src, name);
-	f = fopen(path, "r");
-	if (f)
-		return f;
+	snprintf(path, len, "%.*sdata/%s", slash ? (int)(slash - src + 1) : 0, src, name);
+	if (!access(path, R_OK))
+		return path;
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0)
 		return NULL;
 	exe[n] = '\0';
 	*strrchr(exe, '/') = '\0';
-	snprintf(path, sizeof(path), "%s/../../tests/unit/data/%s", exe, name);
-	return fopen(path, "r");
+	snprintf(path, len, "%s/../../tests/unit/data/%s", exe, name);
+	return access(path, R_OK) ? NULL : path;
+}
+
+/* a file of tests/unit/data */
+static inline FILE *unit_open_data(const char *name)
+{
+	char path[2 * PATH_MAX];
+
+	return unit_data_path(name, path, sizeof(path)) ? fopen(path, "r") : NULL;
 }
 
 #endif
