@@ -63,7 +63,15 @@ static struct check_env {
 	const char *connect;
 	char **cmd;
 	bool mode_default; /* no --attach: kprobes */
+	int werr;	   /* the first error writing stdout */
 } env;
+
+/* stdout is line-buffered: a write error is seen where the line ends */
+static void out_check(void)
+{
+	if (ferror(stdout) && !env.werr)
+		env.werr = errno ?: EIO;
+}
 
 /* --- output ------------------------------------------------------------------ */
 
@@ -79,12 +87,16 @@ static void scopy(char *dst, size_t len, const char *src)
 /* "L3 import-teardown: prime_cross[165]: imported GEM object ..." */
 static void format_violation(char *buf, size_t len, const struct pc_violation *v)
 {
+	char raw[600];
+
 	if (v->pid)
-		snprintf(buf, len, "%s %s: %s[%u]: %s", pc_rule_invariant(v->rule),
+		snprintf(raw, sizeof(raw), "%s %s: %s[%u]: %s", pc_rule_invariant(v->rule),
 			 pc_rule_name(v->rule), v->comm, v->pid, v->text);
 	else
-		snprintf(buf, len, "%s %s: %s", pc_rule_invariant(v->rule), pc_rule_name(v->rule),
-			 v->text);
+		snprintf(raw, sizeof(raw), "%s %s: %s", pc_rule_invariant(v->rule),
+			 pc_rule_name(v->rule), v->text);
+	/* the comm is any process's to set: one line, escaped, also for the sessions */
+	pt_escape(buf, len, raw, strlen(raw));
 }
 
 static void print_json(FILE *f, const struct pc_violation *v, const char *test, const char *subtest)
@@ -198,6 +210,7 @@ static void route(struct live *l, const struct pc_violation *v)
 		} else {
 			printf("%s\n", line);
 		}
+		out_check();
 		return;
 	}
 	for (int i = 0; i < l->nsessions; i++) {
@@ -220,9 +233,10 @@ static void route(struct live *l, const struct pc_violation *v)
 		else
 			session_report(s, full);
 		/* a server's own output: everything, with the subtest it belongs to */
-		if (env.json && env.serve)
+		if (env.json && env.serve) {
 			print_json(stdout, v, s->test, s->in_subtest ? s->subtest : NULL);
-		else if (env.serve)
+			out_check();
+		} else if (env.serve)
 			fprintf(stderr, "%s\n", full);
 	}
 }
@@ -449,7 +463,7 @@ static int live_open(struct live *l)
 		if (!l->skel) {
 			err = -errno;
 			fprintf(stderr, "primetrace check: failed to open the BPF object: %s\n",
-				strerror(-err));
+				pt_errstr(err));
 			return err;
 		}
 		l->skel->data->cfg.rb_flags = BPF_RB_NO_WAKEUP;
@@ -457,7 +471,7 @@ static int live_open(struct live *l)
 					       opts->ringbuf_size ?: CHECK_RINGBUF_DEFAULT);
 		if (err) {
 			fprintf(stderr, "primetrace check: failed to size the maps: %s\n",
-				strerror(-err));
+				pt_errstr(err));
 			return err;
 		}
 		pt_hooks_set_autoload(l->skel->obj, &l->pk);
@@ -468,7 +482,7 @@ static int live_open(struct live *l)
 			break;
 		if (!pt_hook_demote(&l->pk, bad, err)) {
 			fprintf(stderr, "primetrace check: failed to %s the BPF programs: %s\n",
-				bad ? "attach" : "load", strerror(-err));
+				bad ? "attach" : "load", pt_errstr(err));
 			for (unsigned int i = log_n > 4 ? log_n - 4 : 0; i < log_n; i++)
 				fputs(log_last[i % 4], stderr);
 			return err;
@@ -490,7 +504,7 @@ static int live_open(struct live *l)
 	if (!l->rb) {
 		err = -errno;
 		fprintf(stderr, "primetrace check: failed to create the ring buffer: %s\n",
-			strerror(-err));
+			pt_errstr(err));
 		return err;
 	}
 	for (__u32 id = 1; id < PT_HOOK_MAX; id++)
@@ -995,11 +1009,11 @@ static int run_live(void)
 	if (l.child > 0) {
 		if (!l.child_done)
 			waitpid(l.child, &l.child_status, 0);
-		ret = exit_code(l.child_status) ?: (l.child_outside ? 1 : 0);
+		ret = exit_code(l.child_status) ?: (l.child_outside ? PT_EXIT_VIOLATIONS : 0);
 	} else if (!env.serve) {
-		ret = l.violations ? 1 : 0;
+		ret = l.violations ? PT_EXIT_VIOLATIONS : 0;
 	} else {
-		ret = l.unattributed ? 1 : 0;
+		ret = l.unattributed ? PT_EXIT_VIOLATIONS : 0;
 	}
 	summary(&l);
 out:
@@ -1009,7 +1023,10 @@ out:
 	}
 	live_close(&l);
 	pc_checker_free(l.c);
-	return err ? 1 : ret;
+	if (!err &&
+	    (env.werr ? pt_output_error(stdout, NULL, env.werr) : pt_output_close(stdout, NULL)))
+		err = -EIO;
+	return err ? PT_EXIT_ERROR : ret;
 }
 
 /* --- a session of a server ---------------------------------------------------------------- */
@@ -1090,7 +1107,7 @@ static int run_client(void)
 		fprintf(stderr, "primetrace check: the checker at %s went away\n", env.connect);
 		return ret ?: 1;
 	}
-	return ret ?: (outside ? 1 : 0);
+	return ret ?: (outside ? PT_EXIT_VIOLATIONS : 0);
 }
 
 /* --- a recording ---------------------------------------------------------------------- */
@@ -1101,66 +1118,74 @@ static bool how_active(const char *how)
 	       !strcmp(how, "kretprobe") || !strcmp(how, "tracepoint");
 }
 
+static int feed_record(const struct pt_record *rec, void *ctx)
+{
+	struct live *l = ctx;
+
+	pc_checker_feed(l->c, rec);
+	collect(l);
+	return 0;
+}
+
+/*
+ * Two passes: the summary, last in the file, says which hooks were
+ * attached before the first event is judged. An input that cannot be read
+ * twice (a pipe) is copied to a temporary file first.
+ */
 static int run_input(void)
 {
-	FILE *f = strcmp(env.opts.input, "-") ? fopen(env.opts.input, "r") : stdin;
 	struct pc_checker *c = pc_checker_new();
 	struct live l = { .c = c, .listen_fd = -1 };
 	struct pt_summary sum = { 0 };
-	char *line = NULL;
-	size_t cap = 0;
-	long lineno = 0;
-	int ret = 0;
+	unsigned long skipped = 0;
+	FILE *f;
+	int err;
 
-	if (!f || !c) {
-		fprintf(stderr, "primetrace check: %s: %s\n", env.opts.input, strerror(errno));
+	if (!c) {
+		fprintf(stderr, "%s: out of memory\n", pt_prog);
+		return PT_EXIT_ERROR;
+	}
+	f = pt_input_open(env.opts.input, true);
+	if (!f) {
 		pc_checker_free(c);
-		return 1;
+		return PT_EXIT_ERROR;
 	}
-	/* the summary, last in the file, says which hooks were attached */
-	while (f != stdin && getline(&line, &cap, f) > 0) {
-		struct pt_record rec;
-
-		if (pt_record_parse_json(line, &rec, &sum) == 0)
-			pt_record_free(&rec);
+	/* the first pass judges no line: the second says which is bad */
+	err = pt_input_read(f, env.opts.input, true, NULL, NULL, NULL, &sum);
+	if (!err && fseek(f, 0, SEEK_SET)) {
+		err = -errno;
+		fprintf(stderr, "%s: %s: cannot read it again: %s\n", pt_prog, env.opts.input,
+			strerror(errno));
 	}
+	if (err) {
+		pt_summary_free(&sum);
+		pt_input_close(f);
+		pc_checker_free(c);
+		return PT_EXIT_ERROR;
+	}
+	clearerr(f);
 	if (sum.have) {
 		for (__u32 id = 1; id < PT_HOOK_MAX; id++)
 			pc_checker_set_hook(c, id, how_active(sum.how[id]));
 		pc_checker_note_drops(c, pt_summary_drops(&sum));
 	}
 	pt_summary_free(&sum);
-	if (f != stdin)
-		rewind(f);
 	say_rules_off(&l);
-	while (getline(&line, &cap, f) > 0) {
-		struct pt_record rec;
-		int r;
-
-		lineno++;
-		if (line[strspn(line, " \t\r\n")] == '\0')
-			continue;
-		r = pt_record_parse_json(line, &rec, NULL);
-		if (r < 0) {
-			fprintf(stderr, "primetrace check: %s:%ld: not a primetrace JSON line\n",
-				env.opts.input, lineno);
-			ret = 2;
-			break;
-		}
-		if (r == 1)
-			continue;
-		pc_checker_feed(c, &rec);
-		pt_record_free(&rec);
-		collect(&l);
+	err = pt_input_read(f, env.opts.input, env.opts.skip_bad_lines, &skipped, feed_record, &l,
+			    NULL);
+	pt_input_close(f);
+	if (err) {
+		pc_checker_free(c);
+		return PT_EXIT_ERROR;
 	}
+	pc_checker_note_skipped(c, skipped);
 	pc_checker_settle(c, ~0ULL);
 	collect(&l);
-	free(line);
-	if (f != stdin)
-		fclose(f);
 	summary(&l);
 	pc_checker_free(c);
-	return ret ?: (l.violations ? 1 : 0);
+	if (env.werr ? pt_output_error(stdout, NULL, env.werr) : pt_output_close(stdout, NULL))
+		return PT_EXIT_ERROR;
+	return l.violations ? PT_EXIT_VIOLATIONS : PT_EXIT_OK;
 }
 
 /* --- the command --------------------------------------------------------------------- */
@@ -1187,14 +1212,16 @@ static const char check_doc[] =
     "which an IGT-style test (conformance/) asks for a verdict at the end of\n"
     "each subtest: 'ok', or 'fail' with the first violation; events lost in\n"
     "the ring buffer make it 'fail incomplete: ...'. The hooks are kprobes\n"
-    "unless --attach says otherwise (see docs/invariants.md). Exit status: CMD's, or 1\n"
-    "when it succeeded but a violation happened outside its subtests; without\n"
-    "CMD, 1 when anything was found.\v";
+    "unless --attach says otherwise (see docs/invariants.md).\n"
+    "\n"
+    "Exit status: with CMD, CMD's, or 3 when it succeeded but a violation\n"
+    "happened outside its subtests; without CMD, 0 nothing found, 3 violations\n"
+    "found, 1 an error (setting up, reading the input, a malformed line unless\n"
+    "--skip-bad-lines), 2 a bad option or argument.\v";
 
 enum {
 	OPT_SERVE = 0x400,
 	OPT_CONNECT,
-	OPT_INPUT,
 };
 
 static const struct argp_option check_options[] = {
@@ -1206,8 +1233,6 @@ static const struct argp_option check_options[] = {
 	{ "serve", OPT_SERVE, "PATH", 0, "Serve sessions on the UNIX socket PATH", 0 },
 	{ "connect", OPT_CONNECT, "PATH", 0, "Run CMD as a session of the checker serving on PATH",
 	  0 },
-	{ "input", OPT_INPUT, "FILE", 0,
-	  "Check a recording of 'primetrace record' (- for stdin) instead of the kernel", 0 },
 	{ 0 },
 };
 
@@ -1216,6 +1241,7 @@ static error_t parse_check(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &env.opts;
+		state->child_inputs[1] = &env.opts;
 		break;
 	case 'j':
 		env.json = true;
@@ -1226,16 +1252,20 @@ static error_t parse_check(int key, char *arg, struct argp_state *state)
 	case 'D': {
 		double d;
 
-		if (pt_parse_seconds(arg, &d) || !(d > 0))
+		if (pt_parse_seconds(arg, &d) || !(d > 0)) {
 			argp_error(state, "--duration %s: a positive number of seconds", arg);
+			return EINVAL;
+		}
 		env.opts.duration = d;
 		break;
 	}
 	case 'b':
-		if (pt_parse_size(arg, &env.opts.ringbuf_size))
+		if (pt_parse_size(arg, &env.opts.ringbuf_size)) {
 			argp_error(state,
 				   "--ringbuf-size %s: a power of two from 4K to 4G (e.g. 1M, 16M)",
 				   arg);
+			return EINVAL;
+		}
 		break;
 	case OPT_SERVE:
 		env.serve = arg;
@@ -1243,23 +1273,28 @@ static error_t parse_check(int key, char *arg, struct argp_state *state)
 	case OPT_CONNECT:
 		env.connect = arg;
 		break;
-	case OPT_INPUT:
-		env.opts.input = arg;
-		break;
 	case ARGP_KEY_ARG:
 		/* the command and everything after it are the child's */
 		env.cmd = &state->argv[state->next - 1];
 		state->next = state->argc;
 		break;
 	case ARGP_KEY_END:
-		if (env.connect && !env.cmd)
+		if (env.connect && !env.cmd) {
 			argp_error(state, "--connect needs a command: --connect PATH -- CMD");
-		if (env.serve && (env.cmd || env.connect || env.opts.input))
+			return EINVAL;
+		}
+		if (env.serve && (env.cmd || env.connect || env.opts.input)) {
 			argp_error(state, "--serve runs alone: its clients bring the commands");
-		if (env.opts.input && (env.cmd || env.connect))
+			return EINVAL;
+		}
+		if (env.opts.input && (env.cmd || env.connect)) {
 			argp_error(state, "--input checks a recording: no command with it");
-		if (env.connect && (env.json || env.opts.duration > 0))
+			return EINVAL;
+		}
+		if (env.connect && (env.json || env.opts.duration > 0)) {
 			argp_error(state, "--connect: -j and -D belong to the server");
+			return EINVAL;
+		}
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -1269,6 +1304,8 @@ static error_t parse_check(int key, char *arg, struct argp_state *state)
 
 static const struct argp_child check_children[] = {
 	{ &pt_kernel_argp, 0, NULL, 0 },
+	{ &pt_input_argp, 0, NULL, 0 },
+	{ &pt_help_argp, 0, NULL, -1 },
 	{ 0 },
 };
 
@@ -1280,14 +1317,18 @@ static const struct argp check_argp = {
 	.children = check_children,
 };
 
-int pt_cmd_check(int argc, char **argv)
+int pt_check_parse(int argc, char **argv)
+{
+	memset(&env, 0, sizeof(env));
+	pt_trace_opts_init(&env.opts);
+	env.opts.mode = MODE_UNSET;
+	return pt_argp_parse(&check_argp, argc, argv, ARGP_IN_ORDER, NULL);
+}
+
+int pt_check_run(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 
-	pt_trace_opts_init(&env.opts);
-	env.opts.mode = MODE_UNSET;
-	if (argp_parse(&check_argp, argc, argv, ARGP_IN_ORDER, NULL, NULL))
-		return 2;
 	if (env.opts.mode == MODE_UNSET) {
 		env.opts.mode = PT_ATTACH_KPROBE;
 		env.mode_default = true;

@@ -3,6 +3,8 @@
 #ifndef PT_CHECK_H
 #define PT_CHECK_H
 
-int pt_cmd_check(int argc, char **argv);
+/* the command (see struct pt_command in options.h) */
+int pt_check_parse(int argc, char **argv);
+int pt_check_run(void);
 
 #endif

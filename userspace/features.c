@@ -133,7 +133,7 @@ static void print_text(const struct pt_kernel *pk, const char *btf, struct drm_n
 	else if (pk->fentry_ok)
 		printf("fentry:      yes\n");
 	else
-		printf("fentry:      no (%s)\n", strerror(-pk->fentry_err));
+		printf("fentry:      no (%s)\n", pt_errstr(pk->fentry_err));
 	printf("kprobes:     %s\n", pk->kprobe_ok ? "yes" : "no (no kprobe PMU nor kprobe_events)");
 	printf("drm:         %s\n", pk->drm_loaded ? "loaded" : "not loaded");
 	printf("devices:    ");

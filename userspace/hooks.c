@@ -267,6 +267,15 @@ static void plan_hook(struct pt_kernel *pk, __u32 id, enum pt_attach_mode mode)
 		st->how = PT_HOW_FAILED;
 }
 
+const char *pt_errstr(int err)
+{
+	static __thread char buf[128];
+
+	if (libbpf_strerror(err < 0 ? err : -err, buf, sizeof(buf)))
+		snprintf(buf, sizeof(buf), "error %d", err < 0 ? -err : err);
+	return buf;
+}
+
 static const char *err_word(int err)
 {
 	switch (err) {
@@ -277,7 +286,7 @@ static const char *err_word(int err)
 	case -EOPNOTSUPP:
 		return "not supported by this kernel";
 	default:
-		return strerror(-err);
+		return pt_errstr(err);
 	}
 }
 

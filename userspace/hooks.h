@@ -103,4 +103,10 @@ int pt_hook_progs(__u32 hook, enum pt_how how, const char *names[2], char buf[2]
  */
 bool pt_hook_demote(struct pt_kernel *pk, __u32 hook, int err);
 
+/*
+ * The text of an error code that may be libbpf's own (-4001 and up, which
+ * strerror() calls "Unknown error"): libbpf_strerror()'s, sign ignored.
+ */
+const char *pt_errstr(int err);
+
 #endif

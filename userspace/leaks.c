@@ -72,6 +72,7 @@ static struct leaks_env {
 	bool json;
 	bool no_stacks;
 	int depth;
+	unsigned long skipped; /* --skip-bad-lines */
 } leaks_env;
 
 static error_t parse_leaks(int key, char *arg, struct argp_state *state)
@@ -88,18 +89,24 @@ static error_t parse_leaks(int key, char *arg, struct argp_state *state)
 		env->json = true;
 		break;
 	case OPT_MIN_AGE:
-		if (pt_parse_seconds(arg, &d) || d <= 0)
+		if (pt_parse_seconds(arg, &d) || d <= 0) {
 			argp_error(state, "--min-age %s: a positive number of seconds", arg);
+			return EINVAL;
+		}
 		env->lo.min_age_ns = d * 1e9;
 		break;
 	case OPT_GROWTH:
-		if (pt_parse_uint(arg, 1, 1000000, &v))
+		if (pt_parse_uint(arg, 1, 1000000, &v)) {
 			argp_error(state, "--growth %s: 1 to 1000000", arg);
+			return EINVAL;
+		}
 		env->lo.growth = v;
 		break;
 	case OPT_MAX_OBJECTS:
-		if (pt_parse_uint(arg, 16, 100000000, &v))
+		if (pt_parse_uint(arg, 16, 100000000, &v)) {
 			argp_error(state, "--max-objects %s: 16 to 100000000", arg);
+			return EINVAL;
+		}
 		env->lt.max_objects = v;
 		break;
 	case OPT_PERFETTO:
@@ -109,13 +116,15 @@ static error_t parse_leaks(int key, char *arg, struct argp_state *state)
 		env->no_stacks = true;
 		break;
 	case OPT_STACK_DEPTH:
-		if (pt_parse_uint(arg, 0, 1000, &v))
+		if (pt_parse_uint(arg, 0, 1000, &v)) {
 			argp_error(state, "--stack-depth %s: 0 to 1000", arg);
+			return EINVAL;
+		}
 		env->depth = v;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
-		break;
+		return EINVAL;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -133,33 +142,35 @@ static void print_text(FILE *f, struct leaks_env *env, const struct pm_suspect *
 {
 	struct pm_model *m = env->lt.m;
 	struct pm_stats st;
-	char buf[512], sz[24];
+	char buf[512], sz[24], t1[1024], t2[4 * PT_COMM_LEN], t3[256];
 
 	pm_model_stats(m, &st);
 	fprintf(f, "primetrace leaks: %d suspect%s (%.1f s of events, %llu events, %llu lost)\n", n,
 		n == 1 ? "" : "s", st.t_last > st.t_first ? (st.t_last - st.t_first) / 1e9 : 0,
 		(unsigned long long)st.events, (unsigned long long)st.drops);
 	for (int i = 0; i < n; i++) {
-		fprintf(f, "\n[%d] %s: %s\n", i + 1, pm_leak_kind_name(s[i].kind), s[i].reason);
+		fprintf(f, "\n[%d] %s: %s\n", i + 1, pm_leak_kind_name(s[i].kind),
+			pt_text(t1, sizeof(t1), s[i].reason));
 		if (s[i].pid)
 			fprintf(f, "    culprit:  pid %u (%s)%s\n", s[i].pid,
-				s[i].comm[0] ? s[i].comm : "?", s[i].pid_exited ? ", exited" : "");
+				s[i].comm[0] ? pt_text(t2, sizeof(t2), s[i].comm) : "?",
+				s[i].pid_exited ? ", exited" : "");
 		else
 			fprintf(f, "    culprit:  unknown (made before tracing began)\n");
 		if (s[i].ino)
 			fprintf(f, "    dma-buf:  ino %llu, %s, %s\n", (unsigned long long)s[i].ino,
 				pt_size_text(sz, sizeof(sz), s[i].size),
-				s[i].driver[0] ? s[i].driver : "?");
+				s[i].driver[0] ? pt_text(t3, sizeof(t3), s[i].driver) : "?");
 		else if (s[i].obj)
 			fprintf(f, "    object:   %s, %s\n",
 				pt_size_text(sz, sizeof(sz), s[i].size),
-				s[i].driver[0] ? s[i].driver : "?");
+				s[i].driver[0] ? pt_text(t3, sizeof(t3), s[i].driver) : "?");
 		if (s[i].count && s[i].bytes)
 			fprintf(f, "    count:    %llu (%s)\n", (unsigned long long)s[i].count,
 				pt_size_text(sz, sizeof(sz), s[i].bytes));
 		else if (s[i].count)
 			fprintf(f, "    count:    %llu\n", (unsigned long long)s[i].count);
-		fprintf(f, "    evidence: %s\n", s[i].evidence);
+		fprintf(f, "    evidence: %s\n", pt_text(t1, sizeof(t1), s[i].evidence));
 		if (s[i].kstack) {
 			fprintf(f, "    kernel stack:\n");
 			pt_print_stack(f, s[i].kstack->s, "        ", env->depth);
@@ -221,16 +232,23 @@ static void print_json(FILE *f, struct leaks_env *env, const struct pm_suspect *
 	fputs("}\n", f);
 }
 
-int pt_cmd_leaks(int argc, char **argv)
+int pt_leaks_parse(int argc, char **argv)
+{
+	struct leaks_env *env = &leaks_env;
+
+	memset(env, 0, sizeof(*env));
+	pt_lifetime_init(&env->lt);
+	env->lt.opts.skipped = &env->skipped;
+	env->depth = 16;
+	return pt_argp_parse(&leaks_argp, argc, argv, 0, env);
+}
+
+int pt_leaks_run(void)
 {
 	struct leaks_env *env = &leaks_env;
 	struct pm_suspect *s = NULL;
 	int n, err;
 
-	pt_lifetime_init(&env->lt);
-	env->depth = 16;
-	if (argp_parse(&leaks_argp, argc, argv, 0, NULL, env))
-		return 2;
 	env->lt.trace = true;
 	/* leaks are found by their stacks */
 	if (!env->no_stacks) {
@@ -241,19 +259,21 @@ int pt_cmd_leaks(int argc, char **argv)
 	err = pt_lifetime_run(&env->lt);
 	if (err) {
 		pt_lifetime_free(&env->lt);
-		return 1;
+		return PT_EXIT_ERROR;
 	}
+	pm_model_note_skipped(env->lt.m, env->skipped);
 	n = pm_model_leaks(env->lt.m, &env->lo, &s);
 	if (n < 0) {
-		fprintf(stderr, "primetrace: out of memory\n");
+		fprintf(stderr, "%s: out of memory\n", pt_prog);
 		pt_lifetime_free(&env->lt);
-		return 1;
+		return PT_EXIT_ERROR;
 	}
 	if (env->json)
 		print_json(stdout, env, s, n);
 	else
 		print_text(stdout, env, s, n);
 	pm_suspects_free(env->lt.m, s, n);
+	/* a failed timeline is printed by its writer */
 	err = pt_lifetime_free(&env->lt);
-	return err || fflush(stdout) ? 1 : 0;
+	return pt_output_close(stdout, NULL) ?: (err ? PT_EXIT_ERROR : PT_EXIT_OK);
 }

@@ -249,7 +249,10 @@ void pt_print_stack(FILE *f, const char *stack, const char *indent, int max)
 		size_t len = strcspn(p, ";");
 
 		if (!skip_frame(p, len, prev, plen)) {
-			fprintf(f, "%s%.*s\n", indent, (int)len, p);
+			/* user frames are named from binaries anyone can write */
+			fputs(indent, f);
+			pt_fputs_text(f, p, len);
+			fputc('\n', f);
 			n++;
 		}
 		if (!bpf_frame(p, len)) {
@@ -306,8 +309,16 @@ int pt_parse_uint(const char *arg, unsigned long min, unsigned long max, unsigne
 
 int pt_parse_seconds(const char *arg, double *out)
 {
+	size_t digits = strspn(arg, "0123456789"), frac = 0;
 	char *end;
 
+	/* decimal only: strtod() would take 0x10, 1e3, inf and nan */
+	if (arg[digits] == '.')
+		frac = strspn(arg + digits + 1, "0123456789");
+	if (!digits && !frac)
+		return -EINVAL;
+	if (arg[digits + (arg[digits] == '.' ? 1 + frac : 0)])
+		return -EINVAL;
 	errno = 0;
 	*out = strtod(arg, &end);
 	if (errno || end == arg || *end || !(*out >= 0) || *out > 1e7)

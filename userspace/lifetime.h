@@ -61,9 +61,12 @@ void pt_print_stack_json(FILE *f, const char *stack);
 int pt_parse_uint(const char *arg, unsigned long min, unsigned long max, unsigned long *out);
 int pt_parse_seconds(const char *arg, double *out);
 
-/* the commands (primetrace.c dispatches to them) */
-int pt_cmd_objects(int argc, char **argv);
-int pt_cmd_leaks(int argc, char **argv);
-int pt_cmd_top(int argc, char **argv);
+/* the commands (see struct pt_command in options.h) */
+int pt_objects_parse(int argc, char **argv);
+int pt_objects_run(void);
+int pt_leaks_parse(int argc, char **argv);
+int pt_leaks_run(void);
+int pt_top_parse(int argc, char **argv);
+int pt_top_run(void);
 
 #endif

@@ -45,6 +45,7 @@ static const struct argp_option objects_options[] = {
 static struct objects_env {
 	struct pt_lifetime lt;
 	bool json;
+	unsigned long skipped; /* --skip-bad-lines */
 } objects_env;
 
 static error_t parse_objects(int key, char *arg, struct argp_state *state)
@@ -60,12 +61,21 @@ static error_t parse_objects(int key, char *arg, struct argp_state *state)
 		env->json = true;
 		break;
 	case OPT_MAX_OBJECTS:
-		if (pt_parse_uint(arg, 16, 100000000, &v))
+		if (pt_parse_uint(arg, 16, 100000000, &v)) {
 			argp_error(state, "--max-objects %s: 16 to 100000000", arg);
+			return EINVAL;
+		}
 		env->lt.max_objects = v;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
+		return EINVAL;
+	case ARGP_KEY_END:
+		/* -D asks for tracing, which a recording does not do */
+		if (env->lt.opts.input && env->lt.opts.duration > 0) {
+			argp_error(state, "--duration traces the kernel: not with --input");
+			return EINVAL;
+		}
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -131,6 +141,8 @@ struct row {
 static void row_fill(const struct pm_model *m, const struct pm_buf *b,
 		     const struct pm_file *const *files, size_t nfiles, struct row *r)
 {
+	char t[128];
+
 	memset(r, 0, sizeof(*r));
 	for (const struct pm_holder *h = b->holders; h; h = h->next) {
 		if (h->fd >= 0)
@@ -139,7 +151,8 @@ static void row_fill(const struct pm_model *m, const struct pm_buf *b,
 			col_add(&r->maps, "%u@0x%llx", h->pid, (unsigned long long)h->addr);
 	}
 	for (const struct pm_attach *a = b->attachments; a; a = a->next)
-		col_add(&r->attach, "%s%s", a->importer[0] ? a->importer : "?",
+		col_add(&r->attach, "%s%s",
+			a->importer[0] ? pt_text(t, sizeof(t), a->importer) : "?",
 			a->dangling ? "(dangling)" : "");
 	for (size_t i = 0; i < nfiles; i++) {
 		const struct pm_file *f = files[i];
@@ -147,8 +160,8 @@ static void row_fill(const struct pm_model *m, const struct pm_buf *b,
 		for (const struct pm_handle *h = f->handles; h; h = h->next)
 			if (handle_names(m, h, b))
 				col_add(&r->handles, "%u:%s:%d#%u%s", f->pid,
-					f->driver[0] ? f->driver : "?", f->minor, h->handle,
-					h->import ? "*" : "");
+					f->driver[0] ? pt_text(t, sizeof(t), f->driver) : "?",
+					f->minor, h->handle, h->import ? "*" : "");
 	}
 }
 
@@ -173,19 +186,19 @@ static void print_table(FILE *out, struct objects_env *env)
 		"EXPORTER", "PID", "COMM", "AGE", "FDS", "MAPS", "ATTACHED", "HANDLES");
 	for (size_t i = 0; i < n; i++) {
 		const struct pm_buf *b = bufs[i];
-		char sz[24], exp[32], age[24], pid[12];
+		char sz[24], exp[32], age[24], pid[12], e1[128], e2[4 * PT_COMM_LEN];
 		struct row r;
 
 		row_fill(m, b, files, nfiles, &r);
 		snprintf(pid, sizeof(pid), "%u", b->exp_pid);
-		fprintf(out, "%-7llu %-9s %-12s %-7s %-16s %-7s %-14s %-20s %-16s %s\n",
-			(unsigned long long)b->ino, pt_size_text(sz, sizeof(sz), b->size),
-			pt_exporter_text(exp, sizeof(exp), b), b->exp_pid ? pid : "-",
-			b->exp_pid ? b->exp_comm : "-",
-			pt_age_text(age, sizeof(age),
-				    b->t_create && now > b->t_create ? now - b->t_create : 0),
-			col_text(&r.fds), col_text(&r.maps), col_text(&r.attach),
-			col_text(&r.handles));
+		fprintf(
+		    out, "%-7llu %-9s %-12s %-7s %-16s %-7s %-14s %-20s %-16s %s\n",
+		    (unsigned long long)b->ino, pt_size_text(sz, sizeof(sz), b->size),
+		    pt_text(e1, sizeof(e1), pt_exporter_text(exp, sizeof(exp), b)),
+		    b->exp_pid ? pid : "-", b->exp_pid ? pt_text(e2, sizeof(e2), b->exp_comm) : "-",
+		    pt_age_text(age, sizeof(age),
+				b->t_create && now > b->t_create ? now - b->t_create : 0),
+		    col_text(&r.fds), col_text(&r.maps), col_text(&r.attach), col_text(&r.handles));
 		total += b->size;
 		row_free(&r);
 	}
@@ -278,14 +291,21 @@ static void print_json(FILE *out, struct objects_env *env)
 	free(files);
 }
 
-int pt_cmd_objects(int argc, char **argv)
+int pt_objects_parse(int argc, char **argv)
 {
 	struct objects_env *env = &objects_env;
-	int err;
 
+	memset(env, 0, sizeof(*env));
 	pt_lifetime_init(&env->lt);
-	if (argp_parse(&objects_argp, argc, argv, 0, NULL, env))
-		return 2;
+	env->lt.opts.skipped = &env->skipped;
+	return pt_argp_parse(&objects_argp, argc, argv, 0, env);
+}
+
+int pt_objects_run(void)
+{
+	struct objects_env *env = &objects_env;
+	int err, ret;
+
 	/* a duration asks for tracing; otherwise this instant only */
 	env->lt.trace = env->lt.opts.duration > 0;
 	if (env->lt.trace) {
@@ -295,12 +315,15 @@ int pt_cmd_objects(int argc, char **argv)
 	pt_install_signals();
 	err = pt_lifetime_run(&env->lt);
 	if (!err) {
+		pm_model_note_skipped(env->lt.m, env->skipped);
 		if (env->json)
 			print_json(stdout, env);
 		else
 			print_table(stdout, env);
 	}
+	ret = err ? PT_EXIT_ERROR : pt_output_close(stdout, NULL);
+	/* a failed timeline is printed by its writer */
 	if (pt_lifetime_free(&env->lt))
-		err = -EIO;
-	return err || fflush(stdout) ? 1 : 0;
+		ret = PT_EXIT_ERROR;
+	return ret;
 }

@@ -2,390 +2,79 @@
 /*
  * primetrace: observe the DRM PRIME and dma-buf paths.
  *
- * One binary, one command per concern. A command is an entry in the table
- * at the bottom: its own argp, with pt_source_argp as a child when it reads
- * events (live or from a recorded file).
+ * One binary, one command per concern. A command is an entry of
+ * pt_commands (cli.c): its own argp, with pt_source_argp as a child when it
+ * reads events (live or from a recorded file), parsed first, then run.
  */
-#include <argp.h>
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "lifetime.h"
-#include "pt_features.h"
 #include "options.h"
 
 const char *argp_program_version = "primetrace 0.1";
-
-/* --- trace and record --------------------------------------------------- */
-
-static struct trace_env {
-	struct pt_trace_opts opts;
-	bool json;
-	bool quiet;
-	const char *output;
-	FILE *out;
-	__u64 t0;
-	bool header;
-	/* --perfetto: the timeline, drawn by a lifetime model */
-	const char *perfetto;
-	struct pm_model *model;
-	struct pt_perfetto *timeline;
-	bool snapshot; /* record -S */
-} trace_env;
-
-static int print_record(const struct pt_record *rec, void *ctx)
-{
-	struct trace_env *env = ctx;
-
-	if (env->model)
-		pm_model_feed(env->model, rec);
-
-	if (env->json) {
-		pt_print_json(env->out, rec);
-	} else {
-		if (!env->header) {
-			pt_print_text_header(env->out);
-			env->header = true;
-		}
-		if (!env->t0)
-			env->t0 = rec->ev.ts;
-		pt_print_text(env->out, rec, env->t0);
-	}
-	/* a closed pipe or a full disk ends the run */
-	return ferror(env->out) ? 1 : 0;
-}
-
-static int finish(struct trace_env *env, struct pt_summary *sum, int err)
-{
-	if (env->timeline && pt_perfetto_close(env->timeline, env->model, pm_model_now(env->model)))
-		err = err ?: -EIO;
-	pm_model_free(env->model);
-	if (env->json && !ferror(env->out))
-		pt_print_summary_json(env->out, sum);
-	if (env->out != stdout && fclose(env->out) && !err) {
-		fprintf(stderr, "primetrace: %s: %s\n", env->output, strerror(errno));
-		err = -errno;
-	}
-	/* a run that never started has nothing to sum up */
-	if (!err && !env->quiet && (!env->opts.input || sum->have))
-		pt_print_summary_text(stderr, sum);
-	pt_summary_free(sum);
-	return err ? 1 : 0;
-}
-
-static const char trace_doc[] =
-    "Print DRM PRIME and dma-buf events as they happen.\n"
-    "\n"
-    "USAGE: primetrace trace [-j] [-p PID] [-c CGROUP] [--comm COMM] [-d DEV]\n"
-    "         [-b SIZE] [-i MS] [-D SECONDS] [-K] [-U] [--input FILE]\n"
-    "\n"
-    "EXAMPLES:\n"
-    "    primetrace trace                   # every event, one line each\n"
-    "    primetrace trace -j                # JSON lines, a summary line last\n"
-    "    primetrace trace -d vprime -D 10   # events touching vprime, for 10 s\n"
-    "    primetrace trace -p 1234 -K        # one process, with kernel stacks\n"
-    "    primetrace trace --input run.json  # replay a recording\n"
-    "\n"
-    "At exit (Ctrl-C, SIGTERM, a closed pipe, --duration) a summary goes to stderr:\n"
-    "events by type, events lost in a full ring buffer, and hooks that attached\n"
-    "but were never called.\v";
-
-enum {
-	OPT_PERFETTO = 0x300,
-};
-
-static const struct argp_option trace_options[] = {
-	{ "json", 'j', NULL, 0, "One JSON object per line", 0 },
-	{ "perfetto", OPT_PERFETTO, "FILE", 0,
-	  "Also write a timeline (Chrome trace-event JSON, for ui.perfetto.dev) to FILE", 0 },
-	{ "quiet", 'q', NULL, 0, "No summary on stderr", 0 },
-	{ 0 },
-};
-
-static const struct argp_option record_options[] = {
-	{ "output", 'o', "FILE", 0, "Write JSON lines to FILE (required; - for stdout)", 0 },
-	{ "snapshot", 'S', NULL, 0,
-	  "Also write what exists when tracing starts and ends (snap_* lines): the buffers, "
-	  "fds, mappings and GEM handles 'leaks --input' and 'objects --input' need",
-	  0 },
-	{ "quiet", 'q', NULL, 0, "No summary on stderr", 0 },
-	{ 0 },
-};
-
-static error_t parse_trace(int key, char *arg, struct argp_state *state)
-{
-	struct trace_env *env = state->input;
-
-	switch (key) {
-	case ARGP_KEY_INIT:
-		state->child_inputs[0] = &env->opts;
-		break;
-	case 'j':
-		env->json = true;
-		break;
-	case 'q':
-		env->quiet = true;
-		env->opts.quiet = true;
-		break;
-	case 'o':
-		env->output = arg;
-		break;
-	case OPT_PERFETTO:
-		env->perfetto = arg;
-		break;
-	case 'S':
-		env->snapshot = true;
-		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		break;
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
-	return 0;
-}
-
-static const struct argp trace_argp = {
-	.options = trace_options,
-	.parser = parse_trace,
-	.doc = trace_doc,
-	.children = pt_source_child,
-};
-
-static int cmd_trace(int argc, char **argv)
-{
-	struct trace_env *env = &trace_env;
-	struct pt_summary sum;
-	int err;
-
-	pt_trace_opts_init(&env->opts);
-	if (argp_parse(&trace_argp, argc, argv, 0, NULL, env))
-		return 2;
-	env->out = stdout;
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (env->perfetto) {
-		env->model = pm_model_new(0);
-		env->timeline = env->model ? pt_perfetto_open(env->perfetto) : NULL;
-		if (!env->timeline) {
-			fprintf(stderr, "primetrace: %s: %s\n", env->perfetto, strerror(errno));
-			pm_model_free(env->model);
-			return 1;
-		}
-		pt_perfetto_follow(env->timeline, env->model);
-	}
-	pt_install_signals();
-	err = pt_run(&env->opts, print_record, env, &sum);
-	return finish(env, &sum, err);
-}
-
-static const char record_doc[] =
-    "Record DRM PRIME and dma-buf events as JSON lines, for later analysis with\n"
-    "--input (e.g. 'primetrace trace --input FILE').\n"
-    "\n"
-    "USAGE: primetrace record -o FILE [-S] [-p PID] [-c CGROUP] [--comm COMM]\n"
-    "         [-d DEV] [-b SIZE] [-i MS] [-D SECONDS] [-K] [-U]\n"
-    "\n"
-    "EXAMPLES:\n"
-    "    primetrace record -o run.json             # until Ctrl-C\n"
-    "    primetrace record -o run.json -D 30 -K    # 30 s, with kernel stacks\n"
-    "\n"
-    "The last line of the file is the summary: events and drops by type, drops\n"
-    "by CPU, and every hook with how it attached and how often it was called.\v";
-
-static const struct argp record_argp = {
-	.options = record_options,
-	.parser = parse_trace,
-	.doc = record_doc,
-	.children = pt_source_child,
-};
-
-static int write_snapshot_record(const struct pt_record *rec, void *ctx)
-{
-	struct trace_env *env = ctx;
-
-	if (pt_filter_match(&env->opts.filter, &rec->ev))
-		pt_print_json(env->out, rec);
-	return ferror(env->out) ? 1 : 0;
-}
-
-/* snap_* lines: a failed snapshot is printed, the recording goes on */
-static void record_snapshot(void *ctx)
-{
-	struct trace_env *env = ctx;
-	struct pt_snapshot_opts so = {
-		.btf_path = env->opts.btf_path,
-		.verbose = env->opts.verbose,
-	};
-
-	pt_snapshot(&so, write_snapshot_record, env);
-}
-
-static int cmd_record(int argc, char **argv)
-{
-	struct trace_env *env = &trace_env;
-	struct pt_summary sum;
-	int err;
-
-	pt_trace_opts_init(&env->opts);
-	if (argp_parse(&record_argp, argc, argv, 0, NULL, env))
-		return 2;
-	if (!env->output) {
-		fprintf(stderr, "primetrace record: -o FILE is required\n");
-		return 2;
-	}
-	if (env->opts.input) {
-		fprintf(stderr, "primetrace record: records the kernel; to replay a file "
-				"use 'primetrace trace --input'\n");
-		return 2;
-	}
-	env->json = true;
-	if (env->snapshot) {
-		env->opts.started = record_snapshot;
-		env->opts.started_ctx = env;
-	}
-	if (strcmp(env->output, "-")) {
-		env->out = fopen(env->output, "w");
-		if (!env->out) {
-			fprintf(stderr, "primetrace: %s: %s\n", env->output, strerror(errno));
-			return 1;
-		}
-	} else {
-		env->out = stdout;
-	}
-	setvbuf(env->out, NULL, _IOLBF, 0);
-	pt_install_signals();
-	err = pt_run(&env->opts, print_record, env, &sum);
-	if (!err && env->snapshot)
-		record_snapshot(env);
-	return finish(env, &sum, err);
-}
-
-/* --- features ------------------------------------------------------------- */
-
-static const char features_doc[] =
-    "Show how primetrace hooks this kernel: for every function, where it lives\n"
-    "(vmlinux or a module), how it attaches (fentry, fexit, kprobe, kretprobe),\n"
-    "or why not (missing, failed); the BTF found, whether DRM is loaded, and the\n"
-    "DRM devices. Hooks of a module that is not loaded attach when asked again\n"
-    "once it is.\n"
-    "\n"
-    "USAGE: primetrace features [-j] [--attach MODE] [--btf FILE]\n"
-    "\n"
-    "EXAMPLES:\n"
-    "    primetrace features\n"
-    "    primetrace features --attach kprobe   # what the kprobe fallback gives\n"
-    "\v";
-
-static struct features_env {
-	struct pt_trace_opts opts;
-	bool json;
-} features_env;
-
-static const struct argp_option features_options[] = {
-	{ "json", 'j', NULL, 0, "One JSON object", 0 },
-	{ 0 },
-};
-
-static error_t parse_features(int key, char *arg, struct argp_state *state)
-{
-	struct features_env *env = state->input;
-
-	switch (key) {
-	case ARGP_KEY_INIT:
-		state->child_inputs[0] = &env->opts;
-		break;
-	case 'j':
-		env->json = true;
-		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		break;
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
-	return 0;
-}
-
-static const struct argp_child kernel_child[] = {
-	{ &pt_kernel_argp, 0, NULL, 0 },
-	{ 0 },
-};
-
-static const struct argp features_argp = {
-	.options = features_options,
-	.parser = parse_features,
-	.doc = features_doc,
-	.children = kernel_child,
-};
-
-static int cmd_features(int argc, char **argv)
-{
-	struct features_env *env = &features_env;
-
-	pt_trace_opts_init(&env->opts);
-	if (argp_parse(&features_argp, argc, argv, 0, NULL, env))
-		return 2;
-	return pt_features(&env->opts, env->json) ? 1 : 0;
-}
-
-/* --- dispatch --------------------------------------------------------------- */
-
-static const struct command {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *help;
-} commands[] = {
-	{ "trace", cmd_trace, "print PRIME and dma-buf events as they happen" },
-	{ "record", cmd_record, "record events as JSON lines for later --input" },
-	{ "features", cmd_features, "show which hooks this kernel offers and how they attach" },
-	{ "objects", pt_cmd_objects, "list the live dma-bufs and who holds them" },
-	{ "leaks", pt_cmd_leaks, "trace, then report leaked buffers and handles with stacks" },
-	{ "top", pt_cmd_top, "per-process buffers and rates, refreshed" },
-	{ "check", pt_cmd_check, "verify the PRIME invariants live, or around test subtests" },
-};
-
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: primetrace COMMAND [OPTION...]\n"
 		   "Observe DRM PRIME (dma-buf sharing) in the kernel.\n\nCommands:\n");
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\n'primetrace COMMAND --help' describes each one.\n");
+	for (unsigned int i = 0; i < pt_ncommands; i++)
+		fprintf(f, "  %-10s %s\n", pt_commands[i].name, pt_commands[i].help);
+	fprintf(f, "\n'primetrace COMMAND --help' (or 'primetrace help COMMAND') describes each "
+		   "one.\n"
+		   "Exit status: 0 success, 1 an error (setting up, reading the input, writing "
+		   "the output),\n"
+		   "2 a bad option or argument, 3 'check' found invariant violations.\n");
+}
+
+/* one command: its name in messages, its options, then the work */
+static int run(const struct pt_command *cmd, int argc, char **argv)
+{
+	static char name[64];
+	int r;
+
+	snprintf(name, sizeof(name), "primetrace %s", cmd->name);
+	pt_prog = name;
+	/* argp names the program after argv[0]: "primetrace trace" */
+	argv[0] = name;
+	r = cmd->parse(argc, argv);
+	if (r == PT_PARSED_HELP)
+		return pt_output_close(stdout, NULL);
+	if (r != PT_PARSED)
+		return PT_EXIT_USAGE;
+	return cmd->run();
 }
 
 int main(int argc, char **argv)
 {
-	char name[64];
-
-	/* bad usage exits 2, like the rest of the command line */
-	argp_err_exit_status = 2;
+	const struct pt_command *cmd;
 
 	if (argc < 2) {
 		usage(stderr);
-		return 2;
+		return PT_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return 0;
+		if (argc == 2) {
+			usage(stdout);
+			return pt_output_close(stdout, NULL);
+		}
+		cmd = pt_command_find(argv[2]);
+		if (!cmd || argc > 3) {
+			fprintf(stderr, "primetrace: help %s: %s\n", argv[2],
+				cmd ? "one command at a time" : "no such command");
+			return PT_EXIT_USAGE;
+		}
+		char *help_argv[] = { NULL, "--help", NULL };
+
+		return run(cmd, 2, help_argv);
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("%s\n", argp_program_version);
-		return 0;
+		return pt_output_close(stdout, NULL);
 	}
-	for (size_t i = 0; i < NCOMMANDS; i++) {
-		if (strcmp(argv[1], commands[i].name))
-			continue;
-		/* argp names the program after argv[0]: "primetrace trace" */
-		snprintf(name, sizeof(name), "primetrace %s", commands[i].name);
-		argv[1] = name;
-		return commands[i].run(argc - 1, argv + 1);
-	}
+	cmd = pt_command_find(argv[1]);
+	if (cmd)
+		return run(cmd, argc - 1, argv + 1);
 	fprintf(stderr, "primetrace: unknown command '%s'\n", argv[1]);
 	usage(stderr);
-	return 2;
+	return PT_EXIT_USAGE;
 }

@@ -264,7 +264,7 @@ int pt_snapshot(const struct pt_snapshot_opts *opts, pt_record_fn fn, void *ctx)
 	if (!skel) {
 		err = -errno;
 		fprintf(stderr, "primetrace: failed to open the snapshot programs: %s\n",
-			strerror(-err));
+			pt_errstr(err));
 		goto out_print;
 	}
 	bpf_program__set_autoload(skel->progs.snap_dmabuf, have_dmabuf_iter);
@@ -275,7 +275,7 @@ int pt_snapshot(const struct pt_snapshot_opts *opts, pt_record_fn fn, void *ctx)
 					"(or CAP_SYS_ADMIN): run it as root\n");
 		else
 			fprintf(stderr, "primetrace: failed to load the snapshot programs: %s\n",
-				strerror(-err));
+				pt_errstr(err));
 		goto out;
 	}
 
@@ -313,7 +313,7 @@ int pt_snapshot(const struct pt_snapshot_opts *opts, pt_record_fn fn, void *ctx)
 	}
 	rd.handles_only = false;
 	if (err) {
-		fprintf(stderr, "primetrace: reading the process files: %s\n", strerror(-err));
+		fprintf(stderr, "primetrace: reading the process files: %s\n", pt_errstr(err));
 		goto out;
 	}
 	flags |= PT_SNAP_FDS;
@@ -323,7 +323,7 @@ int pt_snapshot(const struct pt_snapshot_opts *opts, pt_record_fn fn, void *ctx)
 		flags |= PT_SNAP_HANDLES;
 	err = run_iter(skel->progs.snap_task_vma, &rd);
 	if (err) {
-		fprintf(stderr, "primetrace: reading the process mappings: %s\n", strerror(-err));
+		fprintf(stderr, "primetrace: reading the process mappings: %s\n", pt_errstr(err));
 		goto out;
 	}
 	flags |= PT_SNAP_MAPS;

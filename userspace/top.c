@@ -63,18 +63,22 @@ static error_t parse_top(int key, char *arg, struct argp_state *state)
 		state->child_inputs[0] = &env->lt.opts;
 		break;
 	case 'r':
-		if (pt_parse_seconds(arg, &d) || d < 0.1 || d > 3600)
+		if (pt_parse_seconds(arg, &d) || d < 0.1 || d > 3600) {
 			argp_error(state, "--refresh %s: 0.1 to 3600 seconds", arg);
+			return EINVAL;
+		}
 		env->refresh = d;
 		break;
 	case 'n':
-		if (pt_parse_uint(arg, 1, 1000000, &v))
+		if (pt_parse_uint(arg, 1, 1000000, &v)) {
 			argp_error(state, "--iterations %s: 1 to 1000000", arg);
+			return EINVAL;
+		}
 		env->iterations = v;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
-		break;
+		return EINVAL;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -85,7 +89,7 @@ static const struct argp top_argp = {
 	.options = top_options,
 	.parser = parse_top,
 	.doc = top_doc,
-	.children = pt_source_child,
+	.children = pt_live_source_child,
 };
 
 static __u64 mono_now(void)
@@ -167,6 +171,7 @@ static void view(struct top_env *env, FILE *out)
 		const struct pm_proc *p = procs[i];
 		const struct prev *pv = prev_of(env, p->pid);
 		double er = 0, ir = 0;
+		char cm[4 * sizeof(p->comm)];
 
 		next[i] = (struct prev){ p->pid, p->exports, p->imports };
 		if (p->exited || (!p->exports && !p->imports && !p->live_imports && !held[i].bufs))
@@ -176,10 +181,11 @@ static void view(struct top_env *env, FILE *out)
 			ir = (p->imports - (pv ? pv->imports : 0)) / dt;
 		}
 		fprintf(out, "%-7u %-16s %6llu %7.1f %6llu %7.1f %9d %9s %8d %9s %5u %9s\n", p->pid,
-			p->comm, (unsigned long long)p->exports, er, (unsigned long long)p->imports,
-			ir, p->live_exports, pt_size_text(a, sizeof(a), p->live_export_bytes),
-			p->live_imports, pt_size_text(b, sizeof(b), p->live_import_bytes),
-			held[i].bufs, pt_size_text(c, sizeof(c), held[i].bytes));
+			pt_text(cm, sizeof(cm), p->comm), (unsigned long long)p->exports, er,
+			(unsigned long long)p->imports, ir, p->live_exports,
+			pt_size_text(a, sizeof(a), p->live_export_bytes), p->live_imports,
+			pt_size_text(b, sizeof(b), p->live_import_bytes), held[i].bufs,
+			pt_size_text(c, sizeof(c), held[i].bytes));
 	}
 	if (!env->tty)
 		fputc('\n', out);
@@ -220,21 +226,22 @@ static void *viewer(void *arg)
 	return NULL;
 }
 
-int pt_cmd_top(int argc, char **argv)
+int pt_top_parse(int argc, char **argv)
+{
+	struct top_env *env = &top_env;
+
+	memset(env, 0, sizeof(*env));
+	pt_lifetime_init(&env->lt);
+	env->refresh = 1;
+	return pt_argp_parse(&top_argp, argc, argv, 0, env);
+}
+
+int pt_top_run(void)
 {
 	struct top_env *env = &top_env;
 	pthread_t thread;
 	int err;
 
-	pt_lifetime_init(&env->lt);
-	env->refresh = 1;
-	if (argp_parse(&top_argp, argc, argv, 0, NULL, env))
-		return 2;
-	if (env->lt.opts.input) {
-		fprintf(stderr, "primetrace top: shows the running system; for a recording "
-				"use 'primetrace objects --input' or 'leaks --input'\n");
-		return 2;
-	}
 	env->tty = isatty(STDOUT_FILENO);
 	env->lt.trace = true;
 	env->lt.no_end_snapshot = true;
@@ -251,5 +258,5 @@ int pt_cmd_top(int argc, char **argv)
 	pthread_join(thread, NULL);
 	pt_lifetime_free(&env->lt);
 	free(env->prev);
-	return err ? 1 : 0;
+	return err ? PT_EXIT_ERROR : pt_output_close(stdout, NULL);
 }

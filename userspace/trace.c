@@ -297,7 +297,7 @@ static int setup(struct tracer *t, const struct pt_trace_opts *opts, bool quiet)
 	if (err) {
 		if (opts->btf_path)
 			fprintf(stderr, "primetrace: cannot read BTF from %s: %s\n", opts->btf_path,
-				strerror(-err));
+				pt_errstr(err));
 		else
 			fprintf(stderr, "primetrace: this kernel has no BTF "
 					"(/sys/kernel/btf/vmlinux): it needs "
@@ -314,14 +314,14 @@ static int setup(struct tracer *t, const struct pt_trace_opts *opts, bool quiet)
 		if (!t->skel) {
 			err = -errno;
 			fprintf(stderr, "primetrace: failed to open the BPF object: %s\n",
-				strerror(-err));
+				pt_errstr(err));
 			log_dump();
 			return err;
 		}
 		err = configure(t, opts);
 		if (err) {
 			fprintf(stderr, "primetrace: failed to configure the BPF object: %s\n",
-				strerror(-err));
+				pt_errstr(err));
 			return err;
 		}
 		err = primetrace_bpf__load(t->skel);
@@ -334,13 +334,13 @@ static int setup(struct tracer *t, const struct pt_trace_opts *opts, bool quiet)
 		}
 		if (!pt_hook_demote(&t->pk, bad, err)) {
 			fprintf(stderr, "primetrace: failed to %s the BPF programs: %s\n",
-				bad ? "attach" : "load", strerror(-err));
+				bad ? "attach" : "load", pt_errstr(err));
 			log_dump();
 			return err;
 		}
 		if (opts->verbose)
 			fprintf(stderr, "primetrace: %s: %s, trying %s\n", pt_hook_name(bad),
-				strerror(-err),
+				pt_errstr(err),
 				pt_how_name(t->pk.hooks[bad].how, pt_hook_descs[bad].at_exit));
 		teardown(t);
 	}
@@ -410,7 +410,7 @@ static char *kstack_string(struct tracer *t, const struct pt_kstack *ks)
 	return s;
 }
 
-static int deliver(struct tracer *t, struct pt_record *rec)
+static int deliver(struct tracer *t, const struct pt_record *rec)
 {
 	if (rec->ev.type < PT_EV_MAX)
 		t->sum->events[rec->ev.type]++;
@@ -519,7 +519,7 @@ static int run_live(const struct pt_trace_opts *opts, struct tracer *t)
 	if (!t->rb) {
 		err = -errno;
 		fprintf(stderr, "primetrace: failed to create the ring buffer: %s\n",
-			strerror(-err));
+			pt_errstr(err));
 		goto out;
 	}
 	record_hooks(&t->pk, t->sum);
@@ -560,7 +560,7 @@ static int run_live(const struct pt_trace_opts *opts, struct tracer *t)
 		}
 		if (err < 0) {
 			fprintf(stderr, "primetrace: reading the ring buffer: %s\n",
-				strerror(-err));
+				pt_errstr(err));
 			break;
 		}
 		err = 0;
@@ -576,58 +576,175 @@ out:
 	return err;
 }
 
-static int run_replay(const struct pt_trace_opts *opts, struct tracer *t)
+/* --- recordings ------------------------------------------------------------- */
+
+const char *pt_prog = "primetrace";
+
+/* a copy of f in a temporary file, at its start; f is closed */
+static FILE *spool(FILE *f, const char *path)
 {
-	FILE *f = strcmp(opts->input, "-") ? fopen(opts->input, "r") : stdin;
-	struct pt_filter filter = opts->filter;
-	struct pt_summary recorded = { 0 };
-	char *line = NULL;
-	size_t cap = 0;
-	long lineno = 0;
-	int err = 0;
+	FILE *t = tmpfile();
+	char buf[65536];
+	size_t n;
+	int err;
+
+	if (!t) {
+		err = errno;
+		fprintf(stderr, "%s: %s: cannot keep a copy of the input: %s\n", pt_prog, path,
+			strerror(err));
+		goto fail;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (fwrite(buf, 1, n, t) != n) {
+			err = errno ?: EIO;
+			fprintf(stderr, "%s: %s: cannot keep a copy of the input: %s\n", pt_prog,
+				path, strerror(err));
+			goto fail;
+		}
+	}
+	if (ferror(f)) {
+		err = errno ?: EIO;
+		fprintf(stderr, "%s: %s: %s\n", pt_prog, path, strerror(err));
+		goto fail;
+	}
+	if (fflush(t) || fseek(t, 0, SEEK_SET)) {
+		err = errno ?: EIO;
+		fprintf(stderr, "%s: %s: cannot keep a copy of the input: %s\n", pt_prog, path,
+			strerror(err));
+		goto fail;
+	}
+	pt_input_close(f);
+	return t;
+fail:
+	if (t)
+		fclose(t);
+	pt_input_close(f);
+	errno = err;
+	return NULL;
+}
+
+FILE *pt_input_open(const char *path, bool rewindable)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	struct stat st;
 
 	if (!f) {
-		err = -errno;
-		fprintf(stderr, "primetrace: %s: %s\n", opts->input, strerror(errno));
-		return err;
+		fprintf(stderr, "%s: %s: %s\n", pt_prog, path, strerror(errno));
+		return NULL;
 	}
-	/* a recording knows cgroup ids only: the directory's, exactly */
-	if (opts->cgroup_path) {
-		struct stat st;
+	if (fstat(fileno(f), &st)) {
+		int err = errno;
 
-		if (stat(opts->cgroup_path, &st)) {
-			err = -errno;
-			fprintf(stderr, "primetrace: cgroup %s: %s\n", opts->cgroup_path,
-				strerror(errno));
-			if (f != stdin)
-				fclose(f);
-			return err;
-		}
-		filter.cgroup = st.st_ino;
+		fprintf(stderr, "%s: %s: %s\n", pt_prog, path, strerror(err));
+		pt_input_close(f);
+		errno = err;
+		return NULL;
 	}
-	while (!pt_exiting && !t->stop && getline(&line, &cap, f) > 0) {
+	if (S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "%s: %s: %s\n", pt_prog, path, strerror(EISDIR));
+		pt_input_close(f);
+		errno = EISDIR;
+		return NULL;
+	}
+	/* a regular file (or a block device) can be read again; anything else once */
+	if (rewindable && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return spool(f, path);
+	return f;
+}
+
+void pt_input_close(FILE *f)
+{
+	if (f && f != stdin)
+		fclose(f);
+}
+
+int pt_input_read(FILE *f, const char *name, bool skip, unsigned long *skipped, pt_record_fn fn,
+		  void *ctx, struct pt_summary *sum)
+{
+	char *line = NULL, why[160];
+	size_t cap = 0;
+	long lineno = 0;
+	ssize_t n;
+	int err = 0;
+
+	for (;;) {
 		struct pt_record rec;
 		int r;
 
+		if (pt_exiting)
+			break;
+		errno = 0;
+		n = getline(&line, &cap, f);
+		if (n < 0) {
+			/* the end, or a read error (EISDIR, EIO, ENOMEM) that is no end */
+			if (ferror(f) || !feof(f)) {
+				err = errno ?: EIO;
+				fprintf(stderr, "%s: %s: %s\n", pt_prog, name, strerror(err));
+				err = -err;
+			}
+			break;
+		}
 		lineno++;
 		if (line[strspn(line, " \t\r\n")] == '\0')
 			continue;
-		r = pt_record_parse_json(line, &rec, &recorded);
+		why[0] = '\0';
+		if (strlen(line) != (size_t)n) {
+			snprintf(why, sizeof(why), "a NUL byte (column %zu)", strlen(line) + 1);
+			r = -EINVAL;
+		} else {
+			r = pt_record_parse_json_why(line, &rec, sum, why, sizeof(why));
+		}
 		if (r < 0) {
-			fprintf(stderr, "primetrace: %s:%ld: not a primetrace JSON line\n",
-				opts->input, lineno);
+			if (skip) {
+				if (skipped)
+					(*skipped)++;
+				continue;
+			}
+			fprintf(stderr, "%s: %s:%ld: %s\n", pt_prog, name, lineno,
+				why[0] ? why : "not a primetrace JSON line");
 			err = -EINVAL;
 			break;
 		}
 		if (r == 1)
 			continue;
-		if (pt_filter_match(&filter, &rec.ev))
-			deliver(t, &rec);
+		r = fn ? fn(&rec, ctx) : 0;
 		pt_record_free(&rec);
+		if (r)
+			break;
 	}
-	if (f != stdin)
-		fclose(f);
 	free(line);
+	return err;
+}
+
+struct replay {
+	struct tracer *t;
+	struct pt_filter filter;
+};
+
+static int replay_record(const struct pt_record *rec, void *ctx)
+{
+	struct replay *rp = ctx;
+
+	if (pt_filter_match(&rp->filter, &rec->ev))
+		deliver(rp->t, rec);
+	return rp->t->stop;
+}
+
+static int run_replay(const struct pt_trace_opts *opts, struct tracer *t)
+{
+	struct replay rp = { .t = t, .filter = opts->filter };
+	struct pt_summary recorded = { 0 };
+	FILE *f = pt_input_open(opts->input, false);
+	int err;
+
+	if (!f)
+		return -errno;
+	/* a recording knows cgroup ids only: the directory's, exactly */
+	if (opts->cgroup_path)
+		rp.filter.cgroup = opts->cgroup_id;
+	err = pt_input_read(f, opts->input, opts->skip_bad_lines, opts->skipped, replay_record, &rp,
+			    &recorded);
+	pt_input_close(f);
 	/* what was lost stays lost: the recorded counters carry over */
 	if (recorded.have) {
 		memcpy(t->sum->drops, recorded.drops, sizeof(recorded.drops));

@@ -18,6 +18,7 @@
 struct pt_trace_opts {
 	struct pt_filter filter;
 	const char *cgroup_path;  /* live: the cgroup and its descendants */
+	__u64 cgroup_id;	  /* --input: the id of cgroup_path, matched exactly */
 	__u64 ringbuf_size;	  /* bytes; 0: PT_RINGBUF_DEFAULT */
 	unsigned int interval_ms; /* 0: woken per event; else read on this period */
 	enum pt_attach_mode mode;
@@ -28,6 +29,9 @@ struct pt_trace_opts {
 	bool verbose;	   /* libbpf's debug output */
 	bool quiet;	   /* no start-up line on stderr */
 	const char *input; /* replay this file instead of tracing */
+	/* --input: count malformed lines in *skipped and go on, instead of failing */
+	bool skip_bad_lines;
+	unsigned long *skipped;
 	/* live: called once the hooks are attached, before any event is read */
 	void (*started)(void *ctx);
 	void *started_ctx;
@@ -52,6 +56,27 @@ int pt_run(const struct pt_trace_opts *opts, pt_record_fn fn, void *ctx, struct 
  * and tear it down: what 'features' shows. Returns 0 or -errno.
  */
 int pt_probe_attach(const struct pt_trace_opts *opts, struct pt_kernel *pk);
+
+/*
+ * Recordings. pt_input_open() opens FILE ("-": stdin) for reading; with
+ * rewindable, an input that cannot be read twice (a pipe, a terminal) is
+ * first copied to a temporary file. Errors are printed; NULL with errno.
+ */
+FILE *pt_input_open(const char *path, bool rewindable);
+void pt_input_close(FILE *f);
+/*
+ * Each record of f (named name in messages) to fn, the summary lines into
+ * sum (may be NULL), until the end, pt_exiting, or fn returns non-zero.
+ * A malformed line is an error "PROG: NAME:LINE: reason", or with skip is
+ * counted in *skipped (when not NULL); quiet_bad: skipped without a word
+ * (a first pass). A read error is printed with its errno. Returns 0 or
+ * -errno (-EINVAL: a malformed line).
+ */
+int pt_input_read(FILE *f, const char *name, bool skip, unsigned long *skipped, pt_record_fn fn,
+		  void *ctx, struct pt_summary *sum);
+
+/* The command in messages, "primetrace trace"; set by the dispatcher */
+extern const char *pt_prog;
 
 /* "256K", "4M", "1048576": a valid ring buffer size (power of two, >= a page) */
 int pt_parse_size(const char *arg, __u64 *out);

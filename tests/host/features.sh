@@ -130,7 +130,8 @@ if [ -r "$data/e2e-6.1.json" ]; then
 	printf '{"ts":1,"type":"gem_free"}\nnot json\n' >"$tmp/bad.json"
 	primetrace trace --input "$tmp/bad.json" >/dev/null 2>"$tmp/bad.err"
 	rc=$?
-	one_line_error $rc "$tmp/bad.err" && grep -q "bad.json:2: not a primetrace JSON line" "$tmp/bad.err" &&
+	[ $rc = 1 ] && one_line_error $rc "$tmp/bad.err" &&
+		grep -q "^primetrace trace: .*bad.json:2: " "$tmp/bad.err" &&
 		pass "host: a corrupt recording: one line, exit $rc" ||
 		fail "host: a corrupt recording: one line" "rc=$rc $(cat "$tmp/bad.err")"
 else

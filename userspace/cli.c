@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * primetrace: the commands trace, record and features, the table of every
+ * command (primetrace.c's main() and the command-line fuzzer parse through
+ * it), and what every command's output shares: kernel-supplied text
+ * escaped, write errors reported.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "lifetime.h"
+#include "pt_features.h"
+#include "options.h"
+
+/* --- output ----------------------------------------------------------------- */
+
+size_t pt_escape(char *dst, size_t len, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (!len)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+		char e[5];
+		size_t k = 0;
+
+		if (c == '\\') {
+			e[k++] = '\\';
+			e[k++] = '\\';
+		} else if (c < 0x20 || c >= 0x7f) {
+			e[k++] = '\\';
+			e[k++] = 'x';
+			e[k++] = hex[c >> 4];
+			e[k++] = hex[c & 15];
+		} else {
+			e[k++] = c;
+		}
+		if (o + k >= len)
+			break;
+		memcpy(dst + o, e, k);
+		o += k;
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+const char *pt_text(char *buf, size_t len, const char *s)
+{
+	pt_escape(buf, len, s ? s : "", s ? strlen(s) : 0);
+	return buf;
+}
+
+void pt_fputs_text(FILE *f, const char *s, size_t n)
+{
+	char buf[260];
+
+	/* in pieces: each byte takes at most 4 */
+	for (size_t i = 0; i < n; i += 64) {
+		size_t k = n - i < 64 ? n - i : 64;
+
+		pt_escape(buf, sizeof(buf), s + i, k);
+		fputs(buf, f);
+	}
+}
+
+int pt_output_error(FILE *f, const char *name, int err)
+{
+	/* a reader that went away (| head): quietly, as coreutils do */
+	if (err == EPIPE)
+		return PT_EXIT_OK;
+	fprintf(stderr, "%s: %s: %s\n", pt_prog, name ? name : "standard output",
+		strerror(err ?: EIO));
+	return PT_EXIT_ERROR;
+}
+
+int pt_output_close(FILE *f, const char *name)
+{
+	int err = 0;
+
+	errno = 0;
+	if (fflush(f) || ferror(f))
+		err = errno ?: EIO;
+	if (f != stdout && f != stderr && fclose(f) && !err)
+		err = errno ?: EIO;
+	return err ? pt_output_error(f, name, err) : PT_EXIT_OK;
+}
+
+/* --- trace and record --------------------------------------------------- */
+
+static struct trace_env {
+	struct pt_trace_opts opts;
+	bool json;
+	bool quiet;
+	const char *output;
+	FILE *out;
+	__u64 t0;
+	bool header;
+	/* --perfetto: the timeline, drawn by a lifetime model */
+	const char *perfetto;
+	struct pm_model *model;
+	struct pt_perfetto *timeline;
+	bool snapshot;	       /* record -S */
+	unsigned long skipped; /* --skip-bad-lines */
+	int werr;	       /* the first write error on out */
+} trace_env;
+
+/*
+ * One record as text, kernel-supplied strings escaped: the line is made
+ * in memory from a copy whose strings carry a placeholder byte for '\n'
+ * (one none of them holds), then written with every other byte escaped.
+ */
+static void print_text_record(FILE *out, const struct pt_record *rec, __u64 t0)
+{
+	struct pt_record r = *rec;
+	struct {
+		char *s;
+		size_t len;
+	} f[] = {
+		{ r.ev.comm, sizeof(r.ev.comm) },
+		{ r.ev.exp_name, sizeof(r.ev.exp_name) },
+		{ r.ev.importer, sizeof(r.ev.importer) },
+		{ r.ev.importer_driver, sizeof(r.ev.importer_driver) },
+		{ r.ev.driver, sizeof(r.ev.driver) },
+		{ r.ev.exp_driver, sizeof(r.ev.exp_driver) },
+		{ r.kstack, r.kstack ? strlen(r.kstack) : 0 },
+		{ r.ustack, r.ustack ? strlen(r.ustack) : 0 },
+	};
+	const size_t nf = sizeof(f) / sizeof(f[0]);
+	char *line = NULL, esc[8];
+	size_t len = 0;
+	unsigned char mark = 0;
+	bool used[32] = { false };
+	FILE *m;
+
+	r.kstack = rec->kstack ? strdup(rec->kstack) : NULL;
+	r.ustack = rec->ustack ? strdup(rec->ustack) : NULL;
+	f[6].s = r.kstack;
+	f[7].s = r.ustack;
+	for (size_t i = 0; i < nf; i++)
+		for (size_t j = 0; f[i].s && j < f[i].len && f[i].s[j]; j++)
+			if ((unsigned char)f[i].s[j] < 32)
+				used[(unsigned char)f[i].s[j]] = true;
+	for (unsigned char c = 1; c < 32 && !mark; c++)
+		if (!used[c] && c != '\n')
+			mark = c;
+	for (size_t i = 0; i < nf; i++)
+		for (size_t j = 0; f[i].s && j < f[i].len && f[i].s[j]; j++)
+			if (f[i].s[j] == '\n')
+				f[i].s[j] = mark ?: '?';
+	m = open_memstream(&line, &len);
+	if (m) {
+		pt_print_text(m, &r, t0);
+		fclose(m);
+	}
+	for (size_t i = 0; line && i < len;) {
+		size_t k = strcspn(line + i, "\n");
+
+		for (size_t j = i; j < i + k; j++) {
+			if (mark && (unsigned char)line[j] == mark) {
+				fputs("\\x0a", out);
+			} else {
+				pt_escape(esc, sizeof(esc), line + j, 1);
+				fputs(esc, out);
+			}
+		}
+		i += k;
+		if (i < len) {
+			fputc('\n', out);
+			i++;
+		}
+	}
+	free(line);
+	free(r.kstack);
+	free(r.ustack);
+}
+
+static int print_record(const struct pt_record *rec, void *ctx)
+{
+	struct trace_env *env = ctx;
+
+	if (env->model)
+		pm_model_feed(env->model, rec);
+
+	if (env->json) {
+		pt_print_json(env->out, rec);
+	} else {
+		if (!env->header) {
+			pt_print_text_header(env->out);
+			env->header = true;
+		}
+		if (!env->t0)
+			env->t0 = rec->ev.ts;
+		print_text_record(env->out, rec, env->t0);
+	}
+	/* a closed pipe or a full disk ends the run */
+	if (ferror(env->out)) {
+		env->werr = env->werr ?: errno;
+		return 1;
+	}
+	return 0;
+}
+
+static int finish(struct trace_env *env, struct pt_summary *sum, int err)
+{
+	int ret;
+
+	/* a failed timeline is printed by its writer */
+	if (env->timeline && pt_perfetto_close(env->timeline, env->model, pm_model_now(env->model)))
+		err = err ?: -EIO;
+	pm_model_free(env->model);
+	if (env->json && !ferror(env->out))
+		pt_print_summary_json(env->out, sum);
+	if (env->werr) {
+		ret = pt_output_error(env->out, env->out == stdout ? NULL : env->output, env->werr);
+		if (env->out != stdout)
+			fclose(env->out);
+	} else {
+		ret = pt_output_close(env->out, env->out == stdout ? NULL : env->output);
+	}
+	/* a run that never started has nothing to sum up */
+	if (!err && !env->quiet && (!env->opts.input || sum->have))
+		pt_print_summary_text(stderr, sum);
+	if (!err && !env->quiet && env->skipped)
+		fprintf(stderr, "%s: picture incomplete: %lu malformed input line%s skipped\n",
+			pt_prog, env->skipped, env->skipped == 1 ? "" : "s");
+	pt_summary_free(sum);
+	return err ? PT_EXIT_ERROR : ret;
+}
+
+static const char trace_doc[] =
+    "Print DRM PRIME and dma-buf events as they happen.\n"
+    "\n"
+    "USAGE: primetrace trace [-j] [-p PID] [-c CGROUP] [--comm COMM] [-d DEV]\n"
+    "         [-b SIZE] [-i MS] [-D SECONDS] [-K] [-U] [--input FILE]\n"
+    "\n"
+    "EXAMPLES:\n"
+    "    primetrace trace                   # every event, one line each\n"
+    "    primetrace trace -j                # JSON lines, a summary line last\n"
+    "    primetrace trace -d vprime -D 10   # events touching vprime, for 10 s\n"
+    "    primetrace trace -p 1234 -K        # one process, with kernel stacks\n"
+    "    primetrace trace --input run.json  # replay a recording\n"
+    "\n"
+    "At exit (Ctrl-C, SIGTERM, a closed pipe, --duration) a summary goes to stderr:\n"
+    "events by type, events lost in a full ring buffer, and hooks that attached\n"
+    "but were never called.\v";
+
+enum {
+	OPT_PERFETTO = 0x300,
+};
+
+static const struct argp_option trace_options[] = {
+	{ "json", 'j', NULL, 0, "One JSON object per line", 0 },
+	{ "perfetto", OPT_PERFETTO, "FILE", 0,
+	  "Also write a timeline (Chrome trace-event JSON, for ui.perfetto.dev) to FILE", 0 },
+	{ "quiet", 'q', NULL, 0, "No summary on stderr", 0 },
+	{ 0 },
+};
+
+static const struct argp_option record_options[] = {
+	{ "output", 'o', "FILE", 0, "Write JSON lines to FILE (required; - for stdout)", 0 },
+	{ "snapshot", 'S', NULL, 0,
+	  "Also write what exists when tracing starts and ends (snap_* lines): the buffers, "
+	  "fds, mappings and GEM handles 'leaks --input' and 'objects --input' need",
+	  0 },
+	{ "quiet", 'q', NULL, 0, "No summary on stderr", 0 },
+	{ 0 },
+};
+
+static error_t parse_trace(int key, char *arg, struct argp_state *state)
+{
+	struct trace_env *env = state->input;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &env->opts;
+		break;
+	case 'j':
+		env->json = true;
+		break;
+	case 'q':
+		env->quiet = true;
+		env->opts.quiet = true;
+		break;
+	case 'o':
+		env->output = arg;
+		break;
+	case OPT_PERFETTO:
+		env->perfetto = arg;
+		break;
+	case 'S':
+		env->snapshot = true;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		return EINVAL;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp trace_argp = {
+	.options = trace_options,
+	.parser = parse_trace,
+	.doc = trace_doc,
+	.children = pt_source_child,
+};
+
+static int trace_parse(int argc, char **argv)
+{
+	struct trace_env *env = &trace_env;
+
+	memset(env, 0, sizeof(*env));
+	pt_trace_opts_init(&env->opts);
+	env->opts.skipped = &env->skipped;
+	return pt_argp_parse(&trace_argp, argc, argv, 0, env);
+}
+
+static int trace_run(void)
+{
+	struct trace_env *env = &trace_env;
+	struct pt_summary sum;
+	int err;
+
+	env->out = stdout;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (env->perfetto) {
+		env->model = pm_model_new(0);
+		env->timeline = env->model ? pt_perfetto_open(env->perfetto) : NULL;
+		if (!env->timeline) {
+			fprintf(stderr, "%s: %s: %s\n", pt_prog, env->perfetto, strerror(errno));
+			pm_model_free(env->model);
+			return 1;
+		}
+		pt_perfetto_follow(env->timeline, env->model);
+	}
+	pt_install_signals();
+	err = pt_run(&env->opts, print_record, env, &sum);
+	return finish(env, &sum, err);
+}
+
+static const char record_doc[] =
+    "Record DRM PRIME and dma-buf events as JSON lines, for later analysis with\n"
+    "--input (e.g. 'primetrace trace --input FILE').\n"
+    "\n"
+    "USAGE: primetrace record -o FILE [-S] [-p PID] [-c CGROUP] [--comm COMM]\n"
+    "         [-d DEV] [-b SIZE] [-i MS] [-D SECONDS] [-K] [-U]\n"
+    "\n"
+    "EXAMPLES:\n"
+    "    primetrace record -o run.json             # until Ctrl-C\n"
+    "    primetrace record -o run.json -D 30 -K    # 30 s, with kernel stacks\n"
+    "\n"
+    "The last line of the file is the summary: events and drops by type, drops\n"
+    "by CPU, and every hook with how it attached and how often it was called.\v";
+
+static error_t parse_record(int key, char *arg, struct argp_state *state)
+{
+	struct trace_env *env = state->input;
+
+	if (key != ARGP_KEY_END)
+		return parse_trace(key, arg, state);
+	if (!env->output) {
+		argp_error(state, "-o FILE is required");
+		return EINVAL;
+	}
+	if (env->opts.input) {
+		argp_error(state, "records the kernel; to replay a file use 'primetrace trace "
+				  "--input'");
+		return EINVAL;
+	}
+	return 0;
+}
+
+static const struct argp record_argp = {
+	.options = record_options,
+	.parser = parse_record,
+	.doc = record_doc,
+	.children = pt_source_child,
+};
+
+static int write_snapshot_record(const struct pt_record *rec, void *ctx)
+{
+	struct trace_env *env = ctx;
+
+	if (pt_filter_match(&env->opts.filter, &rec->ev))
+		pt_print_json(env->out, rec);
+	if (ferror(env->out)) {
+		env->werr = env->werr ?: errno;
+		return 1;
+	}
+	return 0;
+}
+
+/* snap_* lines: a failed snapshot is printed, the recording goes on */
+static void record_snapshot(void *ctx)
+{
+	struct trace_env *env = ctx;
+	struct pt_snapshot_opts so = {
+		.btf_path = env->opts.btf_path,
+		.verbose = env->opts.verbose,
+	};
+
+	pt_snapshot(&so, write_snapshot_record, env);
+}
+
+static int record_parse(int argc, char **argv)
+{
+	struct trace_env *env = &trace_env;
+
+	memset(env, 0, sizeof(*env));
+	pt_trace_opts_init(&env->opts);
+	return pt_argp_parse(&record_argp, argc, argv, 0, env);
+}
+
+static int record_run(void)
+{
+	struct trace_env *env = &trace_env;
+	struct pt_summary sum;
+	int err;
+
+	env->json = true;
+	if (env->snapshot) {
+		env->opts.started = record_snapshot;
+		env->opts.started_ctx = env;
+	}
+	if (strcmp(env->output, "-")) {
+		env->out = fopen(env->output, "w");
+		if (!env->out) {
+			fprintf(stderr, "%s: %s: %s\n", pt_prog, env->output, strerror(errno));
+			return PT_EXIT_ERROR;
+		}
+	} else {
+		env->out = stdout;
+	}
+	setvbuf(env->out, NULL, _IOLBF, 0);
+	pt_install_signals();
+	err = pt_run(&env->opts, print_record, env, &sum);
+	if (!err && env->snapshot)
+		record_snapshot(env);
+	return finish(env, &sum, err);
+}
+
+/* --- features ------------------------------------------------------------- */
+
+static const char features_doc[] =
+    "Show how primetrace hooks this kernel: for every function, where it lives\n"
+    "(vmlinux or a module), how it attaches (fentry, fexit, kprobe, kretprobe),\n"
+    "or why not (missing, failed); the BTF found, whether DRM is loaded, and the\n"
+    "DRM devices. Hooks of a module that is not loaded attach when asked again\n"
+    "once it is.\n"
+    "\n"
+    "USAGE: primetrace features [-j] [--attach MODE] [--btf FILE]\n"
+    "\n"
+    "EXAMPLES:\n"
+    "    primetrace features\n"
+    "    primetrace features --attach kprobe   # what the kprobe fallback gives\n"
+    "\v";
+
+static struct features_env {
+	struct pt_trace_opts opts;
+	bool json;
+} features_env;
+
+static const struct argp_option features_options[] = {
+	{ "json", 'j', NULL, 0, "One JSON object", 0 },
+	{ 0 },
+};
+
+static error_t parse_features(int key, char *arg, struct argp_state *state)
+{
+	struct features_env *env = state->input;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &env->opts;
+		break;
+	case 'j':
+		env->json = true;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		return EINVAL;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_child kernel_child[] = {
+	{ &pt_kernel_argp, 0, NULL, 0 },
+	{ &pt_help_argp, 0, NULL, -1 },
+	{ 0 },
+};
+
+static const struct argp features_argp = {
+	.options = features_options,
+	.parser = parse_features,
+	.doc = features_doc,
+	.children = kernel_child,
+};
+
+static int features_parse(int argc, char **argv)
+{
+	struct features_env *env = &features_env;
+
+	memset(env, 0, sizeof(*env));
+	pt_trace_opts_init(&env->opts);
+	return pt_argp_parse(&features_argp, argc, argv, 0, env);
+}
+
+static int features_run(void)
+{
+	struct features_env *env = &features_env;
+	int ret = pt_features(&env->opts, features_env.json) ? PT_EXIT_ERROR : PT_EXIT_OK;
+
+	return pt_output_close(stdout, NULL) ?: ret;
+}
+
+/* --- the commands ------------------------------------------------------------ */
+
+const struct pt_command pt_commands[] = {
+	{ "trace", "print PRIME and dma-buf events as they happen", trace_parse, trace_run },
+	{ "record", "record events as JSON lines for later --input", record_parse, record_run },
+	{ "features", "show which hooks this kernel offers and how they attach", features_parse,
+	  features_run },
+	{ "objects", "list the live dma-bufs and who holds them", pt_objects_parse,
+	  pt_objects_run },
+	{ "leaks", "trace, then report leaked buffers and handles with stacks", pt_leaks_parse,
+	  pt_leaks_run },
+	{ "top", "per-process buffers and rates, refreshed", pt_top_parse, pt_top_run },
+	{ "check", "verify the PRIME invariants live, or around test subtests", pt_check_parse,
+	  pt_check_run },
+};
+
+const unsigned int pt_ncommands = sizeof(pt_commands) / sizeof(pt_commands[0]);
