@@ -21,8 +21,8 @@
 
 #include <drm/drm_file.h>
 
-#define VPRIME_KV(major, minor)	((major) * 256 + (minor))
-#define VPRIME_KV_BUILD		VPRIME_KV(LINUX_VERSION_MAJOR, LINUX_VERSION_PATCHLEVEL)
+/* VPRIME_KV(), VPRIME_KV_BUILD; refuses series not verified */
+#include "verified.h"
 /* building for release @major.@minor or a later one */
 #define VPRIME_SINCE(major, minor) (VPRIME_KV(major, minor) <= VPRIME_KV_BUILD)
 
@@ -126,7 +126,8 @@ static inline struct pid *vprime_file_pid(struct drm_file *file)
  * struct drm_prime_member is private to drm_prime.c; debugfs 'files' walks
  * a file's PRIME lookup cache (&drm_prime_file_private.handles, under
  * &drm_prime_file_private.lock) through this mirror. Layout checked against
- * the BTF of drm.ko in 6.1.0-56, 6.12.95 and 7.3.4: identical in all three.
+ * the BTF of drm.ko in 6.1.0-56, 6.12.95 and 7.3.4: identical in all three;
+ * verified.h refuses to build for any other series.
  */
 struct vprime_prime_member {
 	struct dma_buf *dma_buf;

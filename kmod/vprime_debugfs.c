@@ -4,7 +4,9 @@
  *
  * card            the instance's node names ("card1 renderD129")
  * objects         every live object: GEM refcount, handles, dma-buf, pins,
- *                 kernel and userspace mappings
+ *                 kernel and userspace mappings, pages allocated
+ * totals          the instance's objects, pages, DRM_IOCTL_VPRIME_VMAP
+ *                 mappings and leaks, one "name N" line each
  * files           every open DRM file and its PRIME lookup cache
  * imports         imported objects: exporter, pages, DMA contiguity
  * leaks           references leaked by faults; write 1 to give them back
@@ -54,18 +56,42 @@ static int objects_show(struct seq_file *m, void *unused)
 	seq_printf(m, "objects %u\n", n);
 	list_for_each_entry(vobj, &vdev->objects, link) {
 		obj = &vobj->base;
-		seq_printf(m, "obj id=%u size=%zu refcount=%u handles=%u dmabuf=%lu import=%s pins=%d vmaps=%u mmaps=%d\n",
+		seq_printf(m, "obj id=%u size=%zu refcount=%u handles=%u dmabuf=%lu import=%s pins=%d vmaps=%u mmaps=%d pages=%d\n",
 			   vobj->id, obj->size, kref_read(&obj->refcount),
 			   obj->handle_count, vprime_dma_buf_ino(obj->dma_buf),
 			   vobj->exporter[0] ? vobj->exporter : "-",
 			   atomic_read(&vobj->pins), READ_ONCE(vobj->vmap_count),
-			   atomic_read(&vobj->mmaps));
+			   atomic_read(&vobj->mmaps),
+			   atomic_read(&vobj->allocated));
 	}
 	mutex_unlock(&vdev->objects_lock);
 	mutex_unlock(&vdev->drm.object_name_lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(objects);
+
+/* totals: what a leak check compares with 0 after a run */
+static int totals_show(struct seq_file *m, void *unused)
+{
+	struct vprime_device *vdev = m->private;
+	struct vprime_object *vobj;
+	struct vprime_leak *leak;
+	unsigned int objects = 0, leaks = 0;
+
+	mutex_lock(&vdev->objects_lock);
+	list_for_each_entry(vobj, &vdev->objects, link)
+		objects++;
+	mutex_unlock(&vdev->objects_lock);
+	mutex_lock(&vdev->leaks_lock);
+	list_for_each_entry(leak, &vdev->leaks, link)
+		leaks++;
+	mutex_unlock(&vdev->leaks_lock);
+	seq_printf(m, "objects %u\npages %ld\nvmaps %d\nleaks %u\n", objects,
+		   atomic_long_read(&vdev->pages), atomic_read(&vdev->vmaps),
+		   leaks);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(totals);
 
 static int imports_show(struct seq_file *m, void *unused)
 {
@@ -300,6 +326,7 @@ void vprime_debugfs_register(struct vprime_device *vdev)
 
 	debugfs_create_file("card", 0444, dir, vdev, &card_fops);
 	debugfs_create_file("objects", 0444, dir, vdev, &objects_fops);
+	debugfs_create_file("totals", 0444, dir, vdev, &totals_fops);
 	debugfs_create_file("files", 0444, dir, vdev, &files_fops);
 	debugfs_create_file("imports", 0444, dir, vdev, &imports_fops);
 	debugfs_create_file("leaks", 0644, dir, vdev, &leaks_fops);

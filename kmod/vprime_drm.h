@@ -36,8 +36,9 @@ extern "C" {
 
 /**
  * struct drm_vprime_create - create a buffer object of an explicit size
- * @size: in: bytes wanted, 1 up to the module's max_size_mb; out: the size
- *        allocated (rounded up to whole pages).
+ * @size: in: bytes wanted, 1 up to the module's max_size_mb (default 4096);
+ *        out: the object's size (rounded up to whole pages). Pages are
+ *        allocated on first use, not here.
  * @flags: in: 0 or VPRIME_CREATE_NO_SG.
  * @handle: out: GEM handle in the calling file.
  * @id: out: the object's id, as listed in debugfs 'objects'.
@@ -76,7 +77,7 @@ struct drm_vprime_map_offset {
 /**
  * struct drm_vprime_info - what debugfs calls a handle and the caller
  * @handle: in: GEM handle, or 0 to ask only for @client.
- * @flags: out: VPRIME_INFO_*.
+ * @flags: in: must be 0 (EINVAL otherwise); out: VPRIME_INFO_*.
  * @size: out: object size in bytes.
  * @id: out: object id (debugfs 'objects').
  * @client: out: id of the calling DRM file (debugfs 'files', client=).
@@ -92,14 +93,23 @@ struct drm_vprime_info {
 /**
  * struct drm_vprime_vmap - kernel mapping of an object
  * @handle: in: GEM handle.
- * @offset: in (VMAP only): byte offset of @value, at most size - 8.
- * @value: out (VMAP only): the 8 bytes at @offset, read through the mapping.
+ * @offset: in (VMAP): byte offset of @value, at most size - 8; VUNMAP: 0.
+ * @value: out (VMAP): the 8 bytes at @offset, read through the mapping;
+ *         in (VUNMAP): 0.
  *
- * DRM_IOCTL_VPRIME_VMAP takes one kernel mapping of the object and keeps it
- * until DRM_IOCTL_VPRIME_VUNMAP (or until the object is freed): for objects
- * vprime allocated through &drm_gem_object_funcs.vmap, for imported objects
- * through dma_buf_vmap() on the exporter. VUNMAP without a mapping: EINVAL.
+ * DRM_IOCTL_VPRIME_VMAP takes one kernel mapping of the object for the
+ * calling DRM file and keeps it until that file's DRM_IOCTL_VPRIME_VUNMAP
+ * or until the object is freed: for objects vprime allocated through
+ * &drm_gem_object_funcs.vmap, for imported objects through dma_buf_vmap()
+ * on the exporter. Each file's mappings are counted apart:
+ * a VUNMAP by a file holding no VMAP of the object is EINVAL, whoever else
+ * maps it (other files, the dma-buf core for importers). An object takes at
+ * most VPRIME_VMAP_MAX such mappings, all files together, and the module
+ * VPRIME_VMAP_MAX_TOTAL; beyond: ENOSPC.
  */
+#define VPRIME_VMAP_MAX		1024
+#define VPRIME_VMAP_MAX_TOTAL	(1u << 20)
+
 struct drm_vprime_vmap {
 	__u32 handle;
 	__u32 offset;

@@ -22,8 +22,10 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/xarray.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
@@ -46,9 +48,15 @@ static unsigned int devices = 2;
 module_param(devices, uint, 0444);
 MODULE_PARM_DESC(devices, "Number of vprime devices (1-8, default 2)");
 
-static unsigned int max_size_mb = 64;
+/*
+ * vgem takes any dumb buffer the core lets through (below 4 GiB), its shmem
+ * pages allocated on first use: vprime's default bound is the same, and
+ * pages are allocated on first use too (see vprime_object_page()).
+ */
+#define VPRIME_MAX_SIZE_MB_LIMIT	65536
+static unsigned int max_size_mb = 4096;
 module_param(max_size_mb, uint, 0444);
-MODULE_PARM_DESC(max_size_mb, "Largest buffer object in MiB (1-1024, default 64)");
+MODULE_PARM_DESC(max_size_mb, "Largest buffer object in MiB (1-65536, default 4096)");
 
 static bool prime_hooks = VPRIME_PRIME_HOOKS_REQUIRED;
 module_param(prime_hooks, bool, 0444);
@@ -56,6 +64,14 @@ MODULE_PARM_DESC(prime_hooks,
 		 "Route the PRIME ioctls through vprime's own drm_driver hooks (always on before 6.6, where the core requires them; needed by the *_bypass_cache and export_new_dmabuf faults)");
 
 static struct vprime_device *vprime_devices[VPRIME_MAX_DEVICES];
+
+/*
+ * DRM_IOCTL_VPRIME_VMAP mappings of the whole module. Every one of an
+ * import is a dma_buf_vmap() on the exporter, whose dma-buf counts them in
+ * an unsigned int; an object takes VPRIME_VMAP_MAX, but any number of files
+ * may import one dma-buf, so the module bounds their sum too.
+ */
+static atomic_t vprime_vmaps_total = ATOMIC_INIT(0);
 
 const char *const vprime_fault_names[VPRIME_NR_FAULTS] = {
 	[VPRIME_FAULT_EXPORT_EXTRA_REF] = "export_extra_ref",
@@ -210,19 +226,139 @@ unsigned int vprime_leaks_reclaim(struct vprime_device *vdev)
  * GEM object functions of the objects vprime allocates.
  */
 
+/*
+ * Pages. Like shmem under vgem, an object's pages are allocated on first use:
+ * one at a time by the CPU fault handler, all of them by whatever needs the
+ * whole object (pin for an importer, get_sg_table, vmap). They are charged to
+ * the memory cgroup of the task whose use allocates them (__GFP_ACCOUNT), and
+ * only freed with the object. Allocation takes no lock: two racing users of
+ * one page keep the first page stored.
+ */
+static struct page *vprime_object_page(struct vprime_object *vobj, pgoff_t i)
+{
+	struct vprime_device *vdev = to_vprime_device(vobj->base.dev);
+	struct page *page = READ_ONCE(vobj->pages[i]);
+
+	if (page)
+		return page;
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN |
+			  __GFP_RETRY_MAYFAIL);
+	if (!page)
+		return NULL;
+	if (cmpxchg(&vobj->pages[i], NULL, page)) {
+		__free_page(page);
+		return READ_ONCE(vobj->pages[i]);
+	}
+	atomic_inc(&vobj->allocated);
+	atomic_long_inc(&vdev->pages);
+	return page;
+}
+
+/* allocate every page of @vobj; the ones allocated stay on failure */
+static int vprime_object_populate(struct vprime_object *vobj)
+{
+	unsigned int i;
+
+	if (atomic_read(&vobj->allocated) == vobj->npages)
+		return 0;
+	for (i = 0; i < vobj->npages; i++) {
+		if (!vprime_object_page(vobj, i))
+			return -ENOMEM;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return 0;
+}
+
+static void vprime_object_free_pages(struct vprime_object *vobj)
+{
+	struct vprime_device *vdev = to_vprime_device(vobj->base.dev);
+	unsigned int i;
+
+	for (i = 0; i < vobj->npages; i++) {
+		if (vobj->pages[i])
+			__free_page(vobj->pages[i]);
+		if (!(i & 1023))
+			cond_resched();
+	}
+	atomic_long_sub(atomic_read(&vobj->allocated), &vdev->pages);
+	kvfree(vobj->pages);
+}
+
+/*
+ * Kernel mappings taken by DRM_IOCTL_VPRIME_VMAP, counted per DRM file
+ * (client id) apart from &vprime_object.vmap_count, which the dma-buf core
+ * shares: a file can only give back what it took. Under
+ * &vprime_object.vmap_lock.
+ */
+static int vprime_vmap_get(struct vprime_object *vobj, u32 client)
+{
+	struct vprime_device *vdev = to_vprime_device(vobj->base.dev);
+	unsigned long n;
+	void *entry;
+	int ret;
+
+	if (vobj->ioctl_vmaps >= VPRIME_VMAP_MAX)
+		return -ENOSPC;
+	if (atomic_inc_return(&vprime_vmaps_total) > VPRIME_VMAP_MAX_TOTAL) {
+		atomic_dec(&vprime_vmaps_total);
+		return -ENOSPC;
+	}
+	entry = xa_load(&vobj->vmap_files, client);
+	n = entry ? xa_to_value(entry) : 0;
+	ret = xa_err(xa_store(&vobj->vmap_files, client, xa_mk_value(n + 1),
+			      GFP_KERNEL_ACCOUNT));
+	if (ret) {
+		atomic_dec(&vprime_vmaps_total);
+		return ret;
+	}
+	vobj->ioctl_vmaps++;
+	atomic_inc(&vdev->vmaps);
+	return 0;
+}
+
+static int vprime_vmap_put(struct vprime_object *vobj, u32 client)
+{
+	struct vprime_device *vdev = to_vprime_device(vobj->base.dev);
+	void *entry = xa_load(&vobj->vmap_files, client);
+	unsigned long n = entry ? xa_to_value(entry) : 0;
+
+	if (!n)
+		return -EINVAL;
+	if (n == 1)
+		xa_erase(&vobj->vmap_files, client);
+	else	/* replaces an entry in place: allocates nothing */
+		xa_store(&vobj->vmap_files, client, xa_mk_value(n - 1),
+			 GFP_KERNEL);
+	vobj->ioctl_vmaps--;
+	atomic_dec(&vprime_vmaps_total);
+	atomic_dec(&vdev->vmaps);
+	return 0;
+}
+
+/* the object is being freed: whatever files still map it, they lose it */
+static void vprime_vmap_forget(struct vprime_object *vobj)
+{
+	struct vprime_device *vdev = to_vprime_device(vobj->base.dev);
+
+	atomic_sub(vobj->ioctl_vmaps, &vprime_vmaps_total);
+	atomic_sub(vobj->ioctl_vmaps, &vdev->vmaps);
+	vobj->ioctl_vmaps = 0;
+	xa_destroy(&vobj->vmap_files);
+}
+
 static void vprime_gem_free(struct drm_gem_object *obj)
 {
 	struct vprime_object *vobj = to_vprime_object(obj);
-	unsigned int i;
 
 	vprime_object_del(vobj);
 
 	/* kernel mappings nobody gave back die with the object */
 	if (vobj->vmap_count)
 		vunmap(vobj->vmap.vaddr);
-	for (i = 0; i < vobj->npages; i++)
-		__free_page(vobj->pages[i]);
-	kvfree(vobj->pages);
+	vprime_vmap_forget(vobj);
+	vprime_object_free_pages(vobj);
 	drm_gem_object_release(obj);
 	kfree(vobj);
 }
@@ -246,15 +382,20 @@ static struct dma_buf *vprime_gem_export(struct drm_gem_object *obj, int flags)
 
 /*
  * Called by drm_gem_map_attach() for every attachment of our dma-buf. The
- * pages are allocated up front and never move, so a pin is only counted.
- * Objects without get_sg_table are refused here too, see compat.h.
+ * importer will map every page: allocate them now; they never move, so the
+ * pin itself is only counted. Objects without get_sg_table are refused here
+ * too, see compat.h.
  */
 static int vprime_gem_pin(struct drm_gem_object *obj)
 {
 	struct vprime_object *vobj = to_vprime_object(obj);
+	int ret;
 
 	if (!obj->funcs->get_sg_table)
 		return VPRIME_ERR_NO_SG_TABLE;
+	ret = vprime_object_populate(vobj);
+	if (ret)
+		return ret;
 	atomic_inc(&vobj->pins);
 	return 0;
 }
@@ -271,7 +412,11 @@ static void vprime_gem_unpin(struct drm_gem_object *obj)
 static struct sg_table *vprime_gem_get_sg_table(struct drm_gem_object *obj)
 {
 	struct vprime_object *vobj = to_vprime_object(obj);
+	int ret;
 
+	ret = vprime_object_populate(vobj);
+	if (ret)
+		return ERR_PTR(ret);
 	return drm_prime_pages_to_sg(obj->dev, vobj->pages, vobj->npages);
 }
 
@@ -285,9 +430,15 @@ static int vprime_gem_vmap(struct drm_gem_object *obj, struct iosys_map *map)
 {
 	struct vprime_object *vobj = to_vprime_object(obj);
 	void *vaddr;
+	int ret;
 
 	mutex_lock(&vobj->vmap_lock);
 	if (!vobj->vmap_count) {
+		ret = vprime_object_populate(vobj);
+		if (ret) {
+			mutex_unlock(&vobj->vmap_lock);
+			return ret;
+		}
 		vaddr = vmap(vobj->pages, vobj->npages, VM_MAP, PAGE_KERNEL);
 		if (!vaddr) {
 			mutex_unlock(&vobj->vmap_lock);
@@ -335,12 +486,15 @@ static vm_fault_t vprime_gem_insert(struct vm_fault *vmf, pgoff_t shift)
 	struct vm_area_struct *vma = vmf->vma;
 	struct vprime_object *vobj = to_vprime_object(vma->vm_private_data);
 	pgoff_t pgoff = vprime_fault_pgoff(vma, vmf->address);
+	struct page *page;
 
 	if (pgoff >= vobj->npages)
 		return VM_FAULT_SIGBUS;
 	pgoff = (pgoff + shift) % vobj->npages;
-	return vmf_insert_pfn(vma, vmf->address,
-			      page_to_pfn(vobj->pages[pgoff]));
+	page = vprime_object_page(vobj, pgoff);
+	if (!page)
+		return VM_FAULT_OOM;
+	return vmf_insert_pfn(vma, vmf->address, page_to_pfn(page));
 }
 
 static vm_fault_t vprime_gem_fault(struct vm_fault *vmf)
@@ -443,7 +597,6 @@ static struct vprime_object *vprime_object_create(struct vprime_device *vdev,
 						  u64 size, bool no_sg)
 {
 	struct vprime_object *vobj;
-	unsigned int i;
 	int ret;
 
 	if (!size)
@@ -452,22 +605,16 @@ static struct vprime_object *vprime_object_create(struct vprime_device *vdev,
 		return ERR_PTR(-E2BIG);
 	size = PAGE_ALIGN(size);
 
-	vobj = kzalloc(sizeof(*vobj), GFP_KERNEL);
+	vobj = kzalloc(sizeof(*vobj), GFP_KERNEL_ACCOUNT);
 	if (!vobj)
 		return ERR_PTR(-ENOMEM);
 	vobj->npages = size >> PAGE_SHIFT;
-	vobj->pages = kvcalloc(vobj->npages, sizeof(*vobj->pages), GFP_KERNEL);
+	/* only the page array now, the pages on first use */
+	vobj->pages = kvcalloc(vobj->npages, sizeof(*vobj->pages),
+			       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!vobj->pages) {
 		ret = -ENOMEM;
 		goto err_free;
-	}
-	for (i = 0; i < vobj->npages; i++) {
-		vobj->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO |
-					    __GFP_NOWARN | __GFP_RETRY_MAYFAIL);
-		if (!vobj->pages[i]) {
-			ret = -ENOMEM;
-			goto err_pages;
-		}
 	}
 
 	vobj->no_sg = no_sg || vprime_fault(vdev, VPRIME_FAULT_NO_GET_SG_TABLE);
@@ -482,18 +629,14 @@ static struct vprime_object *vprime_object_create(struct vprime_device *vdev,
 	ret = drm_gem_create_mmap_offset(&vobj->base);
 	if (ret) {
 		drm_gem_object_release(&vobj->base);
-		goto err_all_pages;
+		kvfree(vobj->pages);
+		goto err_free;
 	}
 	mutex_init(&vobj->vmap_lock);
+	xa_init(&vobj->vmap_files);
 	vprime_object_add(vdev, vobj);
 	return vobj;
 
-err_all_pages:
-	i = vobj->npages;
-err_pages:
-	while (i--)
-		__free_page(vobj->pages[i]);
-	kvfree(vobj->pages);
 err_free:
 	kfree(vobj);
 	return ERR_PTR(ret);
@@ -554,11 +697,16 @@ static void vprime_gem_import_free(struct drm_gem_object *obj)
 
 	vprime_object_del(vobj);
 
-	/* dma_buf_release() insists that every vmap was given back */
+	/*
+	 * dma_buf_release() insists that every vmap was given back; there are
+	 * at most VPRIME_VMAP_MAX
+	 */
 	for (; vobj->vmap_count; vobj->vmap_count--) {
 		map = vobj->vmap;
 		vprime_dma_buf_vunmap(dmabuf, &map);
+		cond_resched();
 	}
+	vprime_vmap_forget(vobj);
 
 	if (!vprime_fault(vdev, VPRIME_FAULT_IMPORT_SKIP_PRIME_DESTROY) ||
 	    !vprime_leak_import(vdev, vobj))
@@ -648,6 +796,7 @@ vprime_gem_prime_import_sg_table(struct drm_device *dev,
 	drm_gem_private_object_init(dev, &vobj->base, size);
 	/* a lock class of its own: it is held while the exporter's is taken */
 	mutex_init(&vobj->vmap_lock);
+	xa_init(&vobj->vmap_files);
 	vprime_object_add(to_vprime_device(dev), vobj);
 	return &vobj->base;
 
@@ -942,6 +1091,9 @@ static int vprime_info_ioctl(struct drm_device *dev, void *data,
 	struct drm_gem_object *obj;
 	struct vprime_object *vobj;
 
+	/* no input flag has a meaning yet */
+	if (args->flags)
+		return -EINVAL;
 	args->client = vprime_file_client(file);
 	args->flags = 0;
 	args->size = 0;
@@ -963,10 +1115,17 @@ static int vprime_info_ioctl(struct drm_device *dev, void *data,
 	return 0;
 }
 
+/*
+ * DRM_IOCTL_VPRIME_VMAP: one kernel mapping for the calling file, counted in
+ * its own entry of &vprime_object.vmap_files so that VUNMAP gives back only
+ * what the file took, never the dma-buf core's mapping of an importer nor
+ * another file's.
+ */
 static int vprime_vmap_ioctl(struct drm_device *dev, void *data,
 			     struct drm_file *file)
 {
 	struct drm_vprime_vmap *args = data;
+	u32 client = vprime_file_client(file);
 	struct drm_gem_object *obj;
 	struct vprime_object *vobj;
 	struct iosys_map map;
@@ -984,15 +1143,32 @@ static int vprime_vmap_ioctl(struct drm_device *dev, void *data,
 	if (obj->import_attach) {
 		/* through the exporter: drm_gem_dmabuf_vmap() for GEM ones */
 		mutex_lock(&vobj->vmap_lock);
-		ret = vprime_dma_buf_vmap(obj->import_attach->dmabuf, &map);
+		ret = vprime_vmap_get(vobj, client);
 		if (!ret) {
-			vobj->vmap = map;
-			vobj->vmap_count++;
+			ret = vprime_dma_buf_vmap(obj->import_attach->dmabuf,
+						  &map);
+			if (ret) {
+				vprime_vmap_put(vobj, client);
+			} else {
+				vobj->vmap = map;
+				vobj->vmap_count++;
+			}
 		}
 		mutex_unlock(&vobj->vmap_lock);
 	} else {
+		/* the reservation lock orders this against VUNMAP */
 		dma_resv_lock(obj->resv, NULL);
-		ret = obj->funcs->vmap(obj, &map);
+		mutex_lock(&vobj->vmap_lock);
+		ret = vprime_vmap_get(vobj, client);
+		mutex_unlock(&vobj->vmap_lock);
+		if (!ret) {
+			ret = obj->funcs->vmap(obj, &map);
+			if (ret) {
+				mutex_lock(&vobj->vmap_lock);
+				vprime_vmap_put(vobj, client);
+				mutex_unlock(&vobj->vmap_lock);
+			}
+		}
 		dma_resv_unlock(obj->resv);
 	}
 	if (!ret)
@@ -1007,11 +1183,15 @@ static int vprime_vunmap_ioctl(struct drm_device *dev, void *data,
 			       struct drm_file *file)
 {
 	struct drm_vprime_vmap *args = data;
+	u32 client = vprime_file_client(file);
 	struct drm_gem_object *obj;
 	struct vprime_object *vobj;
 	struct iosys_map map;
-	int ret = 0;
+	int ret;
 
+	/* no meaning for VUNMAP yet */
+	if (args->offset || args->value)
+		return -EINVAL;
 	obj = drm_gem_object_lookup(file, args->handle);
 	if (!obj)
 		return -ENOENT;
@@ -1019,20 +1199,18 @@ static int vprime_vunmap_ioctl(struct drm_device *dev, void *data,
 
 	if (obj->import_attach) {
 		mutex_lock(&vobj->vmap_lock);
-		if (vobj->vmap_count) {
+		ret = vprime_vmap_put(vobj, client);
+		if (!ret) {
 			/* a copy: the exporter's vunmap clears the map given */
 			map = vobj->vmap;
 			vprime_dma_buf_vunmap(obj->import_attach->dmabuf, &map);
 			vobj->vmap_count--;
-		} else {
-			ret = -EINVAL;
 		}
 		mutex_unlock(&vobj->vmap_lock);
 	} else {
 		dma_resv_lock(obj->resv, NULL);
 		mutex_lock(&vobj->vmap_lock);
-		if (!vobj->vmap_count)
-			ret = -EINVAL;
+		ret = vprime_vmap_put(vobj, client);
 		map = vobj->vmap;
 		mutex_unlock(&vobj->vmap_lock);
 		if (!ret)
@@ -1164,9 +1342,9 @@ static int __init vprime_init(void)
 		       VPRIME_MAX_DEVICES);
 		return -EINVAL;
 	}
-	if (!max_size_mb || max_size_mb > 1024) {
-		pr_err("vprime: max_size_mb=%u out of range (1-1024)\n",
-		       max_size_mb);
+	if (!max_size_mb || max_size_mb > VPRIME_MAX_SIZE_MB_LIMIT) {
+		pr_err("vprime: max_size_mb=%u out of range (1-%d)\n",
+		       max_size_mb, VPRIME_MAX_SIZE_MB_LIMIT);
 		return -EINVAL;
 	}
 	if (VPRIME_PRIME_HOOKS_REQUIRED && !prime_hooks) {

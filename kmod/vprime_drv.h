@@ -11,6 +11,7 @@
 #include <linux/iosys-map.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/xarray.h>
 
 #include <drm/drm_device.h>
 #include <drm/drm_gem.h>
@@ -64,6 +65,8 @@ struct vprime_knob {
  * @objects: every live &struct vprime_object of this device
  * @leaks_lock: protects @leaks
  * @leaks: references leaked on purpose by faults, see vprime_leaks_reclaim()
+ * @pages: pages allocated for this device's objects (debugfs 'totals')
+ * @vmaps: kernel mappings taken by DRM_IOCTL_VPRIME_VMAP and not given back
  * @debugfs: the instance's debugfs directory
  */
 struct vprime_device {
@@ -78,6 +81,8 @@ struct vprime_device {
 	struct list_head objects;
 	struct mutex leaks_lock;
 	struct list_head leaks;
+	atomic_long_t pages;
+	atomic_t vmaps;
 	struct dentry *debugfs;
 };
 
@@ -86,15 +91,20 @@ struct vprime_device {
  * @base: the GEM object
  * @link: entry in &vprime_device.objects
  * @id: stable name for debugfs and DRM_IOCTL_VPRIME_INFO
- * @pages: backing pages (objects vprime allocated)
+ * @pages: backing pages (objects vprime allocated), each allocated on first
+ *         use (fault, pin, get_sg_table, vmap); NULL until then
  * @npages: number of pages, size >> PAGE_SHIFT
+ * @allocated: how many of @pages are allocated
  * @no_sg: created without get_sg_table (VPRIME_CREATE_NO_SG, or while the
  *         no_get_sg_table fault was on)
  * @pins: &drm_gem_object_funcs.pin calls not yet undone by .unpin
  * @mmaps: userspace mappings (VMAs) of the object
- * @vmap_lock: protects @vmap_count and @vmap
+ * @vmap_lock: protects @vmap_count, @vmap, @ioctl_vmaps and @vmap_files
  * @vmap_count: live kernel mappings; for imports, dma_buf_vmap() calls
  * @vmap: the kernel mapping while @vmap_count > 0
+ * @ioctl_vmaps: the part of @vmap_count DRM_IOCTL_VPRIME_VMAP took, at most
+ *               VPRIME_VMAP_MAX
+ * @vmap_files: those mappings per DRM file: client id -> count (xa value)
  * @sgt: imports: the mapping of the attachment, kept until the free
  * @dma_addrs: imports: DMA address of every page
  * @contig: imports: contiguous size in the DMA address space
@@ -107,6 +117,7 @@ struct vprime_object {
 
 	struct page **pages;
 	unsigned int npages;
+	atomic_t allocated;
 	bool no_sg;
 
 	atomic_t pins;
@@ -115,6 +126,8 @@ struct vprime_object {
 	struct mutex vmap_lock;
 	unsigned int vmap_count;
 	struct iosys_map vmap;
+	unsigned int ioctl_vmaps;
+	struct xarray vmap_files;
 
 	struct sg_table *sgt;
 	dma_addr_t *dma_addrs;
