@@ -2,18 +2,40 @@
 #
 # primetrace: make          build everything for the reference kernel
 #             make demo     boot a VM, trace a leaking workload, report
-#             make test     host unit tests, then the VM suite on every kernel
+#             make test     host unit tests, then the VM suite on every kernel,
+#                           then the host tests under ASan and UBSan, and each
+#                           fuzzer for FUZZ_SECONDS (60)
 #             make bench    overhead and memory ratios, in one run
 #             make lint     checkpatch (kmod/, bpf/) and clang-format (C userspace)
+#             make san      primetrace and the unit tests under ASan and UBSan
+#             make fuzz     every fuzzer of tests/fuzz for FUZZ_SECONDS (600) each
 #
 # All outputs go under build/ (BUILD=...): bin/ (static binaries, also what
 # the VM gets on its PATH), bpf/ (objects, skeletons), obj/, kmod/SERIES/,
-# tests/ (host unit tests). Kernels and chroots are cached in build/cache
-# (CACHE=...), shared by every BUILD.
+# tests/ (host unit tests), san/ (the sanitizer build), fuzz/ (the fuzzers,
+# their working corpora and findings). Kernels and chroots are cached in
+# build/cache (CACHE=...), shared by every BUILD.
+# CC, CFLAGS and LDFLAGS are the user's; LDFLAGS is added to every link.
+# SAN=1 builds with clang, AddressSanitizer and UBSan, dynamically linked,
+# into build/san ('make san' is the same next to the normal build); FUZZ=1
+# adds libFuzzer's coverage and builds tests/fuzz/fuzz_*.c into build/fuzz.
+# A -fsanitize in CFLAGS or LDFLAGS also turns static linking off.
 # V=1 prints the full commands.
 
 KERNEL  ?= 6.1
 KERNELS ?= 6.1 6.12 7.3
+
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+ifeq ($(FUZZ),1)
+override SAN := 1
+BUILD   ?= build/fuzz
+SAN_CFLAGS  := $(SANITIZE) -fsanitize=fuzzer-no-link
+else ifeq ($(SAN),1)
+BUILD   ?= build/san
+SAN_CFLAGS  := $(SANITIZE)
+endif
+SAN_LDFLAGS := $(SAN_CFLAGS)
 BUILD   ?= build
 CACHE   ?= build/cache
 export PRIMETRACE_BUILD := $(abspath $(BUILD))
@@ -27,15 +49,22 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-CC      ?= gcc
 CLANG   ?= clang
+ifeq ($(origin CC),default)
+CC      := $(if $(filter 1,$(SAN)),$(CLANG),gcc)
+endif
 BPFTOOL ?= bpftool
 CFLAGS  ?= -O2 -g
+LDFLAGS ?=
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
-INCLUDES := -I$(BUILD)/bpf -Ibpf -Iuserspace -Ikmod -Iconformance/lib
-ALL_CFLAGS := $(CFLAGS) $(WARN) $(INCLUDES) -D_GNU_SOURCE \
+# BPF objects and skeletons: the sanitizer builds share the normal build's
+BPF_OUT ?= $(BUILD)/bpf
+INCLUDES := -I$(BPF_OUT) -Ibpf -Iuserspace -Ikmod -Iconformance/lib
+ALL_CFLAGS := $(CFLAGS) $(SAN_CFLAGS) $(WARN) $(INCLUDES) -D_GNU_SOURCE \
 	$(shell pkg-config --cflags libdrm 2>/dev/null)
-LDSTATIC := -static
+# static, so that the VM needs no libraries; the sanitizer runtimes are not
+LDSTATIC := $(if $(filter 1,$(SAN))$(findstring -fsanitize,$(CFLAGS) $(LDFLAGS)),,-static)
+LINK := $(SAN_LDFLAGS) $(LDFLAGS)
 LIBS_BPF := -lbpf -lelf -lz
 LIBS_DRM := -ldrm
 
@@ -44,8 +73,8 @@ LIBS_DRM := -ldrm
 PT_SRCS   := $(filter-out userspace/primetrace.c,$(wildcard userspace/*.c))
 PT_OBJS   := $(patsubst %.c,$(BUILD)/obj/%.o,$(PT_SRCS))
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
-BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
-SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BPF_OUT)/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(BPF_OUT)/%.skel.h,$(BPF_SRCS))
 IGT_SRCS  := $(wildcard conformance/lib/*.c)
 IGT_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(IGT_SRCS))
 CONF_BINS := $(patsubst conformance/%.c,$(BUILD)/bin/%,$(wildcard conformance/*.c))
@@ -53,6 +82,12 @@ VMT_BINS  := $(patsubst tests/vm/%.c,$(BUILD)/bin/%,$(wildcard tests/vm/*.c))
 VMT_SCRIPTS := $(patsubst tests/vm/%,$(BUILD)/bin/%,$(wildcard tests/vm/*.sh))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild
+# each tests/fuzz/fuzz_NAME.c is a fuzzer (LLVMFuzzerTestOneInput); any other
+# .c there is linked into every fuzzer
+FUZZ_DIR  ?= tests/fuzz
+FUZZ_SRCS := $(wildcard $(FUZZ_DIR)/fuzz_*.c)
+FUZZ_BINS := $(patsubst $(FUZZ_DIR)/%.c,$(BUILD)/bin/%,$(FUZZ_SRCS))
+FUZZ_LIB  := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out $(FUZZ_SRCS),$(wildcard $(FUZZ_DIR)/*.c)))
 
 BINS := $(BUILD)/bin/primetrace $(CONF_BINS) $(VMT_BINS) $(VMT_SCRIPTS)
 
@@ -60,9 +95,31 @@ BINS := $(BUILD)/bin/primetrace $(CONF_BINS) $(VMT_BINS) $(VMT_SCRIPTS)
 # keep objects and skeletons (intermediate files of the pattern chains)
 .SECONDARY:
 .PHONY: all deps bpf kernel kernels kmod kmods bins kernels-doc unit test vmtest demo bench lint \
-	vmlinux-h clean distclean
+	vmlinux-h clean distclean san fuzzers fuzz
 
+ifeq ($(SAN),1)
+# the sanitizer builds: what runs on the host, nothing for the VM
+ifeq ($(FUZZ),1)
+all: $(FUZZ_BINS)
+else
+all: $(BUILD)/bin/primetrace $(UNIT_BINS)
+endif
+san fuzzers: all
+else
 all: bins kmod
+
+# next to this build: BUILD/san and BUILD/fuzz, with this build's skeletons
+# (CC, CFLAGS and LDFLAGS from the command line go along)
+san: bpf
+	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=$(BUILD)/san BPF_OUT=$(BPF_OUT) all
+fuzzers: bpf
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 BUILD=$(BUILD)/fuzz BPF_OUT=$(BPF_OUT) all
+
+# FUZZ_SECONDS each, from the seeds of tests/fuzz/corpus/NAME and the
+# working corpus of BUILD/fuzz/corpus/NAME; fails on a finding, printing it
+fuzz: fuzzers
+	$(Q)tools/fuzz --build $(BUILD)/fuzz --seconds $(or $(FUZZ_SECONDS),600)
+endif
 
 deps: $(BUILD)/.deps
 $(BUILD)/.deps: tools/deps
@@ -92,14 +149,14 @@ $(BUILD)/kmod/%/vprime.ko: $(KMOD_SRCS) $(CACHE)/kernel-%/.done tools/build-kmod
 	$(Q)tools/build-kmod --out $(BUILD)/kmod/$* $* >/dev/null
 
 # --- BPF ---------------------------------------------------------------------
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux.h | $(BUILD)/.deps
+$(BPF_OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux.h | $(BUILD)/.deps
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_x86 \
 		-I. -Ibpf -c $< -o $@
 	$(Q)llvm-strip -g $@
 
-$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+$(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< >$@
 
@@ -126,18 +183,18 @@ $(BUILD)/lib/libigt.a: $(IGT_OBJS)
 $(BUILD)/bin/primetrace: $(BUILD)/obj/userspace/primetrace.o $(BUILD)/lib/libprimetrace.a
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(LDSTATIC) -o $@ $^ $(LIBS_BPF)
+	$(Q)$(CC) $(LDSTATIC) $(LINK) -o $@ $^ $(LIBS_BPF)
 
 $(BUILD)/bin/%: $(BUILD)/obj/conformance/%.o $(BUILD)/lib/libigt.a
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(LDSTATIC) -o $@ $^ $(LIBS_DRM)
+	$(Q)$(CC) $(LDSTATIC) $(LINK) -o $@ $^ $(LIBS_DRM)
 
 # VM-side test programs stand alone: libdrm only
 $(BUILD)/bin/%: $(BUILD)/obj/tests/vm/%.o
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(LDSTATIC) -o $@ $^ $(LIBS_DRM)
+	$(Q)$(CC) $(LDSTATIC) $(LINK) -o $@ $^ $(LIBS_DRM)
 
 $(BUILD)/bin/%.sh: tests/vm/%.sh
 	$(Q)mkdir -p $(@D)
@@ -146,14 +203,19 @@ $(BUILD)/bin/%.sh: tests/vm/%.sh
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/lib/libprimetrace.a
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -o $@ $^ $(LIBS_BPF)
+	$(Q)$(CC) $(LINK) -o $@ $^ $(LIBS_BPF)
+
+$(FUZZ_BINS): $(BUILD)/bin/%: $(BUILD)/obj/$(FUZZ_DIR)/%.o $(FUZZ_LIB) $(BUILD)/lib/libprimetrace.a
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LINK) -fsanitize=fuzzer -o $@ $^ $(LIBS_BPF)
 
 # --- running -----------------------------------------------------------------
 unit: $(UNIT_BINS)
 	$(Q)tools/run-tests --unit-only
 
-test: bins kmods kernels
-	$(Q)tools/run-tests --kernels "$(KERNELS)"
+test: bins kmods kernels san fuzzers
+	$(Q)tools/run-tests --kernels "$(KERNELS)" --fuzz-seconds $(or $(FUZZ_SECONDS),60)
 
 # docs/kernels.md from the last 'make test' (which fails while it is stale)
 kernels-doc:
@@ -177,10 +239,13 @@ lint: $(CHECKPATCH)
 	$(Q)perl $(CHECKPATCH) --no-tree --terse -q \
 		-f $(wildcard kmod/*.[ch] bpf/*.[ch])
 	$(Q)clang-format --dry-run --Werror $(wildcard userspace/*.[ch] \
-		conformance/*.[ch] conformance/lib/*.[ch] tests/unit/*.[ch] tests/vm/*.c)
+		conformance/*.[ch] conformance/lib/*.[ch] tests/unit/*.[ch] tests/vm/*.c \
+		tests/fuzz/*.[ch])
 
+# keeps the fuzzers' working corpora and findings (BUILD/fuzz/corpus, crashes)
 clean:
-	rm -rf $(BUILD)/bin $(BUILD)/obj $(BUILD)/bpf $(BUILD)/lib $(BUILD)/tests $(BUILD)/kmod
+	rm -rf $(BUILD)/bin $(BUILD)/obj $(BUILD)/bpf $(BUILD)/lib $(BUILD)/tests $(BUILD)/kmod \
+		$(BUILD)/san $(addprefix $(BUILD)/fuzz/,bin obj lib tests .deps)
 
 distclean:
 	rm -rf $(BUILD)
