@@ -28,9 +28,7 @@ FILE *pt_cli_out, *pt_cli_err;
 static const struct argp_option source_options[] = {
 	{ "pid", 'p', "PID", 0, "Only events of this process", 0 },
 	{ "cgroup", 'c', "PATH", 0,
-	  "Only events of tasks in this cgroup v2 directory (live: and below it; with --input: "
-	  "exactly it, by its id)",
-	  0 },
+	  "Only events of tasks in this cgroup v2 directory (and below it, when tracing live)", 0 },
 	{ "comm", OPT_COMM, "COMM", 0, "Only events of tasks with this name", 0 },
 	{ "dev", 'd', "DEV", 0,
 	  "Only events touching this DRM device: a minor, a node (card1, renderD129, "
@@ -334,7 +332,12 @@ const struct argp_child pt_live_source_child[] = {
 
 int pt_argp_parse(const struct argp *argp, int argc, char **argv, unsigned int flags, void *input)
 {
-	error_t e = argp_parse(argp, argc, argv, flags | ARGP_NO_EXIT | ARGP_NO_HELP, NULL, input);
+	error_t e;
+
+	/* output redirected (the fuzzer): getopt's own messages, which go to stderr, too */
+	if (pt_cli_err)
+		flags |= ARGP_NO_ERRS;
+	e = argp_parse(argp, argc, argv, flags | ARGP_NO_EXIT | ARGP_NO_HELP, NULL, input);
 
 	if (!e)
 		return PT_PARSED;

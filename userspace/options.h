@@ -40,7 +40,7 @@ extern const struct argp pt_input_argp;
 /* -h, -?, --help, --usage: printed to the output stream, never exits */
 extern const struct argp pt_help_argp;
 
-/* Where argp writes help and usage errors; NULL: stdout and stderr */
+/* Where argp writes help and usage errors; NULL: stdout and stderr (set: getopt is silenced) */
 extern FILE *pt_cli_out, *pt_cli_err;
 
 void pt_trace_opts_init(struct pt_trace_opts *opts);
