@@ -558,21 +558,55 @@ static void find_instances(struct live *l)
 	closedir(d);
 }
 
-/* stream one debugfs file into the checker: under faults it can be long */
-static bool stream(const char *path, void (*fn)(struct pc_checker *, const char *),
-		   struct pc_checker *c)
+/*
+ * One debugfs file, whole (under faults it can be long): "" when it is not
+ * there (as if empty), NULL when it could not be read to its end, printed:
+ * half a picture would be compared as the whole.
+ */
+static char *slurp(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
+	FILE *f = fopen(path, "r"), *m;
+	char *buf = NULL, chunk[4096];
+	size_t len = 0, n;
+	bool bad;
 
 	if (!f)
-		return false;
-	while (getline(&line, &cap, f) > 0)
-		fn(c, line);
-	free(line);
+		return strdup("");
+	m = open_memstream(&buf, &len);
+	if (!m) {
+		fclose(f);
+		return NULL;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, n, m);
+	bad = ferror(f);
+	if (bad)
+		fprintf(stderr, "%s: %s: %s\n", pt_prog, path, strerror(errno ?: EIO));
 	fclose(f);
-	return true;
+	if (fclose(m) || bad) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* each line of text, with its newline, to fn */
+static void feed_lines(char *text, void (*fn)(struct pc_checker *, const char *),
+		       struct pc_checker *c)
+{
+	for (char *p = text; *p;) {
+		char *nl = strchr(p, '\n'), keep;
+
+		if (!nl) {
+			fn(c, p);
+			break;
+		}
+		keep = nl[1];
+		nl[1] = '\0';
+		fn(c, p);
+		nl[1] = keep;
+		p = nl + 1;
+	}
 }
 
 static void ground_truth(struct live *l, bool baseline)
@@ -581,12 +615,20 @@ static void ground_truth(struct live *l, bool baseline)
 
 	pc_truth_baseline(l->c, baseline);
 	for (int i = 0; i < l->ninst; i++) {
-		pc_truth_begin(l->c, l->inst[i], l->minor[i]);
+		char *objects, *files;
+
 		snprintf(path, sizeof(path), VPRIME_DEBUGFS "/%d/objects", l->inst[i]);
-		stream(path, pc_truth_objects_line, l->c);
+		objects = slurp(path);
 		snprintf(path, sizeof(path), VPRIME_DEBUGFS "/%d/files", l->inst[i]);
-		stream(path, pc_truth_files_line, l->c);
-		pc_truth_end(l->c);
+		files = objects ? slurp(path) : NULL;
+		if (objects && files) {
+			pc_truth_begin(l->c, l->inst[i], l->minor[i]);
+			feed_lines(objects, pc_truth_objects_line, l->c);
+			feed_lines(files, pc_truth_files_line, l->c);
+			pc_truth_end(l->c);
+		}
+		free(objects);
+		free(files);
 	}
 	pc_truth_baseline(l->c, false);
 }
@@ -1101,6 +1143,9 @@ static int run_client(void)
 			break;
 		}
 	}
+	if (!done && ferror(in))
+		fprintf(stderr, "%s: --connect %s: %s\n", pt_prog, env.connect,
+			strerror(errno ?: EIO));
 	free(line);
 	fclose(in);
 	if (!done) {

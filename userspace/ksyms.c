@@ -78,6 +78,11 @@ struct pt_ksyms *pt_ksyms_read(FILE *f)
 			return NULL;
 		}
 	}
+	/* half a table would name frames wrongly: none is better */
+	if (ferror(f)) {
+		pt_ksyms_free(ks);
+		return NULL;
+	}
 	for (size_t i = 0; i < ks->n; i++)
 		ks->syms[i].name = ks->strs + (unsigned long)ks->syms[i].name;
 	qsort(ks->syms, ks->n, sizeof(*ks->syms), ksym_cmp);

@@ -140,8 +140,11 @@ int pt_bufinfo_parse(FILE *f, __u64 ts, pt_record_fn fn, void *ctx)
 		snprintf(rec.ev.exp_name, sizeof(rec.ev.exp_name), "%s", exp_name);
 		n++;
 		if (fn(&rec, ctx))
-			break;
+			return n;
 	}
+	/* a read error is not the end of the table */
+	if (ferror(f))
+		return -(errno ?: EIO);
 	return header ? n : -EINVAL;
 }
 
