@@ -224,6 +224,13 @@ kernels-doc:
 demo: bins kmod kernel
 	$(Q)tools/demo --kernel $(KERNEL)
 
+# vprime_fuzz (tests/vm/vprime_fuzz.c) in one VM of the reference kernel,
+# for SECONDS (600); a fresh seed, printed for replay, and a splat fails it
+.PHONY: fuzz-kmod
+fuzz-kmod: bins kmod kernel
+	$(Q)tools/vmtest --kernel $(KERNEL) --timeout $$(( $(or $(SECONDS),600) + 180 )) \
+		-- vprime_fuzz --seconds $(or $(SECONDS),600)
+
 bench: bins kmod kernel
 	$(Q)tools/bench --kernel $(KERNEL)
 
