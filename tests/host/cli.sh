@@ -65,7 +65,7 @@ printf '{"ts":1,"type":"gem_free"}\nnot json\n' >bad.json
 	echo 'not json'
 	tail -n +4 rec.json
 } >rec-bad.json
-echo '{"ts":1,"type":"gem_free","pid":7,"comm":"\u001b[31mevil\n"}' >comm.json
+printf '%s\n' '{"ts":1,"type":"gem_free","pid":7,"comm":"\u001b[31mevil\n"}' >comm.json
 
 # --- the table ---------------------------------------------------------------------------
 # rows of the table whose header is "| command | exit | ...": cells split at
