@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * libFuzzer target: a recording, as 'primetrace trace -j' writes it, through
+ * everything that reads one. Each line is parsed; records go to the lifetime
+ * model (followed by the Perfetto writer), to the checker and to the text
+ * and JSON printers; the summary line sets the checker's hooks and the lost
+ * events; malformed lines are counted as skipped. Then the checker settles
+ * and hands over its violations, the model's leak suspects are printed as
+ * text and as JSON, and the timeline is closed. Output goes to /dev/null.
+ *
+ * Build (what 'make fuzzers' does for every tests/fuzz/fuzz_*.c):
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+ *     -D_GNU_SOURCE -IBUILD/bpf -Ibpf -Iuserspace -Ikmod tests/fuzz/fuzz_record.c
+ *     userspace/ all but primetrace.c -lbpf -lelf -lz
+ * Seeds: tests/fuzz/corpus/record/ (cut from tests/unit/data).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checker.h"
+#include "event.h"
+#include "json.h"
+#include "lifetime.h"
+#include "model.h"
+#include "perfetto.h"
+
+/* small, so that the bound on tracked entries is reached too */
+#define FUZZ_MAX_ENTRIES 256
+
+static FILE *devnull;
+
+static bool hook_active(const char *how)
+{
+	return strcmp(how, "missing") && strcmp(how, "failed");
+}
+
+/* the leak report as 'primetrace leaks' prints it, text then JSON */
+static void report(FILE *f, struct pm_model *m, const struct pm_suspect *s, int n)
+{
+	struct pm_stats st;
+	char buf[512], sz[24];
+
+	pm_model_stats(m, &st);
+	fprintf(f, "%d suspects, %llu events, %llu lost\n", n, (unsigned long long)st.events,
+		(unsigned long long)st.drops);
+	for (int i = 0; i < n; i++) {
+		fprintf(f, "[%d] %s: %s\n    culprit: pid %u (%s)%s\n", i + 1,
+			pm_leak_kind_name(s[i].kind), s[i].reason, s[i].pid,
+			s[i].comm[0] ? s[i].comm : "?", s[i].pid_exited ? ", exited" : "");
+		fprintf(f, "    %s, %s, count %llu (%s)\n    evidence: %s\n",
+			pt_size_text(sz, sizeof(sz), s[i].size), s[i].driver,
+			(unsigned long long)s[i].count, pt_size_text(buf, sizeof(buf), s[i].bytes),
+			s[i].evidence);
+		if (s[i].kstack)
+			pt_print_stack(f, s[i].kstack->s, "        ", 16);
+		if (s[i].ustack)
+			pt_print_stack(f, s[i].ustack->s, "        ", 0);
+	}
+	fprintf(f, "incomplete: %s\n", pm_model_incomplete_text(m, buf, sizeof(buf)));
+
+	fputs("{\"suspects\":[", f);
+	for (int i = 0; i < n; i++) {
+		fprintf(f, "%s{\"kind\":\"%s\",\"reason\":", i ? "," : "",
+			pm_leak_kind_name(s[i].kind));
+		json_write_string(f, s[i].reason);
+		fputs(",\"comm\":", f);
+		json_write_string(f, s[i].comm);
+		fputs(",\"driver\":", f);
+		json_write_string(f, s[i].driver);
+		fputs(",\"evidence\":", f);
+		json_write_string(f, s[i].evidence);
+		fputs(",\"kstack\":", f);
+		pt_print_stack_json(f, s[i].kstack ? s[i].kstack->s : NULL);
+		fputs(",\"ustack\":", f);
+		pt_print_stack_json(f, s[i].ustack ? s[i].ustack->s : NULL);
+		fputc('}', f);
+	}
+	fputs("],\"incomplete\":", f);
+	json_write_string(f, pm_model_incomplete_text(m, buf, sizeof(buf)));
+	fputs("}\n", f);
+}
+
+/* what 'objects' lists: every buffer with its exporter, holders and age */
+static void objects(FILE *f, struct pm_model *m)
+{
+	const struct pm_buf **bufs = NULL;
+	char exp[64], sz[24], age[24];
+	size_t n = pm_model_bufs(m, &bufs);
+
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%llu %s %s %s fds=%u maps=%u att=%u\n",
+			(unsigned long long)bufs[i]->ino,
+			pt_exporter_text(exp, sizeof(exp), bufs[i]),
+			pt_size_text(sz, sizeof(sz), bufs[i]->size),
+			pt_age_text(age, sizeof(age), pm_model_now(m) - bufs[i]->t_seen),
+			pm_buf_fds(bufs[i]), pm_buf_maps(bufs[i]), pm_buf_attachments(bufs[i]));
+	free(bufs);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *text = malloc(size + 1), *line, *next;
+	struct pt_summary sum = { 0 };
+	struct pc_violation *v = NULL;
+	struct pm_leak_opts lo = { 0 };
+	struct pm_suspect *s = NULL;
+	struct pt_perfetto *pf;
+	struct pc_checker *c;
+	struct pm_model *m;
+	unsigned long skipped = 0;
+	char why[128], inc_text[300];
+	unsigned int inc;
+	__u64 t_last = 0;
+	int n;
+
+	if (!devnull)
+		devnull = fopen("/dev/null", "w");
+	if (!text || !devnull) {
+		free(text);
+		return 0;
+	}
+	memcpy(text, data, size);
+	text[size] = '\0';
+	m = pm_model_new(FUZZ_MAX_ENTRIES);
+	c = pc_checker_new();
+	pf = pt_perfetto_open("/dev/null");
+	if (!m || !c || !pf)
+		abort();
+	pt_perfetto_follow(pf, m);
+
+	/* as a recording is read: each line, a summary, or a line that is wrong */
+	for (line = text; line; line = next) {
+		struct pt_record rec;
+		int r;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (line[strspn(line, " \t\r")] == '\0')
+			continue;
+		r = pt_record_parse_json_why(line, &rec, &sum, why, sizeof(why));
+		if (r < 0) {
+			if (!why[0] || strchr(why, '\n'))
+				abort(); /* a reason is one line */
+			skipped++;
+			continue;
+		}
+		if (r == 1)
+			continue;
+		pm_model_feed(m, &rec);
+		pc_checker_feed(c, &rec);
+		pt_print_text(devnull, &rec, 0);
+		pt_print_json(devnull, &rec);
+		if (rec.ev.ts > t_last)
+			t_last = rec.ev.ts;
+		pt_record_free(&rec);
+	}
+	if (sum.have) {
+		for (__u32 id = 1; id < PT_HOOK_MAX; id++)
+			pc_checker_set_hook(c, id, hook_active(sum.how[id]));
+		pm_model_note_drops(m, pt_summary_drops(&sum));
+		pc_checker_note_drops(c, pt_summary_drops(&sum));
+		pc_checker_note_missed(c, sum.missed);
+		pt_print_summary_text(devnull, &sum);
+		pt_print_summary_json(devnull, &sum);
+	}
+	pm_model_note_skipped(m, skipped);
+	pc_checker_note_skipped(c, skipped);
+
+	/* the checker's verdict */
+	pc_checker_settle(c, ~0ULL);
+	for (size_t i = 0, nv = pc_checker_take(c, &v, &inc, inc_text, sizeof(inc_text)); i < nv;
+	     i++)
+		fprintf(devnull, "%s %s: %s\n", pc_rule_invariant(v[i].rule),
+			pc_rule_name(v[i].rule), v[i].text);
+	free(v);
+
+	/* the leak report and the object list */
+	n = pm_model_leaks(m, &lo, &s);
+	if (n >= 0) {
+		report(devnull, m, s, n);
+		pm_suspects_free(m, s, n);
+	}
+	objects(devnull, m);
+
+	/* the timeline, closed at the last event */
+	if (pt_perfetto_close(pf, m, t_last))
+		abort(); /* /dev/null takes everything */
+	pm_model_free(m);
+	pc_checker_free(c);
+	pt_summary_free(&sum);
+	free(text);
+	return 0;
+}
