@@ -91,8 +91,9 @@ void pc_checker_note_missed(struct pc_checker *c, __u64 n);
  * Lines of a recording that were not records and were skipped: like lost
  * events, the verdict is incomplete (PC_INC_SKIPPED, "N malformed input
  * lines skipped" in pc_checker_take's text; the model's picture too) and
- * no ground truth is compared until the devices are empty again. Call once
- * per skipped line or with a total; 0 is a no-op.
+ * no ground truth is compared until the devices are empty again. Call it
+ * with the total when the input is read: each call adds its own note to
+ * the text (as pc_checker_note_drops does); 0 is a no-op.
  */
 void pc_checker_note_skipped(struct pc_checker *c, unsigned long n);
 
