@@ -20,6 +20,11 @@
 #include <stdio.h>
 
 void json_write_string(FILE *f, const char *s);
+/*
+ * The same into buf, quotes included, cut before the first byte whose
+ * escape does not fit (never half an escape); returns buf.
+ */
+const char *json_quote(char *buf, size_t len, const char *s);
 
 #define JSON_MAX_DEPTH 64
 

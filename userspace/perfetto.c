@@ -134,17 +134,18 @@ static void slice_end(struct pt_perfetto *p, __u64 key, const char *cat, __u64 t
 static void on_buf_begin(void *ctx, const struct pm_buf *b, __u64 ts)
 {
 	struct pt_perfetto *p = ctx;
-	char name[96], sz[24], args[256];
+	char name[96], sz[24], args[384], quoted[6 * PT_NAME_LEN + 3];
 	const char *drv = b->exp_driver[0] ? b->exp_driver : b->exp_name[0] ? b->exp_name : "?";
 
 	size_text(sz, sizeof(sz), b->size);
 	snprintf(name, sizeof(name), "dma-buf ino %llu (%s, %s)", (unsigned long long)b->ino, sz,
 		 drv);
+	/* the exporter's name comes from the kernel or a recording: any bytes */
 	snprintf(args, sizeof(args),
-		 "\"ino\":%llu,\"size\":%llu,\"exporter\":\"%s\",\"exp_pid\":%u,"
-		 "\"before_tracing\":%s",
-		 (unsigned long long)b->ino, (unsigned long long)b->size, drv, b->exp_pid,
-		 (b->flags & PM_F_UNSEEN) ? "true" : "false");
+		 "\"ino\":%llu,\"size\":%llu,\"exp_pid\":%u,\"before_tracing\":%s,\"exporter\":%s",
+		 (unsigned long long)b->ino, (unsigned long long)b->size, b->exp_pid,
+		 (b->flags & PM_F_UNSEEN) ? "true" : "false",
+		 json_quote(quoted, sizeof(quoted), drv));
 	/* buffers from before tracing have no exporter: a track of their own */
 	slice_begin(p, b->dmabuf, b->exp_pid, b->exp_comm, "dmabuf", name, ts, args);
 }

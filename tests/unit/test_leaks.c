@@ -527,7 +527,7 @@ static void check_timeline(const char *path, struct slices *sl)
 {
 	char *text = NULL, key[32];
 	size_t cap = 0;
-	struct json_in in;
+	struct json_in in = { 0 };
 	FILE *f = fopen(path, "r");
 	int r;
 
@@ -624,6 +624,67 @@ out:
 	unlink(path);
 }
 
+/* names come from the kernel or a recording: the timeline stays JSON whatever they hold */
+UNIT_TEST(perfetto_escapes_names)
+{
+	const char *lines[] = {
+		"{\"ts\":1000,\"type\":\"dmabuf_export\",\"pid\":5,\"comm\":\"q\\\"\\u0001\","
+		"\"dmabuf\":\"0x10\",\"ino\":7,\"size\":4096,"
+		"\"exp_name\":"
+		"\"\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff"
+		"\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\\u00"
+		"ff"
+		"\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\\\"\\\\\"}",
+		"{\"ts\":2000,\"type\":\"dmabuf_export\",\"pid\":5,\"dmabuf\":\"0x20\",\"ino\":8,"
+		"\"exp_driver\":\"a\\\"b\\n\"}",
+	};
+	char path[] = "/tmp/primetrace-timeline-XXXXXX", buf[16];
+	struct pt_perfetto *pf;
+	struct pm_model *m;
+	struct slices sl;
+	int fd = mkstemp(path);
+
+	EXPECT(fd >= 0);
+	if (fd < 0)
+		return;
+	close(fd);
+	pf = pt_perfetto_open(path);
+	m = pm_model_new(0);
+	EXPECT(pf && m);
+	if (!pf || !m)
+		goto out;
+	pt_perfetto_follow(pf, m);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		struct pt_record r;
+
+		EXPECT_EQ(pt_record_parse_json(lines[i], &r, NULL), 0);
+		pm_model_feed(m, &r);
+		pt_record_free(&r);
+	}
+	EXPECT_EQ(pt_perfetto_close(pf, m, 3000), 0);
+	check_timeline(path, &sl);
+	EXPECT(sl.ok);
+	EXPECT_EQ(sl.begins, 2);
+	EXPECT_EQ(sl.ends, 2);
+	/* cut whole escapes only */
+	EXPECT_STR(json_quote(buf, sizeof(buf),
+			      "ab\x01"
+			      "cd"),
+		   "\"ab\\u0001cd\"");
+	EXPECT_STR(json_quote(buf, 10,
+			      "ab\x01"
+			      "cd"),
+		   "\"ab\"");
+	EXPECT_STR(json_quote(buf, 11,
+			      "ab\x01"
+			      "cd"),
+		   "\"ab\\u0001\"");
+	EXPECT_STR(json_quote(buf, sizeof(buf), "\""), "\"\\\"\"");
+out:
+	pm_model_free(m);
+	unlink(path);
+}
+
 UNIT_TEST(perfetto_bad_path)
 {
 	errno = 0;
@@ -647,6 +708,7 @@ int main(void)
 	UNIT_RUN(iterator_records_become_events);
 	UNIT_RUN(perfetto_timeline);
 	UNIT_RUN(perfetto_closes_open_slices);
+	UNIT_RUN(perfetto_escapes_names);
 	UNIT_RUN(perfetto_bad_path);
 	UNIT_EXIT();
 }
