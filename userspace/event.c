@@ -770,8 +770,10 @@ void pt_print_summary_json(FILE *f, const struct pt_summary *sum)
 	for (int i = 1; i < PT_HOOK_MAX; i++) {
 		if (!sum->how[i][0])
 			continue;
-		fprintf(f, "%s\"%s\":{\"how\":\"%s\",\"calls\":%llu}", first ? "" : ",",
-			pt_hook_name(i), sum->how[i], (unsigned long long)sum->calls[i]);
+		/* "how" may come from a recording: any bytes */
+		fprintf(f, "%s\"%s\":{\"how\":", first ? "" : ",", pt_hook_name(i));
+		json_write_string(f, sum->how[i]);
+		fprintf(f, ",\"calls\":%llu}", (unsigned long long)sum->calls[i]);
 		first = false;
 	}
 	fputs("}}\n", f);

@@ -533,6 +533,31 @@ UNIT_TEST(every_recording_parses)
 	EXPECT(lines > 1000);
 }
 
+/* a summary read from a recording is written back as JSON, whatever its strings hold */
+UNIT_TEST(summary_escapes_how)
+{
+	const char *line =
+	    "{\"type\":\"summary\",\"hooks\":{\"dma_buf_get\":{\"how\":\"a\\\"\\u0001\","
+	    "\"calls\":3}}}";
+	struct pt_summary sum = { 0 }, again = { 0 };
+	struct pt_record rec;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	EXPECT_EQ(pt_record_parse_json(line, &rec, &sum), 1);
+	EXPECT_STR(sum.how[PT_HOOK_DMA_BUF_GET], "a\"\x01");
+	m = open_memstream(&buf, &len);
+	pt_print_summary_json(m, &sum);
+	fclose(m);
+	EXPECT_EQ(pt_record_parse_json(buf, &rec, &again), 1);
+	EXPECT_STR(again.how[PT_HOOK_DMA_BUF_GET], "a\"\x01");
+	EXPECT_EQ(again.calls[PT_HOOK_DMA_BUF_GET], 3);
+	free(buf);
+	pt_summary_free(&sum);
+	pt_summary_free(&again);
+}
+
 /* the overflow run: drops by type, by CPU, and the hook table */
 UNIT_TEST(summary_with_drops)
 {
@@ -739,5 +764,6 @@ int main(void)
 	UNIT_RUN(deep_nesting_is_refused);
 	UNIT_RUN(summary_line_keeps_no_stack);
 	UNIT_RUN(every_recording_parses);
+	UNIT_RUN(summary_escapes_how);
 	UNIT_EXIT();
 }
