@@ -377,7 +377,8 @@ int json_read_hex(struct json_in *in, uint64_t *v)
 int json_read_double(struct json_in *in, double *v)
 {
 	const char *at;
-	char buf[64];
+	/* "%f" of the largest double has 309 digits before the point */
+	char buf[400];
 	bool integer;
 
 	skip_ws(in);

@@ -558,6 +558,29 @@ UNIT_TEST(summary_escapes_how)
 	pt_summary_free(&again);
 }
 
+/* any duration read is written in a form that reads back */
+UNIT_TEST(summary_huge_duration)
+{
+	const char *lines[] = { "{\"type\":\"summary\",\"duration\":1e100}",
+				"{\"type\":\"summary\",\"duration\":-1.7976931348623157e308}" };
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		struct pt_summary sum = { 0 }, again = { 0 };
+		struct pt_record rec;
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m;
+
+		EXPECT_EQ(pt_record_parse_json(lines[i], &rec, &sum), 1);
+		m = open_memstream(&buf, &len);
+		pt_print_summary_json(m, &sum);
+		fclose(m);
+		EXPECT_EQ(pt_record_parse_json(buf, &rec, &again), 1);
+		EXPECT(again.duration == sum.duration);
+		free(buf);
+	}
+}
+
 /* the overflow run: drops by type, by CPU, and the hook table */
 UNIT_TEST(summary_with_drops)
 {
@@ -765,5 +788,6 @@ int main(void)
 	UNIT_RUN(summary_line_keeps_no_stack);
 	UNIT_RUN(every_recording_parses);
 	UNIT_RUN(summary_escapes_how);
+	UNIT_RUN(summary_huge_duration);
 	UNIT_EXIT();
 }
