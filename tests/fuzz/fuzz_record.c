@@ -6,7 +6,10 @@
  * and JSON printers; the summary line sets the checker's hooks and the lost
  * events; malformed lines are counted as skipped. Then the checker settles
  * and hands over its violations, the model's leak suspects are printed as
- * text and as JSON, and the timeline is closed. Output goes to /dev/null.
+ * text and as JSON, and the timeline is closed. Output goes to /dev/null,
+ * but for two checks that abort on failure: every record and summary read
+ * is written back and must read back the same (the writer and the reader
+ * agree), and the timeline must be JSON.
  *
  * Build (what 'make fuzzers' does for every tests/fuzz/fuzz_*.c):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -18,6 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "checker.h"
 #include "event.h"
@@ -30,6 +36,74 @@
 #define FUZZ_MAX_ENTRIES 256
 
 static FILE *devnull;
+/* the timeline, read back */
+static int timeline_fd = -1;
+static char timeline_path[64];
+
+/* what the writer makes of a record, or of a summary when rec is NULL */
+static char *written(const struct pt_record *rec, const struct pt_summary *sum)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m)
+		abort();
+	if (rec)
+		pt_print_json(m, rec);
+	else
+		pt_print_summary_json(m, sum);
+	fclose(m);
+	return buf;
+}
+
+/* written, read, written again: the same line */
+static void round_trip(const struct pt_record *rec, const struct pt_summary *sum)
+{
+	struct pt_summary again_sum = { 0 };
+	struct pt_record again;
+	char *a = written(rec, sum), *b;
+	char why[128];
+
+	if (pt_record_parse_json_why(a, &again, &again_sum, why, sizeof(why)) != (rec ? 0 : 1)) {
+		fprintf(stderr, "written, not read back (%s): %s", why, a);
+		abort();
+	}
+	b = written(rec ? &again : NULL, &again_sum);
+	if (strcmp(a, b)) {
+		fprintf(stderr, "read back differently:\n%s%s", a, b);
+		abort();
+	}
+	if (rec)
+		pt_record_free(&again);
+	pt_summary_free(&again_sum);
+	free(a);
+	free(b);
+}
+
+/* the timeline just closed is one JSON value */
+static void timeline_is_json(void)
+{
+	struct json_in in = { 0 };
+	struct stat st;
+	char *text;
+
+	if (fstat(timeline_fd, &st))
+		abort();
+	text = malloc(st.st_size + 1);
+	if (!text || pread(timeline_fd, text, st.st_size, 0) != st.st_size)
+		abort();
+	text[st.st_size] = '\0';
+	in.p = text;
+	if (json_skip_value(&in) || !json_at_end(&in)) {
+		fprintf(stderr, "timeline not JSON (%s) at byte %ld\n", in.err ?: "?",
+			(long)(in.p - text));
+		abort();
+	}
+	free(text);
+	if (ftruncate(timeline_fd, 0))
+		abort();
+}
 
 static bool hook_active(const char *how)
 {
@@ -115,17 +189,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	__u64 t_last = 0;
 	int n;
 
-	if (!devnull)
+	if (!devnull) {
 		devnull = fopen("/dev/null", "w");
-	if (!text || !devnull) {
-		free(text);
-		return 0;
+		timeline_fd = memfd_create("timeline", 0);
+		snprintf(timeline_path, sizeof(timeline_path), "/proc/self/fd/%d", timeline_fd);
 	}
+	if (!text || !devnull || timeline_fd < 0)
+		abort();
 	memcpy(text, data, size);
 	text[size] = '\0';
 	m = pm_model_new(FUZZ_MAX_ENTRIES);
 	c = pc_checker_new();
-	pf = pt_perfetto_open("/dev/null");
+	pf = pt_perfetto_open(timeline_path);
 	if (!m || !c || !pf)
 		abort();
 	pt_perfetto_follow(pf, m);
@@ -147,8 +222,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			skipped++;
 			continue;
 		}
-		if (r == 1)
+		if (r == 1) {
+			round_trip(NULL, &sum);
 			continue;
+		}
+		round_trip(&rec, NULL);
 		pm_model_feed(m, &rec);
 		pc_checker_feed(c, &rec);
 		pt_print_text(devnull, &rec, 0);
@@ -187,7 +265,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* the timeline, closed at the last event */
 	if (pt_perfetto_close(pf, m, t_last))
-		abort(); /* /dev/null takes everything */
+		abort(); /* memory takes everything */
+	timeline_is_json();
 	pm_model_free(m);
 	pc_checker_free(c);
 	pt_summary_free(&sum);
