@@ -94,6 +94,12 @@ if [ "$nrows" -lt 60 ]; then
 fi
 
 while IFS=$'\037' read -r cmd code err out; do
+	# AddressSanitizer reserves terabytes of address space at start-up,
+	# which a virtual memory limit refuses before primetrace runs
+	if [ -n "${PRIMETRACE_SANITIZE:-}" ] && [[ "$cmd" == *"ulimit -v"* ]]; then
+		echo "SKIP: cli: $cmd: a sanitizer build cannot start under ulimit -v"
+		continue
+	fi
 	rc=0
 	bash -o pipefail -c "$cmd" >out.txt 2>err.txt </dev/null || rc=$?
 	first=$(head -n 1 err.txt)
