@@ -439,8 +439,11 @@ static int parse_cpus(struct json_in *in, struct pt_summary *sum)
 	return 0;
 }
 
-/* the rest of a summary line, into sum; which keys failed goes to *what */
-static int parse_summary(struct json_in *in, struct pt_summary *sum, const char **what)
+/*
+ * The rest of a summary line, into sum; which key failed goes to *what,
+ * whether the line had drops_by_cpu to *cpus.
+ */
+static int parse_summary(struct json_in *in, struct pt_summary *sum, const char **what, bool *cpus)
 {
 	char key[64];
 	uint64_t v;
@@ -464,6 +467,7 @@ static int parse_summary(struct json_in *in, struct pt_summary *sum, const char 
 			*what = "drops_by_cpu";
 			if (parse_cpus(in, sum))
 				return -1;
+			*cpus = true;
 		} else if (!strcmp(key, "missed")) {
 			*what = "missed";
 			if (json_read_u64(in, &v))
@@ -485,6 +489,40 @@ static int parse_summary(struct json_in *in, struct pt_summary *sum, const char 
 		return -1;
 	}
 	sum->have = true;
+	return 0;
+}
+
+/*
+ * A summary line into sum, all of it or nothing: a line that fails half
+ * way must not leave half its values (an out-of-range number, say) for
+ * the summary that is written later.
+ */
+static int summary_line(struct json_in *in, struct pt_summary *sum, const char **what)
+{
+	struct pt_summary tmp = { 0 };
+	bool cpus = false;
+
+	if (sum) {
+		tmp = *sum;
+		/* drops_by_cpu is replaced only when the line has one */
+		tmp.drops_by_cpu = NULL;
+		tmp.ncpus = 0;
+	}
+	if (parse_summary(in, &tmp, what, &cpus)) {
+		pt_summary_free(&tmp);
+		return -1;
+	}
+	if (!sum) {
+		pt_summary_free(&tmp);
+		return 0;
+	}
+	if (!cpus) {
+		tmp.drops_by_cpu = sum->drops_by_cpu;
+		tmp.ncpus = sum->ncpus;
+	} else {
+		pt_summary_free(sum);
+	}
+	*sum = tmp;
 	return 0;
 }
 
@@ -526,13 +564,9 @@ int pt_record_parse_json_why(const char *line, struct pt_record *rec, struct pt_
 			if (json_read_string(&in, name, sizeof(name)))
 				goto bad;
 			if (!strcmp(name, "summary")) {
-				struct pt_summary tmp = { 0 };
-
 				/* a summary carries no stacks: drop any read before "type" */
 				pt_record_free(rec);
-				r = parse_summary(&in, sum ? sum : &tmp, &what);
-				pt_summary_free(&tmp);
-				if (r)
+				if (summary_line(&in, sum, &what))
 					goto bad;
 				return 1;
 			}

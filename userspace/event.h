@@ -56,7 +56,7 @@ int pt_event_decode(const void *data, size_t size, struct pt_event *ev);
  * numbers in range and not negative, pointers and flags as "0x..."
  * strings), and a known "type". Unknown keys and hooks are skipped (a
  * newer primetrace may write them) but must still be JSON. A summary line
- * that fails may have filled part of sum; it stays valid to free.
+ * that fails leaves sum as it was.
  */
 int pt_record_parse_json(const char *line, struct pt_record *rec, struct pt_summary *sum);
 /*

@@ -319,6 +319,7 @@ static int read_number_token(struct json_in *in, char *buf, size_t len, bool *in
 int json_read_i64(struct json_in *in, int64_t *v)
 {
 	const char *at;
+	long long x;
 	char buf[32];
 	bool integer;
 
@@ -329,13 +330,17 @@ int json_read_i64(struct json_in *in, int64_t *v)
 	if (!integer)
 		return fail_at(in, at, "expected an integer");
 	errno = 0;
-	*v = strtoll(buf, NULL, 10);
-	return errno ? fail_at(in, at, "number out of range") : 0;
+	x = strtoll(buf, NULL, 10);
+	if (errno)
+		return fail_at(in, at, "number out of range");
+	*v = x;
+	return 0;
 }
 
 int json_read_u64(struct json_in *in, uint64_t *v)
 {
 	const char *at;
+	unsigned long long x;
 	char buf[32];
 	bool integer;
 
@@ -349,8 +354,11 @@ int json_read_u64(struct json_in *in, uint64_t *v)
 	if (buf[0] == '-')
 		return fail_at(in, at, "negative where an unsigned number is expected");
 	errno = 0;
-	*v = strtoull(buf, NULL, 10);
-	return errno ? fail_at(in, at, "number out of range") : 0;
+	x = strtoull(buf, NULL, 10);
+	if (errno)
+		return fail_at(in, at, "number out of range");
+	*v = x;
+	return 0;
 }
 
 int json_read_hex(struct json_in *in, uint64_t *v)
@@ -377,6 +385,7 @@ int json_read_hex(struct json_in *in, uint64_t *v)
 int json_read_double(struct json_in *in, double *v)
 {
 	const char *at;
+	double x;
 	/* "%f" of the largest double has 309 digits before the point */
 	char buf[400];
 	bool integer;
@@ -386,9 +395,11 @@ int json_read_double(struct json_in *in, double *v)
 	if (read_number_token(in, buf, sizeof(buf), &integer))
 		return -1;
 	errno = 0;
-	*v = strtod(buf, NULL);
-	if (errno == ERANGE && (*v > 1.0 || *v < -1.0))
+	x = strtod(buf, NULL);
+	/* overflow gives HUGE_VAL; underflow, a value near 0, is kept */
+	if (errno == ERANGE && (x > 1.0 || x < -1.0))
 		return fail_at(in, at, "number out of range");
+	*v = x;
 	return 0;
 }
 

@@ -44,7 +44,7 @@ int json_object_begin(struct json_in *in);
  * object, -1 on malformed input.
  */
 int json_object_next(struct json_in *in, char *key, size_t keylen);
-/* Values: each returns 0, or -1 when the value has another type. */
+/* Values: each returns 0, or -1 (and the output untouched) when the value has another type. */
 int json_read_string(struct json_in *in, char *out, size_t outlen);
 /* A string of any length, malloc()ed; NULL on error */
 char *json_read_string_alloc(struct json_in *in);

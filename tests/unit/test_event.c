@@ -581,6 +581,44 @@ UNIT_TEST(summary_huge_duration)
 	}
 }
 
+/*
+ * A summary line that fails leaves the summary as it was: an out-of-range
+ * duration, stored before the range check, was written as "inf" (not JSON)
+ * with the next summary.
+ */
+UNIT_TEST(failed_summary_changes_nothing)
+{
+	struct pt_summary sum = { 0 };
+	struct pt_record rec;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	EXPECT_EQ(pt_record_parse_json("{\"type\":\"summary\",\"duration\":2.5,\"missed\":4,"
+				       "\"drops_by_cpu\":[1,2]}",
+				       &rec, &sum),
+		  1);
+	EXPECT_EQ(pt_record_parse_json("{\"type\":\"summary\",\"missed\":9,\"drops_by_cpu\":[7],"
+				       "\"duration\":9.7e54615}",
+				       &rec, &sum),
+		  -EINVAL);
+	EXPECT(sum.duration == 2.5);
+	EXPECT_EQ(sum.missed, 4);
+	EXPECT(sum.ncpus == 2 && sum.drops_by_cpu[1] == 2);
+	/* a good line without drops_by_cpu keeps them; one with them replaces them */
+	EXPECT_EQ(pt_record_parse_json("{\"type\":\"summary\",\"missed\":5}", &rec, &sum), 1);
+	EXPECT(sum.ncpus == 2 && sum.missed == 5 && sum.duration == 2.5);
+	EXPECT_EQ(pt_record_parse_json("{\"type\":\"summary\",\"drops_by_cpu\":[]}", &rec, &sum),
+		  1);
+	EXPECT_EQ(sum.ncpus, 0);
+	m = open_memstream(&buf, &len);
+	pt_print_summary_json(m, &sum);
+	fclose(m);
+	EXPECT(strstr(buf, "\"duration\":2.500000,") != NULL);
+	free(buf);
+	pt_summary_free(&sum);
+}
+
 /* the overflow run: drops by type, by CPU, and the hook table */
 UNIT_TEST(summary_with_drops)
 {
@@ -789,5 +827,6 @@ int main(void)
 	UNIT_RUN(every_recording_parses);
 	UNIT_RUN(summary_escapes_how);
 	UNIT_RUN(summary_huge_duration);
+	UNIT_RUN(failed_summary_changes_nothing);
 	UNIT_EXIT();
 }

@@ -157,6 +157,19 @@ UNIT_TEST(numbers_are_strict)
 	j = (struct json_in){ "0" };
 	EXPECT_EQ(json_read_u64(&j, &u), 0);
 	EXPECT_EQ(u, 0);
+	/* a value out of range leaves the output as it was */
+	d = 2.5;
+	j = (struct json_in){ "9.7e54615" };
+	EXPECT_EQ(json_read_double(&j, &d), -1);
+	EXPECT(d == 2.5);
+	u = 7;
+	j = (struct json_in){ "18446744073709551616" };
+	EXPECT_EQ(json_read_u64(&j, &u), -1);
+	EXPECT_EQ(u, 7);
+	i = 7;
+	j = (struct json_in){ "-9223372036854775809" };
+	EXPECT_EQ(json_read_i64(&j, &i), -1);
+	EXPECT_EQ(i, 7);
 }
 
 /* every separator exactly once: what a JSON parser would accept */
