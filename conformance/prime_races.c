@@ -10,9 +10,11 @@
  *	subtest vprime's debugfs totals (objects, pages, vmaps, leaks) of
  *	every instance, the number of dma-bufs in dma_buf/bufinfo and the
  *	reference counts of the drivers' modules are back to what they were
- *	before it. The importing file is the peer device's when one is given
- *	and it imports from the device under test, else a second file of the
- *	device. Invariant IDs refer to docs/invariants.md.
+ *	before it. Imports go to the peer device (in import-vs-gem-close,
+ *	and for the odd threads of drm-fd-close-vs-dmabuf) when one is given
+ *	and it imports the device's dma-bufs; the other importing files are
+ *	second files of the device. Invariant IDs refer to
+ *	docs/invariants.md.
  *
  * SUBTEST: import-vs-gem-close
  * Description: Eight threads import one dma-buf into one file, 200 times
@@ -42,6 +44,7 @@
  */
 #include <dirent.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -205,9 +208,11 @@ static int importer_open(int i)
 /* --- import-vs-gem-close ------------------------------------------------------- */
 
 static struct {
+	pthread_barrier_t go; /* all start together */
 	int imp, dmabuf;
 	uint32_t slot; /* the last handle an import returned, 0 once taken */
 	int importing;
+	int closed; /* handles the closer closed */
 	uint32_t handles[THREADS][ROUNDS];
 } ic;
 
@@ -215,6 +220,7 @@ static void *importer(void *arg)
 {
 	int t = (intptr_t)arg;
 
+	pthread_barrier_wait(&ic.go);
 	for (int r = 0; r < ROUNDS; r++) {
 		uint32_t h = 0;
 		int ret = __prime_fd_to_handle(ic.imp, ic.dmabuf, &h);
@@ -225,8 +231,9 @@ static void *importer(void *arg)
 		}
 		ic.handles[t][r] = h;
 		__atomic_store_n(&ic.slot, h, __ATOMIC_SEQ_CST);
-		if (r % 16 == 0)
-			sched_yield();
+		/* let the closer in: one CPU would run a whole thread's loop
+		 * in a time slice */
+		sched_yield();
 	}
 	__atomic_sub_fetch(&ic.importing, 1, __ATOMIC_SEQ_CST);
 	return NULL;
@@ -235,6 +242,7 @@ static void *importer(void *arg)
 static void *closer(void *arg)
 {
 	(void)arg;
+	pthread_barrier_wait(&ic.go);
 	while (__atomic_load_n(&ic.importing, __ATOMIC_SEQ_CST)) {
 		uint32_t h = __atomic_exchange_n(&ic.slot, 0, __ATOMIC_SEQ_CST);
 		int ret;
@@ -245,6 +253,8 @@ static void *closer(void *arg)
 		}
 		/* another importer may have got the same handle, closed already */
 		ret = __gem_close(ic.imp, h);
+		if (!ret)
+			ic.closed++;
 		if (ret && ret != -EINVAL)
 			race_error("GEM_CLOSE of handle %u: %s\n", h, strerror(-ret));
 	}
@@ -261,15 +271,21 @@ static void test_import_vs_close(void)
 	ic.imp = importer_open(1);
 	ic.slot = 0;
 	ic.importing = THREADS;
+	ic.closed = 0;
 	memset(ic.handles, 0, sizeof(ic.handles));
 	igt_info("importing into %s\n", drm_driver_name(ic.imp));
+	pthread_barrier_init(&ic.go, NULL, THREADS + 1);
 
 	for (int t = 0; t < THREADS; t++)
 		igt_assert_eq(pthread_create(&threads[t], NULL, importer, (void *)(intptr_t)t), 0);
 	igt_assert_eq(pthread_create(&threads[THREADS], NULL, closer, NULL), 0);
 	for (int t = 0; t <= THREADS; t++)
 		igt_assert_eq(pthread_join(threads[t], NULL), 0);
+	pthread_barrier_destroy(&ic.go);
 	race_errors_check();
+	/* how often an import had to make a new handle: the interleaving seen */
+	igt_info("%d imports, %d of their handles closed under the importers\n", THREADS * ROUNDS,
+		 ic.closed);
 
 	/* whatever handle is left, one import names it and one close ends it */
 	last = prime_fd_to_handle(ic.imp, ic.dmabuf);
