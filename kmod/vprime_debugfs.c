@@ -218,17 +218,14 @@ static ssize_t leaks_write(struct file *file, const char __user *ubuf,
 			   size_t len, loff_t *ppos)
 {
 	struct vprime_device *vdev = file_inode(file)->i_private;
-	unsigned int n;
 	bool reclaim;
 	int ret;
 
 	ret = kstrtobool_from_user(ubuf, len, &reclaim);
 	if (ret)
 		return ret;
-	n = reclaim ? vprime_leaks_reclaim(vdev) : 0;
-	if (n)
-		drm_info(&vdev->drm, "gave back %u reference(s) leaked by faults\n",
-			 n);
+	if (reclaim)
+		vprime_leaks_reclaim(vdev);
 	return len;
 }
 
@@ -274,7 +271,7 @@ static ssize_t fault_read(struct file *file, char __user *ubuf, size_t len,
 	struct vprime_knob *knob = file->private_data;
 	const char *val;
 
-	if (!vprime_fault_supported(knob->fault))
+	if (!vprime_fault_supported(knob->vdev, knob->fault))
 		val = "unsupported\n";
 	else
 		val = vprime_fault(knob->vdev, knob->fault) ? "1\n" : "0\n";
@@ -292,7 +289,7 @@ static ssize_t fault_write(struct file *file, const char __user *ubuf,
 	ret = kstrtobool_from_user(ubuf, len, &on);
 	if (ret)
 		return ret;
-	if (!vprime_fault_supported(knob->fault))
+	if (!vprime_fault_supported(vdev, knob->fault))
 		return -EOPNOTSUPP;
 
 	if (on != vprime_fault(vdev, knob->fault))

@@ -10,7 +10,9 @@
  * test may want to compare against (GEM reference counts, handles, pins,
  * mappings, the PRIME lookup caches) is published in debugfs, and debugfs
  * knobs break one PRIME rule each so that detectors can be proven against a
- * real violation. docs/vprime.md is the reference for both.
+ * real violation. docs/vprime.md is the reference for both; the faults
+ * live apart in vprime_faults.c, called in one line from each path they
+ * change.
  */
 
 #include <linux/dma-buf.h>
@@ -73,44 +75,14 @@ static struct vprime_device *vprime_devices[VPRIME_MAX_DEVICES];
  */
 static atomic_t vprime_vmaps_total = ATOMIC_INIT(0);
 
-const char *const vprime_fault_names[VPRIME_NR_FAULTS] = {
-	[VPRIME_FAULT_EXPORT_EXTRA_REF] = "export_extra_ref",
-	[VPRIME_FAULT_IMPORT_SKIP_PRIME_DESTROY] = "import_skip_prime_destroy",
-	[VPRIME_FAULT_UNPIN_NOOP] = "unpin_noop",
-	[VPRIME_FAULT_NO_GET_SG_TABLE] = "no_get_sg_table",
-	[VPRIME_FAULT_IMPORT_BYPASS_CACHE] = "import_bypass_cache",
-	[VPRIME_FAULT_EXPORT_BYPASS_CACHE] = "export_bypass_cache",
-	[VPRIME_FAULT_NO_SELF_IMPORT] = "no_self_import",
-	[VPRIME_FAULT_EXPORT_NEW_DMABUF] = "export_new_dmabuf",
-	[VPRIME_FAULT_DMABUF_MMAP_WRONG_PAGE] = "dmabuf_mmap_wrong_page",
-};
-
-/**
- * vprime_fault_supported - can this kernel break the rule of @fault?
- * @fault: the fault
- *
- * The two cache bypasses and export_new_dmabuf replace the core's fd/handle
- * conversion, which is only possible through &drm_driver.prime_fd_to_handle
- * and .prime_handle_to_fd: they need prime_hooks (forced on before 6.6).
- */
-bool vprime_fault_supported(enum vprime_fault fault)
-{
-	switch (fault) {
-	case VPRIME_FAULT_IMPORT_BYPASS_CACHE:
-	case VPRIME_FAULT_EXPORT_BYPASS_CACHE:
-	case VPRIME_FAULT_EXPORT_NEW_DMABUF:
-		return prime_hooks;
-	default:
-		return true;
-	}
-}
-
 /**
  * vprime_dma_buf_ino - inode number of a dma-buf
  * @dmabuf: the dma-buf, or NULL
  *
  * The number userspace sees with fstat() on a dma-buf fd and in
- * /proc/PID/fdinfo; it names a dma-buf in debugfs. 0 for NULL.
+ * /proc/PID/fdinfo; it names a dma-buf in debugfs.
+ *
+ * Return: the inode number, 0 for NULL.
  */
 unsigned long vprime_dma_buf_ino(struct dma_buf *dmabuf)
 {
@@ -138,88 +110,6 @@ static void vprime_object_del(struct vprime_object *vobj)
 	mutex_lock(&vdev->objects_lock);
 	list_del(&vobj->link);
 	mutex_unlock(&vdev->objects_lock);
-}
-
-/*
- * Leaks. A fault that leaks a reference records it, so that the leak is
- * visible in debugfs ('leaks') and can be given back: by writing to 'leaks',
- * and at the latest when the module is removed.
- */
-
-static void vprime_leak_ref(struct vprime_device *vdev,
-			    struct drm_gem_object *obj)
-{
-	struct vprime_leak *leak;
-
-	leak = kzalloc(sizeof(*leak), GFP_KERNEL);
-	if (!leak)
-		return;	/* no record, no leak: the fault stays harmless */
-
-	drm_gem_object_get(obj);
-	leak->fault = VPRIME_FAULT_EXPORT_EXTRA_REF;
-	leak->id = to_vprime_object(obj)->id;
-	leak->obj = obj;
-	mutex_lock(&vdev->leaks_lock);
-	list_add_tail(&leak->link, &vdev->leaks);
-	mutex_unlock(&vdev->leaks_lock);
-}
-
-static bool vprime_leak_import(struct vprime_device *vdev,
-			       struct vprime_object *vobj)
-{
-	struct vprime_leak *leak;
-
-	leak = kzalloc(sizeof(*leak), GFP_KERNEL);
-	if (!leak)
-		return false;
-
-	leak->fault = VPRIME_FAULT_IMPORT_SKIP_PRIME_DESTROY;
-	leak->id = vobj->id;
-	leak->attach = vobj->base.import_attach;
-	leak->sgt = vobj->sgt;
-	mutex_lock(&vdev->leaks_lock);
-	list_add_tail(&leak->link, &vdev->leaks);
-	mutex_unlock(&vdev->leaks_lock);
-	return true;
-}
-
-/**
- * vprime_leaks_reclaim - give back every reference faults leaked on purpose
- * @vdev: the device
- *
- * Drops the extra GEM references of export_extra_ref and finishes what
- * import_skip_prime_destroy skipped (the body of drm_prime_gem_destroy():
- * unmap, detach, put the dma-buf). Called without any lock held: the puts
- * may free objects, and freeing takes &vprime_device.objects_lock.
- *
- * Returns the number of references given back.
- */
-unsigned int vprime_leaks_reclaim(struct vprime_device *vdev)
-{
-	struct vprime_leak *leak, *next;
-	struct dma_buf *dmabuf;
-	unsigned int n = 0;
-	LIST_HEAD(list);
-
-	mutex_lock(&vdev->leaks_lock);
-	list_splice_init(&vdev->leaks, &list);
-	mutex_unlock(&vdev->leaks_lock);
-
-	list_for_each_entry_safe(leak, next, &list, link) {
-		if (leak->obj) {
-			drm_gem_object_put(leak->obj);
-		} else {
-			dmabuf = leak->attach->dmabuf;
-			dma_buf_unmap_attachment_unlocked(leak->attach, leak->sgt,
-							  DMA_BIDIRECTIONAL);
-			dma_buf_detach(dmabuf, leak->attach);
-			dma_buf_put(dmabuf);
-		}
-		list_del(&leak->link);
-		kfree(leak);
-		n++;
-	}
-	return n;
 }
 
 /*
@@ -371,13 +261,10 @@ static void vprime_gem_free(struct drm_gem_object *obj)
  */
 static struct dma_buf *vprime_gem_export(struct drm_gem_object *obj, int flags)
 {
-	struct vprime_device *vdev = to_vprime_device(obj->dev);
 	struct dma_buf *dmabuf;
 
 	dmabuf = drm_gem_prime_export(obj, flags);
-	if (!IS_ERR(dmabuf) && vprime_fault(vdev, VPRIME_FAULT_EXPORT_EXTRA_REF))
-		vprime_leak_ref(vdev, obj);
-	return dmabuf;
+	return vprime_fault_export(obj, dmabuf);
 }
 
 /*
@@ -404,7 +291,7 @@ static void vprime_gem_unpin(struct drm_gem_object *obj)
 {
 	struct vprime_object *vobj = to_vprime_object(obj);
 
-	if (vprime_fault(to_vprime_device(obj->dev), VPRIME_FAULT_UNPIN_NOOP))
+	if (vprime_fault_skip_unpin(obj))
 		return;
 	atomic_dec(&vobj->pins);
 }
@@ -465,8 +352,8 @@ static void vprime_gem_vunmap(struct drm_gem_object *obj,
 	mutex_unlock(&vobj->vmap_lock);
 }
 
-/* the page of the object a fault address falls in */
-static pgoff_t vprime_fault_pgoff(struct vm_area_struct *vma,
+/* the page of the object a faulting address falls in */
+static pgoff_t vprime_vma_pgoff(struct vm_area_struct *vma,
 				  unsigned long address)
 {
 	struct drm_gem_object *obj = vma->vm_private_data;
@@ -480,12 +367,21 @@ static pgoff_t vprime_fault_pgoff(struct vm_area_struct *vma,
 	       drm_vma_node_start(&obj->vma_node);
 }
 
-/* insert the object's page @shift pages after the right one, wrapping */
-static vm_fault_t vprime_gem_insert(struct vm_fault *vmf, pgoff_t shift)
+/**
+ * vprime_gem_insert - map a page of the object into a faulting VMA
+ * @vmf: the CPU fault
+ * @shift: 0 for the page the address falls in; the page that many pages
+ *         after it (wrapping) for dmabuf_mmap_wrong_page
+ *
+ * Allocates the page on first use.
+ *
+ * Return: what a &vm_operations_struct.fault handler returns.
+ */
+vm_fault_t vprime_gem_insert(struct vm_fault *vmf, pgoff_t shift)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct vprime_object *vobj = to_vprime_object(vma->vm_private_data);
-	pgoff_t pgoff = vprime_fault_pgoff(vma, vmf->address);
+	pgoff_t pgoff = vprime_vma_pgoff(vma, vmf->address);
 	struct page *page;
 
 	if (pgoff >= vobj->npages)
@@ -502,17 +398,14 @@ static vm_fault_t vprime_gem_fault(struct vm_fault *vmf)
 	return vprime_gem_insert(vmf, 0);
 }
 
-/* dmabuf_mmap_wrong_page: page N of the mapping shows page N + 1 */
-static vm_fault_t vprime_gem_fault_wrong_page(struct vm_fault *vmf)
-{
-	return vprime_gem_insert(vmf, 1);
-}
-
-/*
+/**
+ * vprime_gem_vm_open - a VMA of the object appears
+ * @vma: the new VMA
+ *
  * A VMA holds a GEM reference (drm_gem_vm_open/close) and counts as one
  * mapping; fork() and partial munmap() call .open for the new VMA.
  */
-static void vprime_gem_vm_open(struct vm_area_struct *vma)
+void vprime_gem_vm_open(struct vm_area_struct *vma)
 {
 	struct vprime_object *vobj = to_vprime_object(vma->vm_private_data);
 
@@ -520,7 +413,13 @@ static void vprime_gem_vm_open(struct vm_area_struct *vma)
 	drm_gem_vm_open(vma);
 }
 
-static void vprime_gem_vm_close(struct vm_area_struct *vma)
+/**
+ * vprime_gem_vm_close - a VMA of the object goes away
+ * @vma: the VMA
+ *
+ * Drops what vprime_gem_vm_open() took, and may free the object.
+ */
+void vprime_gem_vm_close(struct vm_area_struct *vma)
 {
 	struct vprime_object *vobj = to_vprime_object(vma->vm_private_data);
 
@@ -535,12 +434,6 @@ static const struct vm_operations_struct vprime_gem_vm_ops = {
 	.close = vprime_gem_vm_close,
 };
 
-static const struct vm_operations_struct vprime_gem_vm_ops_wrong_page = {
-	.fault = vprime_gem_fault_wrong_page,
-	.open = vprime_gem_vm_open,
-	.close = vprime_gem_vm_close,
-};
-
 /*
  * Both mmap() of the DRM fd (drm_gem_mmap_obj()) and of a dma-buf fd
  * (drm_gem_dmabuf_mmap() -> drm_gem_prime_mmap()) end here, after the core
@@ -550,7 +443,6 @@ static const struct vm_operations_struct vprime_gem_vm_ops_wrong_page = {
 static int vprime_gem_mmap(struct drm_gem_object *obj,
 			   struct vm_area_struct *vma)
 {
-	struct vprime_device *vdev = to_vprime_device(obj->dev);
 	struct vprime_object *vobj = to_vprime_object(obj);
 	u64 first = vma->vm_pgoff - drm_vma_node_start(&obj->vma_node);
 
@@ -560,9 +452,7 @@ static int vprime_gem_mmap(struct drm_gem_object *obj,
 	if (first >= vobj->npages || vma_pages(vma) > vobj->npages - first)
 		return -EINVAL;
 
-	if (vma->vm_file->f_op != obj->dev->driver->fops &&
-	    vprime_fault(vdev, VPRIME_FAULT_DMABUF_MMAP_WRONG_PAGE))
-		vma->vm_ops = &vprime_gem_vm_ops_wrong_page;
+	vprime_fault_mmap(obj, vma);
 	vprime_vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_page_prot = vm_get_page_prot(vma->vm_flags);
 	atomic_inc(&vobj->mmaps);
@@ -581,7 +471,11 @@ static const struct drm_gem_object_funcs vprime_gem_funcs = {
 	.vm_ops = &vprime_gem_vm_ops,
 };
 
-/* no_get_sg_table: the same object, unable to be mapped by another device */
+/*
+ * Objects created without get_sg_table (VPRIME_CREATE_NO_SG, or the
+ * no_get_sg_table fault): the same object, unable to be mapped by another
+ * device.
+ */
 static const struct drm_gem_object_funcs vprime_gem_funcs_no_sg = {
 	.free = vprime_gem_free,
 	.export = vprime_gem_export,
@@ -617,7 +511,7 @@ static struct vprime_object *vprime_object_create(struct vprime_device *vdev,
 		goto err_free;
 	}
 
-	vobj->no_sg = no_sg || vprime_fault(vdev, VPRIME_FAULT_NO_GET_SG_TABLE);
+	vobj->no_sg = no_sg || vprime_fault_no_sg(vdev);
 	vobj->base.funcs = vobj->no_sg ? &vprime_gem_funcs_no_sg :
 					 &vprime_gem_funcs;
 	drm_gem_private_object_init(&vdev->drm, &vobj->base, size);
@@ -690,7 +584,6 @@ static int vprime_dumb_create(struct drm_file *file, struct drm_device *dev,
 
 static void vprime_gem_import_free(struct drm_gem_object *obj)
 {
-	struct vprime_device *vdev = to_vprime_device(obj->dev);
 	struct vprime_object *vobj = to_vprime_object(obj);
 	struct dma_buf *dmabuf = obj->import_attach->dmabuf;
 	struct iosys_map map;
@@ -708,8 +601,7 @@ static void vprime_gem_import_free(struct drm_gem_object *obj)
 	}
 	vprime_vmap_forget(vobj);
 
-	if (!vprime_fault(vdev, VPRIME_FAULT_IMPORT_SKIP_PRIME_DESTROY) ||
-	    !vprime_leak_import(vdev, vobj))
+	if (!vprime_fault_skip_prime_destroy(vobj))
 		drm_prime_gem_destroy(obj, vobj->sgt);
 
 	kvfree(vobj->dma_addrs);
@@ -807,205 +699,41 @@ err_free:
 }
 
 /*
- * no_self_import: what drm_gem_prime_import_dev() does for a foreign
- * dma-buf, applied to every dma-buf, our own included.
- */
-static struct drm_gem_object *vprime_import_attach(struct drm_device *dev,
-						   struct dma_buf *dmabuf)
-{
-	struct dma_buf_attachment *attach;
-	struct drm_gem_object *obj;
-	struct sg_table *sgt;
-	int ret;
-
-	attach = dma_buf_attach(dmabuf, dev->dev);
-	if (IS_ERR(attach))
-		return ERR_CAST(attach);
-
-	get_dma_buf(dmabuf);
-	sgt = dma_buf_map_attachment_unlocked(attach, DMA_BIDIRECTIONAL);
-	if (IS_ERR(sgt)) {
-		ret = PTR_ERR(sgt);
-		goto err_detach;
-	}
-	obj = vprime_gem_prime_import_sg_table(dev, attach, sgt);
-	if (IS_ERR(obj)) {
-		ret = PTR_ERR(obj);
-		goto err_unmap;
-	}
-	obj->import_attach = attach;
-	obj->resv = dmabuf->resv;
-	return obj;
-
-err_unmap:
-	dma_buf_unmap_attachment_unlocked(attach, sgt, DMA_BIDIRECTIONAL);
-err_detach:
-	dma_buf_detach(dmabuf, attach);
-	dma_buf_put(dmabuf);
-	return ERR_PTR(ret);
-}
-
-/*
- * Is @dmabuf a second dma-buf of one of @dev's objects, made by
- * export_new_dmabuf? drm_gem_prime_fd_to_handle() WARNs when the object a
- * self-import returns already has another dma-buf in &drm_gem_object.dma_buf.
- * Called under &drm_device.object_name_lock, as that check is.
- */
-static bool vprime_extra_dmabuf(struct drm_device *dev, struct dma_buf *dmabuf)
-{
-	struct drm_gem_object *obj;
-
-	if (dmabuf->ops->release != drm_gem_dmabuf_release)
-		return false;
-	obj = dmabuf->priv;
-	return obj->dev == dev && obj->dma_buf && obj->dma_buf != dmabuf;
-}
-
-/*
  * Called with &drm_device.object_name_lock held, by the core's
- * drm_gem_prime_fd_to_handle() and by vprime_fd_to_handle_uncached().
- * Self-imports of dma-bufs that export_new_dmabuf made in excess are
- * imported like foreign ones, so that the core never sees an object with
- * two dma-bufs.
+ * drm_gem_prime_fd_to_handle() and by the import_bypass_cache fault: the
+ * core's drm_gem_prime_import(), unless a fault makes the import of @dmabuf
+ * one of a foreign dma-buf (no_self_import, and the dma-bufs that
+ * export_new_dmabuf made in excess, see vprime_fault_import_foreign()).
  */
 static struct drm_gem_object *vprime_gem_prime_import(struct drm_device *dev,
 						      struct dma_buf *dmabuf)
 {
-	if (vprime_fault(to_vprime_device(dev), VPRIME_FAULT_NO_SELF_IMPORT) ||
-	    vprime_extra_dmabuf(dev, dmabuf))
-		return vprime_import_attach(dev, dmabuf);
+	if (vprime_fault_import_foreign(dev, dmabuf))
+		return vprime_fault_import(dev, dmabuf);
 	return drm_gem_prime_import(dev, dmabuf);
 }
 
 /*
- * PRIME hooks, installed when prime_hooks is set (always before 6.6). With
- * no fault on they are exactly the core's drm_gem_prime_fd_to_handle() and
- * drm_gem_prime_handle_to_fd().
+ * PRIME hooks, installed when prime_hooks is set (always before 6.6): the
+ * core's drm_gem_prime_fd_to_handle() and drm_gem_prime_handle_to_fd(),
+ * unless a fault replaces them (the two *_bypass_cache, export_new_dmabuf).
  */
-
-/*
- * import_bypass_cache: drm_gem_prime_fd_to_handle() without the file's
- * lookup cache, so importing one dma-buf twice gives two handles.
- */
-static int vprime_fd_to_handle_uncached(struct drm_device *dev,
-					struct drm_file *file, int fd,
-					u32 *handle)
-{
-	struct drm_gem_object *obj;
-	struct dma_buf *dmabuf;
-	int ret;
-
-	dmabuf = dma_buf_get(fd);
-	if (IS_ERR(dmabuf))
-		return PTR_ERR(dmabuf);
-
-	mutex_lock(&dev->object_name_lock);
-	obj = vprime_gem_prime_import(dev, dmabuf);
-	mutex_unlock(&dev->object_name_lock);
-	if (IS_ERR(obj)) {
-		ret = PTR_ERR(obj);
-		goto out;
-	}
-
-	ret = drm_gem_handle_create(file, obj, handle);
-	if (!ret) {
-		/*
-		 * Like the core, let the object hold the dma-buf while it has
-		 * handles; a handle closed meanwhile by another thread may have
-		 * taken the count back to 0, then there is nothing to hold.
-		 */
-		mutex_lock(&dev->object_name_lock);
-		if (obj->handle_count && !obj->dma_buf) {
-			obj->dma_buf = dmabuf;
-			get_dma_buf(dmabuf);
-		}
-		mutex_unlock(&dev->object_name_lock);
-	}
-	drm_gem_object_put(obj);
-out:
-	dma_buf_put(dmabuf);
-	return ret;
-}
 
 static int vprime_prime_fd_to_handle(struct drm_device *dev,
 				     struct drm_file *file, int fd, u32 *handle)
 {
-	if (vprime_fault(to_vprime_device(dev), VPRIME_FAULT_IMPORT_BYPASS_CACHE))
-		return vprime_fd_to_handle_uncached(dev, file, fd, handle);
+	if (vprime_fault_fd_to_handle_uncached(dev))
+		return vprime_fault_fd_to_handle(dev, file, fd, handle);
 	return drm_gem_prime_fd_to_handle(dev, file, fd, handle);
-}
-
-/*
- * drm_gem_prime_handle_to_fd() without the file's lookup cache: the exported
- * dma-buf is not added to it, so importing it back into the same file
- * creates a second handle for the object (export_bypass_cache). With @reuse
- * false (export_new_dmabuf) neither the cache nor &drm_gem_object.dma_buf is
- * consulted either: every call exports a new dma-buf, of an imported object
- * too; the first one still becomes the object's dma-buf.
- */
-static int vprime_handle_to_fd_uncached(struct drm_device *dev,
-					struct drm_file *file, u32 handle,
-					u32 flags, bool reuse, int *prime_fd)
-{
-	struct drm_gem_object *obj;
-	struct dma_buf *dmabuf;
-	int ret;
-
-	obj = drm_gem_object_lookup(file, handle);
-	if (!obj)
-		return -ENOENT;
-
-	mutex_lock(&dev->object_name_lock);
-	if (reuse && obj->import_attach) {
-		dmabuf = obj->import_attach->dmabuf;
-		get_dma_buf(dmabuf);
-	} else if (reuse && obj->dma_buf) {
-		dmabuf = obj->dma_buf;
-		get_dma_buf(dmabuf);
-	} else if (!obj->handle_count) {
-		/* raced with GEM_CLOSE */
-		dmabuf = ERR_PTR(-ENOENT);
-	} else if (obj->import_attach) {
-		/* not the imported dma-buf: a new one, of the import itself */
-		dmabuf = drm_gem_prime_export(obj, flags);
-	} else {
-		dmabuf = obj->funcs->export(obj, flags);
-		if (!IS_ERR(dmabuf) && !obj->dma_buf) {
-			/* the object's reference, dropped with its last handle */
-			obj->dma_buf = dmabuf;
-			get_dma_buf(dmabuf);
-		}
-	}
-	mutex_unlock(&dev->object_name_lock);
-	if (IS_ERR(dmabuf)) {
-		ret = PTR_ERR(dmabuf);
-		goto out;
-	}
-
-	ret = dma_buf_fd(dmabuf, flags);
-	if (ret < 0) {
-		dma_buf_put(dmabuf);
-	} else {
-		*prime_fd = ret;
-		ret = 0;
-	}
-out:
-	drm_gem_object_put(obj);
-	return ret;
 }
 
 static int vprime_prime_handle_to_fd(struct drm_device *dev,
 				     struct drm_file *file, u32 handle,
 				     u32 flags, int *prime_fd)
 {
-	struct vprime_device *vdev = to_vprime_device(dev);
-
-	if (vprime_fault(vdev, VPRIME_FAULT_EXPORT_NEW_DMABUF))
-		return vprime_handle_to_fd_uncached(dev, file, handle, flags,
-						    false, prime_fd);
-	if (vprime_fault(vdev, VPRIME_FAULT_EXPORT_BYPASS_CACHE))
-		return vprime_handle_to_fd_uncached(dev, file, handle, flags,
-						    true, prime_fd);
+	if (vprime_fault_handle_to_fd_uncached(dev))
+		return vprime_fault_handle_to_fd(dev, file, handle, flags,
+						 prime_fd);
 	return drm_gem_prime_handle_to_fd(dev, file, handle, flags, prime_fd);
 }
 
@@ -1038,6 +766,8 @@ static void vprime_postclose(struct drm_device *dev, struct drm_file *file)
 /**
  * vprime_file_client - the client id debugfs shows for a DRM file
  * @file: an open vprime DRM file
+ *
+ * Return: the id, 0 before vprime_open() set it up.
  */
 u32 vprime_file_client(struct drm_file *file)
 {
@@ -1284,8 +1014,7 @@ static struct vprime_device *vprime_device_create(unsigned int index)
 	vdev->index = index;
 	mutex_init(&vdev->objects_lock);
 	INIT_LIST_HEAD(&vdev->objects);
-	mutex_init(&vdev->leaks_lock);
-	INIT_LIST_HEAD(&vdev->leaks);
+	vprime_faults_init(vdev);
 
 	ret = drm_dev_register(&vdev->drm, 0);
 	if (ret)
@@ -1304,17 +1033,13 @@ err_unregister:
 static void vprime_device_destroy(struct vprime_device *vdev)
 {
 	struct platform_device *pdev = vdev->pdev;
-	unsigned int n;
 
 	vprime_debugfs_unregister(vdev);
 	/*
 	 * Open files, live dma-bufs and mappings hold the module, so only
 	 * references leaked on purpose can be left: give them back.
 	 */
-	n = vprime_leaks_reclaim(vdev);
-	if (n)
-		drm_info(&vdev->drm, "gave back %u reference(s) leaked by faults\n",
-			 n);
+	vprime_leaks_reclaim(vdev);
 
 	drm_dev_unregister(&vdev->drm);
 	devres_release_group(&pdev->dev, NULL);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vprime_drv.h: what the driver core (vprime_drv.c) and its debugfs ground
- * truth (vprime_debugfs.c) share.
+ * vprime_drv.h: what the driver core (vprime_drv.c), its debugfs ground
+ * truth (vprime_debugfs.c) and its faults (vprime_faults.c) share.
  */
 #ifndef VPRIME_DRV_H
 #define VPRIME_DRV_H
@@ -10,47 +10,16 @@
 #include <linux/bitops.h>
 #include <linux/iosys-map.h>
 #include <linux/list.h>
+#include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/xarray.h>
 
 #include <drm/drm_device.h>
 #include <drm/drm_gem.h>
 
+#include "vprime_faults.h"
+
 #define VPRIME_MAX_DEVICES	8
-
-/**
- * enum vprime_fault - PRIME rules vprime can break on purpose
- *
- * Each fault is a debugfs knob (faults/<name>), off by default; docs/vprime.md
- * says which rule each one breaks and which ground-truth values change.
- */
-enum vprime_fault {
-	VPRIME_FAULT_EXPORT_EXTRA_REF,
-	VPRIME_FAULT_IMPORT_SKIP_PRIME_DESTROY,
-	VPRIME_FAULT_UNPIN_NOOP,
-	VPRIME_FAULT_NO_GET_SG_TABLE,
-	VPRIME_FAULT_IMPORT_BYPASS_CACHE,
-	VPRIME_FAULT_EXPORT_BYPASS_CACHE,
-	VPRIME_FAULT_NO_SELF_IMPORT,
-	VPRIME_FAULT_EXPORT_NEW_DMABUF,
-	VPRIME_FAULT_DMABUF_MMAP_WRONG_PAGE,
-	VPRIME_NR_FAULTS
-};
-
-extern const char *const vprime_fault_names[VPRIME_NR_FAULTS];
-
-struct drm_file;
-struct vprime_device;
-
-/**
- * struct vprime_knob - debugfs private data of one fault knob
- * @vdev: the device the knob belongs to
- * @fault: which fault
- */
-struct vprime_knob {
-	struct vprime_device *vdev;
-	enum vprime_fault fault;
-};
 
 /**
  * struct vprime_device - one vprime instance
@@ -135,24 +104,6 @@ struct vprime_object {
 	char exporter[32];
 };
 
-/**
- * struct vprime_leak - a reference a fault leaked on purpose
- * @link: entry in &vprime_device.leaks
- * @fault: the fault that leaked it
- * @id: id of the object concerned
- * @obj: export_extra_ref: the object holding the extra reference
- * @attach: import_skip_prime_destroy: the attachment left attached
- * @sgt: import_skip_prime_destroy: its mapping, left mapped
- */
-struct vprime_leak {
-	struct list_head link;
-	enum vprime_fault fault;
-	u32 id;
-	struct drm_gem_object *obj;
-	struct dma_buf_attachment *attach;
-	struct sg_table *sgt;
-};
-
 static inline struct vprime_device *to_vprime_device(struct drm_device *drm)
 {
 	return container_of(drm, struct vprime_device, drm);
@@ -169,10 +120,14 @@ static inline bool vprime_fault(struct vprime_device *vdev,
 	return test_bit(fault, &vdev->faults);
 }
 
-bool vprime_fault_supported(enum vprime_fault fault);
+struct drm_file;
+struct vm_fault;
+
 unsigned long vprime_dma_buf_ino(struct dma_buf *dmabuf);
-unsigned int vprime_leaks_reclaim(struct vprime_device *vdev);
 u32 vprime_file_client(struct drm_file *file);
+vm_fault_t vprime_gem_insert(struct vm_fault *vmf, pgoff_t shift);
+void vprime_gem_vm_open(struct vm_area_struct *vma);
+void vprime_gem_vm_close(struct vm_area_struct *vma);
 
 void vprime_debugfs_register(struct vprime_device *vdev);
 void vprime_debugfs_unregister(struct vprime_device *vdev);
