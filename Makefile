@@ -242,9 +242,11 @@ $(CHECKPATCH): | $(BUILD)/.deps
 		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
 		'*/scripts/const_structs.checkpatch'
 
+# the BPF programs' settings are 'const volatile' (.rodata, set before load),
+# as libbpf expects: checkpatch's volatile warning is for kernel code only
 lint: $(CHECKPATCH)
-	$(Q)perl $(CHECKPATCH) --no-tree --terse -q \
-		-f $(wildcard kmod/*.[ch] bpf/*.[ch])
+	$(Q)perl $(CHECKPATCH) --no-tree --terse -q -f $(wildcard kmod/*.[ch])
+	$(Q)perl $(CHECKPATCH) --no-tree --terse -q --ignore VOLATILE -f $(wildcard bpf/*.[ch])
 	$(Q)clang-format --dry-run --Werror $(wildcard userspace/*.[ch] \
 		conformance/*.[ch] conformance/lib/*.[ch] tests/unit/*.[ch] tests/vm/*.c \
 		tests/fuzz/*.[ch])

@@ -21,8 +21,12 @@
 #include "primetrace.h"
 #include "core_fixes.bpf.h"
 
-/* userspace fills it in before load (skel->data->cfg) */
-struct pt_config cfg = { .targ_minor = -1 };
+/*
+ * Userspace fills it in before load (skel->rodata->cfg); loaded, it is
+ * read-only, and the verifier drops the branches it rules out (no stack
+ * wanted, no filter set).
+ */
+const volatile struct pt_config cfg = { .targ_minor = -1 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -39,7 +43,7 @@ struct {
 
 /*
  * The same losses in one sum, read through the skeleton's mapping of .bss
- * while tracing. A map lookup from userspace keeps the kernel's
+ * while tracing (.bss, not .rodata: the programs write it). A map lookup from userspace keeps the kernel's
  * bpf_prog_active raised on its CPU, and a preemptible kernel may switch
  * to another task there meanwhile: every kprobe program that task runs
  * then misses its call. Polled with no system call, the sum blinds none.
@@ -148,7 +152,8 @@ static __always_inline void count_call(__u32 hook)
 		*n += 1;
 }
 
-static __always_inline bool str16_eq(const char *a, const char *b)
+/* b is the configuration's: read through volatile, never folded to its initial value */
+static __always_inline bool str16_eq(const char *a, const volatile char *b)
 {
 	for (int i = 0; i < 16; i++) {
 		if (a[i] != b[i])

@@ -36,17 +36,14 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "check.h"
 #include "checker.h"
 #include "json.h"
 #include "lifetime.h"
 #include "options.h"
+#include "source.h"
 #include "trace.h"
-/* after trace.h: the skeleton uses struct pt_config */
-#include "primetrace.skel.h"
 
 #define CHECK_RINGBUF_DEFAULT (16u << 20)
 #define POLL_MS		      50
@@ -142,10 +139,7 @@ struct session {
 };
 
 struct live {
-	struct primetrace_bpf *skel;
-	struct bpf_link *links[PT_HOOK_MAX][2];
-	struct ring_buffer *rb;
-	struct pt_kernel pk;
+	struct pt_source *src; /* the tracer's, or the recording */
 	struct pc_checker *c;
 	__u64 drops_seen;
 	__u64 misses_seen;
@@ -258,45 +252,14 @@ static void route_incomplete(struct live *l, unsigned int inc, const char *text)
 		fprintf(stderr, "primetrace check: incomplete: %s\n", text);
 }
 
-/* read at every poll: from the mapped .bss, no map lookup (primetrace.bpf.c) */
-static __u64 read_drops(struct live *l)
-{
-	if (!l->skel || !l->skel->bss)
-		return 0;
-	return __atomic_load_n(&l->skel->bss->drops_total, __ATOMIC_RELAXED);
-}
-
-/*
- * Calls the programs did not see: a tracing program does not run again on
- * a CPU where it is already running (preempted, or interrupted), and the
- * kernel counts what it skipped that way.
- */
-static __u64 read_misses(struct live *l)
-{
-	struct bpf_program *prog;
-	__u64 total = 0;
-
-	if (!l->skel)
-		return 0;
-	bpf_object__for_each_program(prog, l->skel->obj)
-	{
-		struct bpf_prog_info info = { 0 };
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
-
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
-			total += info.recursion_misses;
-	}
-	return total;
-}
-
 /* hand out what the checker found since the last time */
 static void collect(struct live *l)
 {
 	struct pc_violation *v;
 	unsigned int inc;
 	char text[300];
-	__u64 drops = read_drops(l), misses = read_misses(l);
+	/* read at every poll: neither is a map lookup (source.h) */
+	__u64 drops = pt_source_drops(l->src), misses = pt_source_misses(l->src, NULL, NULL);
 	size_t n;
 
 	if (drops > l->drops_seen) {
@@ -318,38 +281,6 @@ static void collect(struct live *l)
 
 /* --- the BPF side ---------------------------------------------------------------- */
 
-static char log_last[4][256];
-static unsigned int log_n;
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	if (env.opts.verbose)
-		return vfprintf(stderr, fmt, args);
-	/* kept for a failed start: a demoted hook is expected on some kernels */
-	if (level != LIBBPF_DEBUG)
-		vsnprintf(log_last[log_n++ % 4], sizeof(log_last[0]), fmt, args);
-	return 0;
-}
-
-static void detach_all(struct live *l)
-{
-	for (int i = 0; i < PT_HOOK_MAX; i++) {
-		for (int j = 0; j < 2; j++) {
-			bpf_link__destroy(l->links[i][j]);
-			l->links[i][j] = NULL;
-		}
-	}
-}
-
-static void live_close(struct live *l)
-{
-	ring_buffer__free(l->rb);
-	l->rb = NULL;
-	detach_all(l);
-	primetrace_bpf__destroy(l->skel);
-	l->skel = NULL;
-}
-
 /*
  * Hooks whose events no rule reads: off, so that a busy workload makes
  * fewer events and the checker keeps up with the rest (the inner helpers
@@ -365,150 +296,53 @@ static const __u32 unused_hooks[] = {
 	PT_HOOK_DMA_BUF_VMAP,		PT_HOOK_DMA_BUF_VUNMAP,
 };
 
-/* the hook of the program that failed to load: libbpf loads in order, and stops */
-static __u32 failed_hook(struct primetrace_bpf *skel)
-{
-	struct bpf_program *prog;
-
-	bpf_object__for_each_program(prog, skel->obj)
-	{
-		if (bpf_program__autoload(prog) && bpf_program__fd(prog) < 0)
-			return pt_hook_of_prog(bpf_program__name(prog));
-	}
-	return PT_HOOK_NONE;
-}
-
-static int attach_hooks(struct live *l, __u32 *bad)
-{
-	for (__u32 id = 1; id < PT_HOOK_MAX; id++) {
-		const char *names[2];
-		char buf[2][64];
-		int n = pt_hook_progs(id, l->pk.hooks[id].how, names, buf);
-
-		for (int j = 0; j < n; j++) {
-			struct bpf_program *prog =
-			    bpf_object__find_program_by_name(l->skel->obj, names[j]);
-
-			l->links[id][j] = prog ? bpf_program__attach(prog) : NULL;
-			if (!l->links[id][j]) {
-				*bad = id;
-				return prog ? -errno : -ENOENT;
-			}
-		}
-	}
-	return 0;
-}
-
-static int on_record(void *ctx, void *data, size_t size)
+static int on_record(const struct pt_record *rec, void *ctx)
 {
 	struct live *l = ctx;
-	struct pt_record rec = { 0 };
 
-	if (pt_event_decode(data, size, &rec.ev))
-		return 0;
-	pc_checker_feed(l->c, &rec);
+	pc_checker_feed(l->c, rec);
 	return 0;
-}
-
-static int count_active(const struct pt_kernel *pk)
-{
-	int n = 0;
-
-	for (int id = 1; id < PT_HOOK_MAX; id++)
-		n += pt_how_active(pk->hooks[id].how);
-	return n;
 }
 
 /*
- * The tracer's start-up (userspace/trace.c), for a checker: no filters,
- * no stacks, and the ring buffer read on a timer so that a busy workload
- * does not wake it per event.
+ * The tracer's event source, for a checker: no filters, no stacks, the
+ * hooks no rule reads off, and the ring buffer read on a timer so that a
+ * busy workload does not wake it per event.
  */
 static int live_open(struct live *l)
 {
 	const struct pt_trace_opts *opts = &env.opts;
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = opts->btf_path);
-	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
-	int err = 0;
-
-	libbpf_set_print(libbpf_print);
-	setrlimit(RLIMIT_MEMLOCK, &rl);
 	/*
 	 * kprobes unless told otherwise: a kprobe program runs with preemption
 	 * off, while an fentry program can be preempted on a preemptible
 	 * kernel, and the same program's next call on that CPU is then
 	 * skipped (counted as missed: an incomplete verdict).
 	 */
-	err = pt_kernel_probe(&l->pk, opts->mode, opts->btf_path);
-	if (env.mode_default && !err && !l->pk.kprobe_ok)
-		err = pt_kernel_probe(&l->pk, PT_ATTACH_AUTO, opts->btf_path);
-	if (!l->pk.privileged) {
-		fprintf(stderr, "primetrace check: needs CAP_BPF and CAP_PERFMON (or "
-				"CAP_SYS_ADMIN): run it as root\n");
-		return -EPERM;
-	}
-	if (err) {
-		fprintf(stderr,
-			"primetrace check: no kernel BTF (%s): it needs "
-			"CONFIG_DEBUG_INFO_BTF=y, or --btf FILE\n",
-			opts->btf_path ? opts->btf_path : "/sys/kernel/btf/vmlinux");
-		return err;
-	}
-	for (size_t i = 0; i < sizeof(unused_hooks) / sizeof(unused_hooks[0]); i++)
-		l->pk.hooks[unused_hooks[i]].how = PT_HOW_OFF;
-	for (int tries = 0; tries < 2 * PT_HOOK_MAX; tries++) {
-		__u32 bad = PT_HOOK_NONE;
+	struct pt_source_opts so = {
+		.prog = "primetrace check",
+		.fn = on_record,
+		.ctx = l,
+		.ringbuf_size = opts->ringbuf_size ?: CHECK_RINGBUF_DEFAULT,
+		.no_wakeup = true,
+		.mode = opts->mode,
+		.mode_preferred = env.mode_default,
+		.off = unused_hooks,
+		.noff = sizeof(unused_hooks) / sizeof(unused_hooks[0]),
+		.btf_path = opts->btf_path,
+		.verbose = opts->verbose,
+	};
+	const struct pt_kernel *pk;
+	int err;
 
-		l->skel = primetrace_bpf__open_opts(&oo);
-		if (!l->skel) {
-			err = -errno;
-			fprintf(stderr, "primetrace check: failed to open the BPF object: %s\n",
-				pt_errstr(err));
-			return err;
-		}
-		l->skel->data->cfg.rb_flags = BPF_RB_NO_WAKEUP;
-		err = bpf_map__set_max_entries(l->skel->maps.events,
-					       opts->ringbuf_size ?: CHECK_RINGBUF_DEFAULT);
-		if (err) {
-			fprintf(stderr, "primetrace check: failed to size the maps: %s\n",
-				pt_errstr(err));
-			return err;
-		}
-		pt_hooks_set_autoload(l->skel->obj, &l->pk);
-		err = primetrace_bpf__load(l->skel);
-		if (err)
-			bad = failed_hook(l->skel);
-		else if (!(err = attach_hooks(l, &bad)))
-			break;
-		if (!pt_hook_demote(&l->pk, bad, err)) {
-			fprintf(stderr, "primetrace check: failed to %s the BPF programs: %s\n",
-				bad ? "attach" : "load", pt_errstr(err));
-			for (unsigned int i = log_n > 4 ? log_n - 4 : 0; i < log_n; i++)
-				fputs(log_last[i % 4], stderr);
-			return err;
-		}
-		live_close(l);
-	}
+	pt_filter_init(&so.filter);
+	err = pt_source_open(&so, &l->src);
+	if (!err)
+		err = pt_source_attach(l->src);
 	if (err)
 		return err;
-	if (!count_active(&l->pk)) {
-		char why[128] = "";
-
-		pt_hook_why(&l->pk, PT_HOOK_DMA_BUF_EXPORT, why, sizeof(why));
-		fprintf(stderr,
-			"primetrace check: no hook could be attached on this kernel%s%s%s\n",
-			*why ? " (" : "", why, *why ? ")" : "");
-		return -EOPNOTSUPP;
-	}
-	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_record, l, NULL);
-	if (!l->rb) {
-		err = -errno;
-		fprintf(stderr, "primetrace check: failed to create the ring buffer: %s\n",
-			pt_errstr(err));
-		return err;
-	}
+	pk = pt_source_kernel(l->src);
 	for (__u32 id = 1; id < PT_HOOK_MAX; id++)
-		pc_checker_set_hook(l->c, id, pt_how_active(l->pk.hooks[id].how));
+		pc_checker_set_hook(l->c, id, pt_how_active(pk->hooks[id].how));
 	/*
 	 * A verdict after lost events is worth nothing: ahead of the workload
 	 * for the CPU, the checker slows a busy one down instead of falling
@@ -524,8 +358,8 @@ static int live_open(struct live *l)
 /* read everything the ring buffer holds now */
 static void drain(struct live *l)
 {
-	if (l->rb)
-		ring_buffer__consume(l->rb);
+	if (l->src)
+		pt_source_consume(l->src);
 }
 
 /* --- vprime's ground truth ---------------------------------------------------------- */
@@ -871,23 +705,19 @@ static int serve_socket(const char *path)
 }
 
 /* which programs skipped calls, and how many: where the picture has holes */
+static void say_miss(const char *prog, __u64 n, void *ctx)
+{
+	const char **sep = ctx;
+
+	fprintf(stderr, "%s%s %llu", *sep, prog, (unsigned long long)n);
+	*sep = ", ";
+}
+
 static void say_misses(struct live *l)
 {
-	struct bpf_program *prog;
 	const char *sep = "primetrace check: missed by ";
 
-	bpf_object__for_each_program(prog, l->skel->obj)
-	{
-		struct bpf_prog_info info = { 0 };
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
-
-		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) || !info.recursion_misses)
-			continue;
-		fprintf(stderr, "%s%s %llu", sep, bpf_program__name(prog),
-			(unsigned long long)info.recursion_misses);
-		sep = ", ";
-	}
+	pt_source_misses(l->src, say_miss, &sep);
 	if (sep[0] == ',')
 		fputc('\n', stderr);
 }
@@ -919,6 +749,7 @@ static void summary(struct live *l)
 
 static void say_rules_off(struct live *l)
 {
+	const struct pt_kernel *pk;
 	char why[200];
 	int off = 0;
 
@@ -926,7 +757,8 @@ static void say_rules_off(struct live *l)
 		off += !pc_checker_rule_on(l->c, r, NULL, 0);
 	if (!off || env.quiet)
 		return;
-	if (off == PC_RULE_MAX && l->skel && !l->pk.drm_loaded) {
+	pk = l->src ? pt_source_kernel(l->src) : NULL;
+	if (off == PC_RULE_MAX && pk && !pk->drm_loaded) {
 		fprintf(stderr, "primetrace check: drm is not loaded: no rule can run\n");
 		return;
 	}
@@ -987,7 +819,7 @@ static int run_live(void)
 		session_add(&l, sv[0], true);
 	} else if (!env.quiet) {
 		fprintf(stderr, "primetrace check: checking with %d hooks; Ctrl-C to end\n",
-			count_active(&l.pk));
+			pt_source_hooks(l.src, NULL));
 	}
 	if (env.opts.duration > 0)
 		deadline = now_s() + env.opts.duration;
@@ -1063,7 +895,7 @@ out:
 		close(l.listen_fd);
 		unlink(env.serve);
 	}
-	live_close(&l);
+	pt_source_close(l.src);
 	pc_checker_free(l.c);
 	if (!err &&
 	    (env.werr ? pt_output_error(stdout, NULL, env.werr) : pt_output_close(stdout, NULL)))
@@ -1181,34 +1013,30 @@ static int run_input(void)
 {
 	struct pc_checker *c = pc_checker_new();
 	struct live l = { .c = c, .listen_fd = -1 };
-	struct pt_summary sum = { 0 };
+	struct pt_source_opts so = {
+		.fn = feed_record,
+		.ctx = &l,
+		.input = env.opts.input,
+		.summary_first = true,
+		.skip_bad_lines = env.opts.skip_bad_lines,
+	};
+	struct pt_summary sum;
 	unsigned long skipped = 0;
-	FILE *f;
 	int err;
 
 	if (!c) {
 		fprintf(stderr, "%s: out of memory\n", pt_prog);
 		return PT_EXIT_ERROR;
 	}
-	f = pt_input_open(env.opts.input, true);
-	if (!f) {
-		pc_checker_free(c);
-		return PT_EXIT_ERROR;
-	}
-	/* the first pass judges no line: the second says which is bad */
-	err = pt_input_read(f, env.opts.input, true, NULL, NULL, NULL, &sum);
-	if (!err && fseek(f, 0, SEEK_SET)) {
-		err = -errno;
-		fprintf(stderr, "%s: %s: cannot read it again: %s\n", pt_prog, env.opts.input,
-			strerror(errno));
-	}
+	so.skipped = &skipped;
+	pt_filter_init(&so.filter);
+	err = pt_source_open(&so, &l.src);
 	if (err) {
-		pt_summary_free(&sum);
-		pt_input_close(f);
+		pt_source_close(l.src);
 		pc_checker_free(c);
 		return PT_EXIT_ERROR;
 	}
-	clearerr(f);
+	pt_source_summary(l.src, &sum);
 	if (sum.have) {
 		for (__u32 id = 1; id < PT_HOOK_MAX; id++)
 			pc_checker_set_hook(c, id, how_active(sum.how[id]));
@@ -1216,9 +1044,9 @@ static int run_input(void)
 	}
 	pt_summary_free(&sum);
 	say_rules_off(&l);
-	err = pt_input_read(f, env.opts.input, env.opts.skip_bad_lines, &skipped, feed_record, &l,
-			    NULL);
-	pt_input_close(f);
+	err = pt_source_poll(l.src, -1);
+	pt_source_close(l.src);
+	l.src = NULL;
 	if (err) {
 		pc_checker_free(c);
 		return PT_EXIT_ERROR;

@@ -1,19 +1,15 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The event source of every command: live from the BPF programs, or
- * replayed from a file written by 'primetrace record'. A command hands in
- * a callback and gets each record, filtered, in order.
+ * The event source (source.h) as the commands' options set it up: a
+ * command hands in a callback and gets each record, filtered, in order,
+ * live from the BPF programs or replayed from a file of 'primetrace record'.
  */
 #ifndef PT_TRACE_H
 #define PT_TRACE_H
 
-#include <signal.h>
 #include <stdbool.h>
 
-#include "event.h"
-#include "hooks.h"
-
-#define PT_RINGBUF_DEFAULT (1u << 20)
+#include "source.h"
 
 struct pt_trace_opts {
 	struct pt_filter filter;
@@ -37,13 +33,6 @@ struct pt_trace_opts {
 	void *started_ctx;
 };
 
-/* Return non-zero to stop. */
-typedef int (*pt_record_fn)(const struct pt_record *rec, void *ctx);
-
-/* Set by SIGINT, SIGTERM and SIGPIPE once pt_install_signals() ran. */
-extern volatile sig_atomic_t pt_exiting;
-void pt_install_signals(void);
-
 /*
  * Trace (or replay opts->input) until interrupted, the duration, the end
  * of the input, or fn asks to stop. sum gets the counts (free it with
@@ -52,31 +41,10 @@ void pt_install_signals(void);
 int pt_run(const struct pt_trace_opts *opts, pt_record_fn fn, void *ctx, struct pt_summary *sum);
 
 /*
- * Set up the BPF side exactly as pt_run() would, report it through pk,
- * and tear it down: what 'features' shows. Returns 0 or -errno.
+ * Set up the BPF side exactly as pt_run() would, report it through pk
+ * (as far as it got), and tear it down: what 'features' shows. Returns 0 or -errno.
  */
 int pt_probe_attach(const struct pt_trace_opts *opts, struct pt_kernel *pk);
-
-/*
- * Recordings. pt_input_open() opens FILE ("-": stdin) for reading; with
- * rewindable, an input that cannot be read twice (a pipe, a terminal) is
- * first copied to a temporary file. Errors are printed; NULL with errno.
- */
-FILE *pt_input_open(const char *path, bool rewindable);
-void pt_input_close(FILE *f);
-/*
- * Each record of f (named name in messages) to fn, the summary lines into
- * sum (may be NULL), until the end, pt_exiting, or fn returns non-zero.
- * A malformed line is an error "PROG: NAME:LINE: reason", or with skip is
- * counted in *skipped (when not NULL); quiet_bad: skipped without a word
- * (a first pass). A read error is printed with its errno. Returns 0 or
- * -errno (-EINVAL: a malformed line).
- */
-int pt_input_read(FILE *f, const char *name, bool skip, unsigned long *skipped, pt_record_fn fn,
-		  void *ctx, struct pt_summary *sum);
-
-/* The command in messages, "primetrace trace"; set by the dispatcher */
-extern const char *pt_prog;
 
 /* "256K", "4M", "1048576": a valid ring buffer size (power of two, >= a page) */
 int pt_parse_size(const char *arg, __u64 *out);
