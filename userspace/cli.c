@@ -312,7 +312,7 @@ static const struct argp trace_argp = {
 	.children = pt_source_child,
 };
 
-static int trace_parse(int argc, char **argv)
+int pt_trace_parse(int argc, char **argv)
 {
 	struct trace_env *env = &trace_env;
 
@@ -322,7 +322,7 @@ static int trace_parse(int argc, char **argv)
 	return pt_argp_parse(&trace_argp, argc, argv, 0, env);
 }
 
-static int trace_run(void)
+int pt_trace_run(void)
 {
 	struct trace_env *env = &trace_env;
 	struct pt_summary sum;
@@ -409,7 +409,7 @@ static void record_snapshot(void *ctx)
 	pt_snapshot(&so, write_snapshot_record, env);
 }
 
-static int record_parse(int argc, char **argv)
+int pt_record_parse(int argc, char **argv)
 {
 	struct trace_env *env = &trace_env;
 
@@ -418,7 +418,7 @@ static int record_parse(int argc, char **argv)
 	return pt_argp_parse(&record_argp, argc, argv, 0, env);
 }
 
-static int record_run(void)
+int pt_record_run(void)
 {
 	struct trace_env *env = &trace_env;
 	struct pt_summary sum;
@@ -505,7 +505,7 @@ static const struct argp features_argp = {
 	.children = kernel_child,
 };
 
-static int features_parse(int argc, char **argv)
+int pt_features_parse(int argc, char **argv)
 {
 	struct features_env *env = &features_env;
 
@@ -514,7 +514,7 @@ static int features_parse(int argc, char **argv)
 	return pt_argp_parse(&features_argp, argc, argv, 0, env);
 }
 
-static int features_run(void)
+int pt_features_run(void)
 {
 	struct features_env *env = &features_env;
 	int ret = pt_features(&env->opts, features_env.json) ? PT_EXIT_ERROR : PT_EXIT_OK;
@@ -525,10 +525,11 @@ static int features_run(void)
 /* --- the commands ------------------------------------------------------------ */
 
 const struct pt_command pt_commands[] = {
-	{ "trace", "print PRIME and dma-buf events as they happen", trace_parse, trace_run },
-	{ "record", "record events as JSON lines for later --input", record_parse, record_run },
-	{ "features", "show which hooks this kernel offers and how they attach", features_parse,
-	  features_run },
+	{ "trace", "print PRIME and dma-buf events as they happen", pt_trace_parse, pt_trace_run },
+	{ "record", "record events as JSON lines for later --input", pt_record_parse,
+	  pt_record_run },
+	{ "features", "show which hooks this kernel offers and how they attach", pt_features_parse,
+	  pt_features_run },
 	{ "objects", "list the live dma-bufs and who holds them", pt_objects_parse,
 	  pt_objects_run },
 	{ "leaks", "trace, then report leaked buffers and handles with stacks", pt_leaks_parse,

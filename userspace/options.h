@@ -88,6 +88,18 @@ void pt_fputs_text(FILE *f, const char *s, size_t n);
 int pt_output_close(FILE *f, const char *name);
 int pt_output_error(FILE *f, const char *name, int err);
 
+/*
+ * Each command X's entry points are pt_X_parse() and pt_X_run(): trace,
+ * record and features here (cli.c), objects, leaks and top in lifetime.h,
+ * check in check.h.
+ */
+int pt_trace_parse(int argc, char **argv);
+int pt_trace_run(void);
+int pt_record_parse(int argc, char **argv);
+int pt_record_run(void);
+int pt_features_parse(int argc, char **argv);
+int pt_features_run(void);
+
 extern const struct pt_command pt_commands[];
 extern const unsigned int pt_ncommands;
 const struct pt_command *pt_command_find(const char *name);
