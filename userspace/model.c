@@ -1732,9 +1732,13 @@ const char *pm_model_incomplete_text(const struct pm_model *m, char *buf, size_t
 	size_t n = 0;
 
 	buf[0] = '\0';
-	if (inc & PM_INC_DROPS)
+	/* without a count, the model saw the effect of an event it was not given */
+	if ((inc & PM_INC_DROPS) && m->st.drops)
 		n += snprintf(buf + n, len - n, "%s%llu events lost", n ? "; " : "",
 			      (unsigned long long)m->st.drops);
+	else if (inc & PM_INC_DROPS)
+		n += snprintf(buf + n, len - n, "%sevents lost (seen by what followed them)",
+			      n ? "; " : "");
 	if ((inc & PM_INC_UNSEEN) && n < len)
 		n += snprintf(buf + n, len - n, "%sbuffers from before tracing, not in a snapshot",
 			      n ? "; " : "");

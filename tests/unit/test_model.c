@@ -1056,6 +1056,7 @@ static void feed_json(struct pm_model *m, const char *line)
 UNIT_TEST(handle_reuse_after_exit_keeps_the_file)
 {
 	struct pm_model *m = pm_model_new(0);
+	char buf[256];
 	const struct pm_file *f;
 	const struct pm_obj *o;
 
@@ -1074,6 +1075,10 @@ UNIT_TEST(handle_reuse_after_exit_keeps_the_file)
 	o = pm_model_obj(m, 0xf);
 	EXPECT(o && o->handles == 1);
 	EXPECT(pm_model_incomplete(m) & PM_INC_DROPS);
+	/* no count of lost events: none is claimed */
+	pm_model_incomplete_text(m, buf, sizeof(buf));
+	EXPECT(strstr(buf, "0 events") == NULL);
+	EXPECT(strstr(buf, "events lost (seen by what followed them)") != NULL);
 	pm_model_free(m);
 }
 
