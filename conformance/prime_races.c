@@ -59,6 +59,9 @@
 static int fd = -1;   /* the device under test */
 static int inst = -1; /* its vprime instance, or -1 */
 static int peer = -1; /* the peer importing from it, or -1 */
+/* ROUNDS, or fewer from PRIMETRACE_RACE_ROUNDS: a run that only needs to
+ * see a fault fail does not need them all */
+static int rounds = ROUNDS;
 
 /* --- errors seen by threads ---------------------------------------------------- */
 
@@ -221,7 +224,7 @@ static void *importer(void *arg)
 	int t = (intptr_t)arg;
 
 	pthread_barrier_wait(&ic.go);
-	for (int r = 0; r < ROUNDS; r++) {
+	for (int r = 0; r < rounds; r++) {
 		uint32_t h = 0;
 		int ret = __prime_fd_to_handle(ic.imp, ic.dmabuf, &h);
 
@@ -284,14 +287,14 @@ static void test_import_vs_close(void)
 	pthread_barrier_destroy(&ic.go);
 	race_errors_check();
 	/* how often an import had to make a new handle: the interleaving seen */
-	igt_info("%d imports, %d of their handles closed under the importers\n", THREADS * ROUNDS,
+	igt_info("%d imports, %d of their handles closed under the importers\n", THREADS * rounds,
 		 ic.closed);
 
 	/* whatever handle is left, one import names it and one close ends it */
 	last = prime_fd_to_handle(ic.imp, ic.dmabuf);
 	gem_close(ic.imp, last);
 	for (int t = 0; t < THREADS; t++)
-		for (int r = 0; r < ROUNDS; r++)
+		for (int r = 0; r < rounds; r++)
 			igt_assert_f(!ic.handles[t][r] ||
 					 !gem_handle_valid(ic.imp, ic.handles[t][r]),
 				     "handle %u of import %d of thread %d outlived the last close "
@@ -314,7 +317,7 @@ static void *dmabuf_user(void *arg)
 {
 	int t = (intptr_t)arg;
 
-	for (int r = 0; r < ROUNDS; r++) {
+	for (int r = 0; r < rounds; r++) {
 		uint32_t *ptr, h = 0;
 		int ret, bad;
 
@@ -362,7 +365,7 @@ static void test_drm_fd_close(void)
 		igt_assert_eq(pthread_create(&threads[t], NULL, dmabuf_user, (void *)(intptr_t)t),
 			      0);
 
-	for (int r = 0; r < ROUNDS; r++) {
+	for (int r = 0; r < rounds; r++) {
 		uint32_t handle, *ptr;
 		int bad;
 
@@ -414,7 +417,7 @@ static void *unmapper(void *arg)
 {
 	int t = (intptr_t)arg;
 
-	for (int r = 0; r < ROUNDS; r++) {
+	for (int r = 0; r < rounds; r++) {
 		int bad;
 
 		pthread_barrier_wait(&mc.start);
@@ -445,7 +448,7 @@ static void test_munmap_after_close(void)
 	for (int t = 1; t < THREADS; t++)
 		igt_assert_eq(pthread_create(&threads[t], NULL, unmapper, (void *)(intptr_t)t), 0);
 
-	for (int r = 0; r < ROUNDS; r++) {
+	for (int r = 0; r < rounds; r++) {
 		int drm = drm_open_driver(DRIVER_ANY), dmabuf = -1, id = 0, bad;
 		unsigned long ino = 0;
 		uint32_t handle = 0;
@@ -519,7 +522,7 @@ static void test_fork_shared(void)
 
 	igt_fork(child, THREADS)
 	{
-		for (int r = 0; r < ROUNDS; r++) {
+		for (int r = 0; r < rounds; r++) {
 			uint32_t h = prime_fd_to_handle(drm, dmabuf);
 			int bad;
 
@@ -575,6 +578,10 @@ igt_main
 
 	igt_fixture {
 		const char *node = drm_device_node(1, DRIVER_ANY);
+		const char *env = getenv("PRIMETRACE_RACE_ROUNDS");
+
+		if (env && atoi(env) > 0 && atoi(env) < ROUNDS)
+			rounds = atoi(env);
 
 		fd = drm_open_driver(DRIVER_ANY);
 		igt_require_f(drm_has_prime(fd, DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT),
