@@ -127,8 +127,8 @@ void pt_input_close(FILE *f);
  * Each record of f (named name in messages) to fn, the summary lines into
  * sum (may be NULL), until the end, pt_exiting, or fn returns non-zero.
  * A malformed line is an error "PROG: NAME:LINE: reason", or with skip is
- * counted in *skipped (when not NULL). A read error is printed with its errno. Returns 0 or
- * -errno (-EINVAL: a malformed line).
+ * counted in *skipped (when not NULL). A read error is printed with its
+ * errno. Returns 0 or -errno (-EINVAL: a malformed line).
  */
 int pt_input_read(FILE *f, const char *name, bool skip, unsigned long *skipped, pt_record_fn fn,
 		  void *ctx, struct pt_summary *sum);
