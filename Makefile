@@ -185,13 +185,17 @@ $(BUILD)/bin/primetrace: $(BUILD)/obj/userspace/primetrace.o $(BUILD)/lib/libpri
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDSTATIC) $(LINK) -o $@ $^ $(LIBS_BPF)
 
-$(BUILD)/bin/%: $(BUILD)/obj/conformance/%.o $(BUILD)/lib/libigt.a
+# vprime's debugfs parser (userspace/vprime_truth.c) is shared by primetrace,
+# the conformance tests and the VM test programs
+VT_OBJ := $(BUILD)/obj/userspace/vprime_truth.o
+
+$(BUILD)/bin/%: $(BUILD)/obj/conformance/%.o $(BUILD)/lib/libigt.a $(VT_OBJ)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDSTATIC) $(LINK) -o $@ $^ $(LIBS_DRM)
 
-# VM-side test programs stand alone: libdrm only
-$(BUILD)/bin/%: $(BUILD)/obj/tests/vm/%.o
+# VM-side test programs stand alone: libdrm and the debugfs parser only
+$(BUILD)/bin/%: $(BUILD)/obj/tests/vm/%.o $(VT_OBJ)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDSTATIC) $(LINK) -o $@ $^ $(LIBS_DRM)

@@ -14,14 +14,13 @@
 #include "igt_oracle.h"
 #include "vprime_drm.h"
 
-#define VPRIME_DEBUGFS "/sys/kernel/debug/vprime"
-#define BUFINFO	       "/sys/kernel/debug/dma_buf/bufinfo"
+#define BUFINFO "/sys/kernel/debug/dma_buf/bufinfo"
 
 static FILE *vprime_open(int inst, const char *what)
 {
 	char path[128];
 
-	snprintf(path, sizeof(path), VPRIME_DEBUGFS "/%d/%s", inst, what);
+	vprime_debugfs_path(path, sizeof(path), inst, what);
 	return fopen(path, "r");
 }
 
@@ -48,17 +47,18 @@ int vprime_instance(int fd)
 		return -1;
 
 	for (int inst = 0; inst < 16; inst++) {
-		char names[128], *save = NULL, *tok;
+		char names[128], name[40];
+		int card, render;
 
-		f = vprime_open(inst, "card");
-		if (!f)
+		if (vprime_debugfs_read(inst, "card", names, sizeof(names)) < 0 ||
+		    !vprime_parse_card(names, &card, &render))
 			continue;
-		if (!fgets(names, sizeof(names), f))
-			names[0] = '\0';
-		fclose(f);
-		for (tok = strtok_r(names, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
-			if (strcmp(tok, node) == 0)
-				return inst;
+		snprintf(name, sizeof(name), "card%d", card);
+		if (strcmp(name, node) == 0)
+			return inst;
+		snprintf(name, sizeof(name), "renderD%d", render);
+		if (strcmp(name, node) == 0)
+			return inst;
 	}
 	return -1;
 }
@@ -76,25 +76,7 @@ int igt_require_vprime(int fd)
 
 int vprime_object_count(int inst)
 {
-	FILE *f = vprime_open(inst, "objects");
-	int n = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "objects %d", &n) != 1)
-		n = -1;
-	fclose(f);
-	return n;
-}
-
-static bool parse_obj(const char *line, struct vprime_obj *o)
-{
-	memset(o, 0, sizeof(*o));
-	return sscanf(line,
-		      "obj id=%u size=%" SCNu64 " refcount=%d handles=%d dmabuf=%lu import=%31s "
-		      "pins=%d vmaps=%d mmaps=%d",
-		      &o->id, &o->size, &o->refcount, &o->handles, &o->dmabuf, o->import, &o->pins,
-		      &o->vmaps, &o->mmaps) == 9;
+	return vprime_debugfs_count(inst, "objects", "objects");
 }
 
 enum obj_key {
@@ -113,7 +95,8 @@ static bool find_obj(int inst, enum obj_key by, uint64_t key, struct vprime_obj 
 	if (!f)
 		return false;
 	while (fgets(line, sizeof(line), f)) {
-		if (!parse_obj(line, &o) || (by == BY_DMABUF ? o.dmabuf != key : o.id != key))
+		if (!vprime_parse_obj(line, &o) ||
+		    (by == BY_DMABUF ? o.dmabuf != key : o.id != key))
 			continue;
 		if (found++ == 0 && out)
 			*out = o;
@@ -176,15 +159,7 @@ int vprime_client(int fd)
 
 int vprime_leaks(int inst)
 {
-	FILE *f = vprime_open(inst, "leaks");
-	int n = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "leaks %d", &n) != 1)
-		n = -1;
-	fclose(f);
-	return n;
+	return vprime_debugfs_count(inst, "leaks", "leaks");
 }
 
 int vprime_file_entries(int inst, int client, unsigned long ino, uint32_t *handle)
@@ -199,15 +174,14 @@ int vprime_file_entries(int inst, int client, unsigned long ino, uint32_t *handl
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		const char *c = strstr(line, " client=");
+		struct vprime_file file;
 		unsigned long i;
-		uint32_t h;
+		unsigned int h;
 
-		if (strncmp(line, "file ", 5) == 0) {
-			mine = c && atoi(c + 8) == client;
+		if (vprime_parse_file(line, &file)) {
+			mine = (int)file.client == client;
 			open |= mine;
-		} else if (mine && sscanf(line, " prime dmabuf=%lu handle=%u", &i, &h) == 2 &&
-			   (!ino || i == ino)) {
+		} else if (mine && vprime_parse_prime(line, &i, &h, NULL) && (!ino || i == ino)) {
 			if (n++ == 0 && handle)
 				*handle = h;
 		}
@@ -228,9 +202,9 @@ int vprime_cache_entries(int inst, unsigned long ino, uint32_t *handle)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long i;
-		uint32_t h;
+		unsigned int h;
 
-		if (sscanf(line, " prime dmabuf=%lu handle=%u", &i, &h) == 2 && i == ino) {
+		if (vprime_parse_prime(line, &i, &h, NULL) && i == ino) {
 			if (n++ == 0 && handle)
 				*handle = h;
 		}
@@ -242,13 +216,14 @@ int vprime_cache_entries(int inst, unsigned long ino, uint32_t *handle)
 int vprime_files_of(int inst, pid_t pid)
 {
 	FILE *f = vprime_open(inst, "files");
+	struct vprime_file file;
 	char line[256];
-	int n = 0, p;
+	int n = 0;
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "file pid=%d", &p) == 1 && p == pid)
+		if (vprime_parse_file(line, &file) && file.pid == pid)
 			n++;
 	fclose(f);
 	return n;

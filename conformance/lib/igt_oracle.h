@@ -19,15 +19,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-struct vprime_obj {
-	unsigned int id;
-	uint64_t size;
-	int refcount;
-	int handles;
-	unsigned long dmabuf; /* inode of obj->dma_buf, 0 if none */
-	char import[32];      /* exporting driver of an imported object, "-" if not */
-	int pins, vmaps, mmaps;
-};
+#include "vprime_truth.h" /* struct vprime_obj, the line parsers */
 
 /* the vprime instance @fd belongs to, or -1 when it is not a vprime file */
 int vprime_instance(int fd);

@@ -35,6 +35,7 @@
 #include <xf86drm.h>
 
 #include "vprime_drm.h"
+#include "vprime_truth.h"
 
 struct dev {
 	char role;
@@ -84,18 +85,12 @@ static int open_dev(struct dev *d, int minor)
 	}
 	d->debugfs = -1;
 	for (int i = 0; i < 8; i++) {
-		char buf[64], want[32];
-		FILE *f;
+		char buf[64];
+		int card, render;
 
-		snprintf(path, sizeof(path), "/sys/kernel/debug/vprime/%d/card", i);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		snprintf(want, sizeof(want), "card%d", minor);
-		if (fgets(buf, sizeof(buf), f) && !strncmp(buf, want, strlen(want)) &&
-		    (buf[strlen(want)] == ' ' || buf[strlen(want)] == '\n'))
+		if (vprime_debugfs_read(i, "card", buf, sizeof(buf)) > 0 &&
+		    vprime_parse_card(buf, &card, &render) && card == minor)
 			d->debugfs = i;
-		fclose(f);
 	}
 	return 0;
 }
@@ -141,29 +136,24 @@ struct truth {
 static void read_truth(const struct dev *d, unsigned int id, unsigned long ino, struct truth *t)
 {
 	char path[96], line[512];
+	struct vprime_obj o;
 	FILE *f;
 
 	t->refcount = t->handles = -1;
 	t->ino = 0;
 	if (d->debugfs < 0)
 		return;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/vprime/%d/objects", d->debugfs);
+	vprime_debugfs_path(path, sizeof(path), d->debugfs, "objects");
 	f = fopen(path, "r");
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned int oid;
-		int ref, handles;
-		unsigned long dmabuf;
-		unsigned long long size;
-
-		if (sscanf(line, "obj id=%u size=%llu refcount=%d handles=%d dmabuf=%lu", &oid,
-			   &size, &ref, &handles, &dmabuf) != 5)
+		if (!vprime_parse_obj(line, &o))
 			continue;
-		if ((id && oid == id) || (!id && ino && dmabuf == ino)) {
-			t->refcount = ref;
-			t->handles = handles;
-			t->ino = dmabuf;
+		if ((id && o.id == id) || (!id && ino && o.dmabuf == ino)) {
+			t->refcount = o.refcount;
+			t->handles = o.handles;
+			t->ino = o.dmabuf;
 			break;
 		}
 	}

@@ -38,8 +38,8 @@
 #include <drm_mode.h>
 
 #include "vprime_drm.h"
+#include "vprime_truth.h"
 
-#define DEBUGFS	    "/sys/kernel/debug/vprime"
 #define PAGE	    4096
 #define NDEV	    3 /* vprime 0, vprime 1, vgem */
 #define NFILE	    (NDEV * 2)
@@ -97,21 +97,6 @@ static int xioctl(int fd, unsigned long req, void *arg)
 	return ioctl(fd, req, arg) ? -errno : 0;
 }
 
-static int read_text(const char *path, char *buf, size_t len)
-{
-	size_t n = 0;
-	ssize_t r;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return -errno;
-	while (n < len - 1 && (r = read(fd, buf + n, len - 1 - n)) > 0)
-		n += r;
-	close(fd);
-	buf[n] = 0;
-	return n;
-}
-
 /* the nodes of the two vprime instances and vgem */
 static int find_nodes(void)
 {
@@ -119,9 +104,8 @@ static int find_nodes(void)
 	int card, render;
 
 	for (int i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), DEBUGFS "/%d/card", i);
-		if (read_text(path, buf, sizeof(buf)) < 0 ||
-		    sscanf(buf, "card%d renderD%d", &card, &render) != 2)
+		if (vprime_debugfs_read(i, "card", buf, sizeof(buf)) < 0 ||
+		    !vprime_parse_card(buf, &card, &render))
 			return -1;
 		snprintf(nodes[i * 2], sizeof(nodes[0]), "/dev/dri/renderD%d", render);
 		snprintf(nodes[i * 2 + 1], sizeof(nodes[0]), "/dev/dri/card%d", card);
@@ -575,18 +559,7 @@ static void run_ops(uint64_t n, time_t until, bool child)
 /* value of "@key N" in instance @inst's totals, or -1 */
 static long long total(int inst, const char *key)
 {
-	char path[128], buf[256], *line, *save;
-	size_t len = strlen(key);
-	long long v;
-
-	snprintf(path, sizeof(path), DEBUGFS "/%d/totals", inst);
-	if (read_text(path, buf, sizeof(buf)) < 0)
-		return -1;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, key, len) && line[len] == ' ' &&
-		    sscanf(line + len, " %lld", &v) == 1)
-			return v;
-	return -1;
+	return vprime_debugfs_count(inst, "totals", key);
 }
 
 static bool parse_u64(const char *s, uint64_t *v)

@@ -36,8 +36,9 @@
 #include <drm_mode.h>
 
 #include "vprime_drm.h"
+#include "vprime_truth.h"
 
-#define DEBUGFS	   "/sys/kernel/debug/vprime"
+#define DEBUGFS	   VPRIME_DEBUGFS
 #define PAGE	   4096
 #define MAX_OBJS   64
 #define MAX_FILES  16
@@ -72,22 +73,6 @@ static void skip(const char *name, const char *why)
 
 /* --- debugfs ------------------------------------------------------------ */
 
-static int read_text(const char *path, char *buf, size_t len)
-{
-	size_t n = 0;
-	ssize_t r;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	while (n < len - 1 && (r = read(fd, buf + n, len - 1 - n)) > 0)
-		n += r;
-	close(fd);
-	buf[n] = 0;
-	return n;
-}
-
 static int write_text(const char *path, const char *val)
 {
 	int fd, ret = 0;
@@ -103,10 +88,7 @@ static int write_text(const char *path, const char *val)
 
 static int dbg_read(int inst, const char *file, char *buf, size_t len)
 {
-	char path[128];
-
-	snprintf(path, sizeof(path), DEBUGFS "/%d/%s", inst, file);
-	return read_text(path, buf, len);
+	return vprime_debugfs_read(inst, file, buf, len);
 }
 
 static int dbg_write(int inst, const char *file, const char *val)
@@ -117,21 +99,8 @@ static int dbg_write(int inst, const char *file, const char *val)
 	return write_text(path, val);
 }
 
-struct gt_obj {
-	unsigned int id;
-	unsigned long long size;
-	int refcount, handles;
-	unsigned long dmabuf;
-	char import[32];
-	int pins, vmaps, mmaps;
-	int pages;
-};
-
 struct gt_file {
-	int pid;
-	char comm[32];
-	int handles, prime;
-	unsigned int client;
+	struct vprime_file f;
 	int nentries;
 	struct {
 		unsigned long dmabuf;
@@ -142,7 +111,7 @@ struct gt_file {
 /* the ground truth of one vprime instance */
 struct gt {
 	int nobj;
-	struct gt_obj obj[MAX_OBJS];
+	struct vprime_obj obj[MAX_OBJS];
 	int nfile;
 	struct gt_file file[MAX_FILES];
 	int nleaks;
@@ -152,22 +121,17 @@ struct gt {
 static int parse_objects(char *text, struct gt *g)
 {
 	char *line, *save;
-	int header = -1, n;
+	long long header = -1;
 
 	g->nobj = 0;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct gt_obj *o = &g->obj[g->nobj];
+		struct vprime_obj *o = &g->obj[g->nobj];
 
-		n = 0;
-		if (header < 0 && sscanf(line, "objects %d%n", &header, &n) == 1 && !line[n])
+		if (header < 0 && vprime_parse_count(line, "objects", &header))
 			continue;
-		if (g->nobj < MAX_OBJS &&
-		    sscanf(line,
-			   "obj id=%u size=%llu refcount=%d handles=%d dmabuf=%lu import=%31s "
-			   "pins=%d vmaps=%d mmaps=%d pages=%d%n",
-			   &o->id, &o->size, &o->refcount, &o->handles, &o->dmabuf, o->import,
-			   &o->pins, &o->vmaps, &o->mmaps, &o->pages, &n) == 10 &&
-		    !line[n]) {
+		/* every key documented, and no other */
+		if (g->nobj < MAX_OBJS && vprime_parse_obj(line, o) && o->pages >= 0 &&
+		    !o->unknown) {
 			g->nobj++;
 			continue;
 		}
@@ -175,7 +139,7 @@ static int parse_objects(char *text, struct gt *g)
 		return -1;
 	}
 	if (header != g->nobj) {
-		snprintf(g->error, sizeof(g->error), "objects: header %d, %d lines", header,
+		snprintf(g->error, sizeof(g->error), "objects: header %lld, %d lines", header,
 			 g->nobj);
 		return -1;
 	}
@@ -190,22 +154,22 @@ static int parse_files(char *text, struct gt *g)
 
 	g->nfile = 0;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		n = 0;
+		unsigned int unknown = 0;
+
 		if (g->nfile < MAX_FILES) {
 			f = &g->file[g->nfile];
 			memset(f, 0, sizeof(*f));
-			if (sscanf(line, "file pid=%d comm=%31s handles=%d prime=%d client=%u%n",
-				   &f->pid, f->comm, &f->handles, &f->prime, &f->client, &n) == 5 &&
-			    !line[n]) {
+			if (vprime_parse_file(line, &f->f) && !f->f.unknown) {
 				g->nfile++;
 				continue;
 			}
 		}
 		f = g->nfile ? &g->file[g->nfile - 1] : NULL;
-		if (f && f->nentries < MAX_PRIME &&
-		    sscanf(line, "  prime dmabuf=%lu handle=%u%n", &f->e[f->nentries].dmabuf,
-			   &f->e[f->nentries].handle, &n) == 2 &&
-		    !line[n]) {
+		/* an entry is indented under its file */
+		if (f && f->nentries < MAX_PRIME && !strncmp(line, "  prime ", 8) &&
+		    vprime_parse_prime(line, &f->e[f->nentries].dmabuf, &f->e[f->nentries].handle,
+				       &unknown) &&
+		    !unknown) {
 			f->nentries++;
 			continue;
 		}
@@ -213,9 +177,9 @@ static int parse_files(char *text, struct gt *g)
 		return -1;
 	}
 	for (n = 0; n < g->nfile; n++) {
-		if (g->file[n].prime != g->file[n].nentries) {
+		if (g->file[n].f.prime != g->file[n].nentries) {
 			snprintf(g->error, sizeof(g->error), "files: prime=%d with %d entries",
-				 g->file[n].prime, g->file[n].nentries);
+				 g->file[n].f.prime, g->file[n].nentries);
 			return -1;
 		}
 	}
@@ -226,6 +190,7 @@ static int parse_files(char *text, struct gt *g)
 static int gt_read(int inst, struct gt *g)
 {
 	static char buf[1 << 16];
+	long long nleaks;
 
 	memset(g, 0, sizeof(*g));
 	if (dbg_read(inst, "objects", buf, sizeof(buf)) < 0) {
@@ -241,14 +206,15 @@ static int gt_read(int inst, struct gt *g)
 	if (parse_files(buf, g))
 		return -1;
 	if (dbg_read(inst, "leaks", buf, sizeof(buf)) < 0 ||
-	    sscanf(buf, "leaks %d", &g->nleaks) != 1) {
+	    !vprime_text_count(buf, "leaks", &nleaks)) {
 		snprintf(g->error, sizeof(g->error), "cannot read leaks");
 		return -1;
 	}
+	g->nleaks = nleaks;
 	return 0;
 }
 
-static struct gt_obj *gt_obj(struct gt *g, unsigned int id)
+static struct vprime_obj *gt_obj(struct gt *g, unsigned int id)
 {
 	for (int i = 0; i < g->nobj; i++)
 		if (g->obj[i].id == id)
@@ -259,7 +225,7 @@ static struct gt_obj *gt_obj(struct gt *g, unsigned int id)
 static struct gt_file *gt_client(struct gt *g, unsigned int client)
 {
 	for (int i = 0; i < g->nfile; i++)
-		if (g->file[i].client == client)
+		if (g->file[i].f.client == client)
 			return &g->file[i];
 	return NULL;
 }
@@ -272,8 +238,7 @@ static int vp_open(int inst, bool primary)
 	char buf[64], node[80];
 	int card, render;
 
-	if (dbg_read(inst, "card", buf, sizeof(buf)) < 0 ||
-	    sscanf(buf, "card%d renderD%d", &card, &render) != 2)
+	if (dbg_read(inst, "card", buf, sizeof(buf)) < 0 || !vprime_parse_card(buf, &card, &render))
 		return -ENOENT;
 	if (primary)
 		snprintf(node, sizeof(node), "/dev/dri/card%d", card);
@@ -459,7 +424,7 @@ struct want {
 static void expect_obj(const char *step, int inst, unsigned int id, struct want w)
 {
 	char diff[512] = "";
-	struct gt_obj *o;
+	struct vprime_obj *o;
 	struct gt g;
 	size_t n = 0;
 
@@ -535,15 +500,16 @@ static void expect_file(const char *step, int inst, unsigned int client, int han
 		report(false, step, "client %u not listed on vprime %d", client, inst);
 		return;
 	}
-	if (f->pid != getpid())
-		n += snprintf(diff + n, sizeof(diff) - n, " pid=%d (want %d)", f->pid, getpid());
-	if (strcmp(f->comm, "vprime_paths"))
-		n += snprintf(diff + n, sizeof(diff) - n, " comm=%s", f->comm);
-	if (f->handles != handles)
-		n += snprintf(diff + n, sizeof(diff) - n, " handles=%d (want %d)", f->handles,
+	if (f->f.pid != getpid())
+		n += snprintf(diff + n, sizeof(diff) - n, " pid=%d (want %d)", f->f.pid, getpid());
+	if (strcmp(f->f.comm, "vprime_paths"))
+		n += snprintf(diff + n, sizeof(diff) - n, " comm=%s", f->f.comm);
+	if (f->f.handles != handles)
+		n += snprintf(diff + n, sizeof(diff) - n, " handles=%d (want %d)", f->f.handles,
 			      handles);
-	if (f->prime != nprime)
-		n += snprintf(diff + n, sizeof(diff) - n, " prime=%d (want %d)", f->prime, nprime);
+	if (f->f.prime != nprime)
+		n +=
+		    snprintf(diff + n, sizeof(diff) - n, " prime=%d (want %d)", f->f.prime, nprime);
 	va_start(ap, nprime);
 	for (int i = 0; i < nprime; i++) {
 		unsigned long ino = va_arg(ap, unsigned long);
@@ -572,7 +538,7 @@ static bool clean(const char *step)
 		}
 		ok &= g.nobj == 0 && g.nleaks == 0;
 		for (int j = 0; j < g.nfile; j++)
-			ok &= g.file[j].pid != getpid();
+			ok &= g.file[j].f.pid != getpid();
 	}
 	report(ok, step, "objects, leaks or files of this process left on vprime 0/1");
 	return ok;
@@ -591,7 +557,7 @@ static void test_debugfs(void)
 		for (unsigned int j = 0; j < sizeof(files) / sizeof(files[0]); j++)
 			ok &= dbg_read(i, files[j], buf, sizeof(buf)) >= 0;
 		ok &= dbg_read(i, "card", buf, sizeof(buf)) > 0 &&
-		      sscanf(buf, "card%d renderD%d", &card, &render) == 2;
+		      vprime_parse_card(buf, &card, &render);
 		snprintf(path, sizeof(path), "/dev/dri/card%d", card);
 		ok &= access(path, F_OK) == 0;
 		snprintf(path, sizeof(path), "/dev/dri/renderD%d", render);
@@ -882,9 +848,8 @@ static void test_cross(int r0, int r1)
 {
 	uint32_t ha, hb, hb2, id_a, id_b;
 	unsigned long ino;
-	char buf[512], exporter[32];
-	unsigned int bid, pages;
-	unsigned long contig;
+	struct vprime_import im;
+	char buf[512];
 	uint64_t value;
 	int d, d2, ret;
 	uint8_t *p;
@@ -918,10 +883,9 @@ static void test_cross(int r0, int r1)
 		    ino, hb);
 
 	ret = dbg_read(1, "imports", buf, sizeof(buf));
-	ret = ret > 0 && sscanf(buf, "import id=%u exporter=%31s pages=%u contig=%lu", &bid,
-				exporter, &pages, &contig) == 4;
-	report(ret && bid == id_b && !strcmp(exporter, "vprime") && pages == 3 && contig >= PAGE &&
-		   contig <= 3 * PAGE && contig % PAGE == 0,
+	ret = ret > 0 && vprime_parse_import(buf, &im);
+	report(ret && im.id == id_b && !strcmp(im.exporter, "vprime") && im.pages == 3 &&
+		   im.contig >= PAGE && im.contig <= 3 * PAGE && im.contig % PAGE == 0,
 	       "cross: imports records exporter, pages and contiguous DMA size", "'%s'", buf);
 
 	ret = prime_import(r1, d, &hb2);
@@ -1014,9 +978,9 @@ out:
 static void test_vgem(int r0, int r1)
 {
 	uint32_t ha, hv, hb, id_a, id_b;
-	char buf[512], exporter[32];
-	unsigned int bid, pages;
-	unsigned long ino, contig;
+	struct vprime_import im;
+	char buf[512];
+	unsigned long ino;
 	uint64_t size, value;
 	int vg, d, ret;
 	uint8_t *p;
@@ -1073,9 +1037,8 @@ static void test_vgem(int r0, int r1)
 					  .dmabuf = ino,
 					  .import = "vgem" });
 		ret = dbg_read(1, "imports", buf, sizeof(buf));
-		ret = ret > 0 && sscanf(buf, "import id=%u exporter=%31s pages=%u contig=%lu", &bid,
-					exporter, &pages, &contig) == 4;
-		report(ret && bid == id_b && !strcmp(exporter, "vgem") && pages == 2,
+		ret = ret > 0 && vprime_parse_import(buf, &im);
+		report(ret && im.id == id_b && !strcmp(im.exporter, "vgem") && im.pages == 2,
 		       "vgem: imports names vgem", "'%s'", buf);
 		ret = vp_vmap(r1, hb, PAGE, &value);
 		report(!ret && value == 0x7777777777777777ull,
@@ -1407,7 +1370,7 @@ static void checkpoint(struct run *r, const char *cp)
 
 static void obs_obj(struct run *r, const char *role, int inst, unsigned int id)
 {
-	struct gt_obj *o = id ? gt_obj(&r->g[inst], id) : NULL;
+	struct vprime_obj *o = id ? gt_obj(&r->g[inst], id) : NULL;
 	char key[48];
 
 #define OBS(f, v)                                             \
@@ -1437,8 +1400,8 @@ static void obs_file(struct run *r, const char *role, int inst, unsigned int cli
 	OBS("present", f != NULL);
 	if (!f)
 		return;
-	OBS("handles", f->handles);
-	OBS("prime", f->prime);
+	OBS("handles", f->f.handles);
+	OBS("prime", f->f.prime);
 #undef OBS
 }
 

@@ -36,8 +36,9 @@
 #include <drm_mode.h>
 
 #include "vprime_drm.h"
+#include "vprime_truth.h"
 
-#define DEBUGFS "/sys/kernel/debug/vprime"
+#define DEBUGFS VPRIME_DEBUGFS
 #define PAGE	4096
 #define CGROOT	"/sys/fs/cgroup"
 
@@ -101,52 +102,34 @@ static int dbg_write(int inst, const char *file, const char *val)
 	return write_text(path, val);
 }
 
-/* field @key of object @id's line in instance @inst's 'objects', or -1 */
-static long long obj_field(int inst, unsigned int id, const char *key)
+/* pages= of object @id's line in instance @inst's 'objects', or -1 */
+static long long obj_pages(int inst, unsigned int id)
 {
 	static char buf[1 << 16];
-	char path[128], want[32], pat[40];
-	char *line, *save, *p;
+	char *line, *save;
+	struct vprime_obj o;
 
-	snprintf(path, sizeof(path), DEBUGFS "/%d/objects", inst);
-	if (read_text(path, buf, sizeof(buf)) < 0)
+	if (vprime_debugfs_read(inst, "objects", buf, sizeof(buf)) < 0)
 		return -1;
-	snprintf(want, sizeof(want), "obj id=%u ", id);
-	snprintf(pat, sizeof(pat), " %s=", key);
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, want, strlen(want)))
-			continue;
-		p = strstr(line, pat);
-		return p ? strtoll(p + strlen(pat), NULL, 10) : -1;
-	}
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (vprime_parse_obj(line, &o) && o.id == id)
+			return o.pages;
 	return -1;
 }
 
 /* value of line "@key N" in instance @inst's 'totals', or -1 */
 static long long total(int inst, const char *key)
 {
-	char path[128], buf[512], *line, *save;
-	long long v;
-	size_t len = strlen(key);
-
-	snprintf(path, sizeof(path), DEBUGFS "/%d/totals", inst);
-	if (read_text(path, buf, sizeof(buf)) < 0)
-		return -1;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, key, len) && line[len] == ' ' &&
-		    sscanf(line + len, " %lld", &v) == 1)
-			return v;
-	return -1;
+	return vprime_debugfs_count(inst, "totals", key);
 }
 
 static int vp_open(int inst, bool primary)
 {
-	char path[128], buf[64], node[80];
+	char buf[64], node[80];
 	int card, render;
 
-	snprintf(path, sizeof(path), DEBUGFS "/%d/card", inst);
-	if (read_text(path, buf, sizeof(buf)) < 0 ||
-	    sscanf(buf, "card%d renderD%d", &card, &render) != 2)
+	if (vprime_debugfs_read(inst, "card", buf, sizeof(buf)) < 0 ||
+	    !vprime_parse_card(buf, &card, &render))
 		return -ENOENT;
 	if (primary)
 		snprintf(node, sizeof(node), "/dev/dri/card%d", card);
@@ -362,8 +345,8 @@ static void check_lazy(void)
 		report(false, "lazy: create 2 GiB", "got %d", ret);
 		return;
 	}
-	report(obj_field(0, id, "pages") == 0, "lazy: debugfs pages=0 after create", "pages=%lld",
-	       obj_field(0, id, "pages"));
+	report(obj_pages(0, id) == 0, "lazy: debugfs pages=0 after create", "pages=%lld",
+	       obj_pages(0, id));
 	p = mmap(NULL, big, PROT_READ | PROT_WRITE, MAP_SHARED, r, off);
 	if (p == MAP_FAILED) {
 		report(false, "lazy: mmap 2 GiB", "%s", strerror(errno));
@@ -371,9 +354,8 @@ static void check_lazy(void)
 	}
 	p[0] = 1;
 	p[big - 1] = 2;
-	report(obj_field(0, id, "pages") == 2 && total(0, "pages") == 2,
-	       "lazy: two pages touched, pages=2", "pages=%lld totals %lld",
-	       obj_field(0, id, "pages"), total(0, "pages"));
+	report(obj_pages(0, id) == 2 && total(0, "pages") == 2, "lazy: two pages touched, pages=2",
+	       "pages=%lld totals %lld", obj_pages(0, id), total(0, "pages"));
 	munmap(p, big);
 	gem_close(r, h);
 
@@ -386,9 +368,9 @@ static void check_lazy(void)
 		if (!ret)
 			ret = vp_vmap(r, h, &v);
 		after = cg_current();
-		report(!ret && obj_field(0, id, "pages") == (long long)(touch / PAGE),
+		report(!ret && obj_pages(0, id) == (long long)(touch / PAGE),
 		       "lazy: VMAP allocates every page", "ret %d pages=%lld", ret,
-		       obj_field(0, id, "pages"));
+		       obj_pages(0, id));
 		report(after - before >= (long long)touch,
 		       "lazy: the pages are charged to the caller's memory cgroup",
 		       "memory.current grew by %lld for %llu bytes", after - before,
