@@ -91,7 +91,7 @@ igt_main
 		igt_fixture {
 			igt_assert_f(!getenv("HARNESS_FIXTURE_FAIL"), "a fixture that fails\n");
 		}
-		igt_describe("Failed by its group's fixture.");
+		igt_describe("Failed by its group's fixture, when HARNESS_FIXTURE_FAIL is set.");
 		igt_subtest("fixture-fail-a") {
 		}
 	}

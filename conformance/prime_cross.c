@@ -65,22 +65,20 @@
 static int a = -1, b = -1;
 static int a_inst = -1, b_inst = -1;
 
-struct cross_leaks {
-	struct igt_leaks a, b;
-};
+/* both devices' objects, and the dma-bufs once: their count is global */
+static struct igt_leaks leaks_a, leaks_b;
 
-static void leaks_start(struct cross_leaks *l)
+static void leaks_start(void)
 {
-	igt_leaks_start(&l->a, a);
-	igt_leaks_start(&l->b, b);
+	igt_leaks_start(&leaks_a, a);
+	igt_leaks_start(&leaks_b, b);
 }
 
-static void leaks_check(struct cross_leaks *l)
+static void leaks_check(void)
 {
-	igt_leaks_check(&l->a);
-	/* the dma-buf count is global: checked once */
-	l->b.dmabufs = -1;
-	igt_leaks_check(&l->b);
+	igt_leaks_check(&leaks_a);
+	leaks_b.dmabufs = -1;
+	igt_leaks_check(&leaks_b);
 }
 
 /*
@@ -410,62 +408,68 @@ static void test_importer_file_close(void)
 	gem_close(a, handle);
 }
 
+/* the peer, and the requirements on both devices */
+static void cross_setup(void)
+{
+	b = drm_open_driver_another(1, DRIVER_ANY);
+	igt_require_f(!drm_same_device(a, b),
+		      "the peer is the device under test: give two devices\n");
+	igt_require_f(drm_has_prime(a, DRM_PRIME_CAP_EXPORT), "%s does not export\n",
+		      drm_driver_name(a));
+	igt_require_f(drm_has_prime(b, DRM_PRIME_CAP_IMPORT), "%s does not import\n",
+		      drm_driver_name(b));
+	a_inst = vprime_instance(a);
+	b_inst = vprime_instance(b);
+	igt_info("exporter %s%s, importer %s%s\n", drm_driver_name(a),
+		 a_inst >= 0 ? " (ground truth)" : "", drm_driver_name(b),
+		 b_inst >= 0 ? " (ground truth)" : "");
+}
+
+static void cross_teardown(void)
+{
+	drm_close_driver(b);
+}
+
 igt_main
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-		const char *describe;
-	} tests[] = {
+	static const struct igt_prime_subtest tests[] = {
 		{ "cross-import-attach", test_import_attach,
-		  "An import from another device attaches and pins." },
+		  "An import from another device attaches to the dma-buf, pins the exporter's "
+		  "object and holds a dma-buf reference (A1)." },
 		{ "cross-teardown-detach", test_teardown_detach,
-		  "The import's teardown detaches and unpins." },
+		  "GEM_CLOSE of the imported handle detaches, unpins, drops the dma-buf "
+		  "references and frees the importer's object (A1, A2)." },
 		{ "cross-reimport-same-handle", test_reimport_same_handle,
-		  "Repeated import from another device gives one handle." },
+		  "Importing one dma-buf twice into a file of the other device gives one "
+		  "handle, one object and one attachment (C1)." },
 		{ "cross-reexport-original", test_reexport_original,
-		  "Re-exporting an import gives back the original dma-buf." },
+		  "Exporting an imported object gives back the original dma-buf (E2)." },
 		{ "cross-roundtrip-self-import", test_roundtrip_self_import,
-		  "The exporter importing its own dma-buf back gets its handle." },
+		  "The exporter importing its dma-buf back from the importer's re-export gets "
+		  "its original handle (E2, S1)." },
 		{ "cross-exporter-gone-first", test_exporter_gone_first,
-		  "An import keeps the exporter's object after the exporter is gone." },
+		  "References flow importer -> dma-buf -> exporter: an import keeps the dma-buf "
+		  "and the exporter's object (pinned) after the exporter closed everything; its "
+		  "teardown frees both (L3, A2)." },
 		{ "cross-importer-file-close", test_importer_file_close,
-		  "Closing the importer's file detaches and unpins." },
+		  "Closing the importer's file detaches and unpins like GEM_CLOSE (A2, F1)." },
 		{ "cross-import-reverse", test_import_reverse,
-		  "Attach and teardown with the peer exporting." },
+		  "The same attach and teardown with the peer exporting and the device under "
+		  "test importing (A1, A2)." },
 		{ "cross-no-sg-table-refused", test_no_sg_table_refused,
-		  "Objects without get_sg_table are refused by another device." },
+		  "An object without get_sg_table (made by vprime, on either side, with "
+		  "VPRIME_CREATE_NO_SG) is exported, but its import into the other device is "
+		  "refused: no attachment, no pin, no object left behind; the exporting device "
+		  "itself still imports it (A3)." },
 	};
 
-	igt_fixture {
-		a = drm_open_driver(DRIVER_ANY);
-		b = drm_open_driver_another(1, DRIVER_ANY);
-		igt_require_f(!drm_same_device(a, b),
-			      "the peer is the device under test: give two devices\n");
-		igt_require_f(drm_has_prime(a, DRM_PRIME_CAP_EXPORT), "%s does not export\n",
-			      drm_driver_name(a));
-		igt_require_f(drm_has_prime(b, DRM_PRIME_CAP_IMPORT), "%s does not import\n",
-			      drm_driver_name(b));
-		a_inst = vprime_instance(a);
-		b_inst = vprime_instance(b);
-		igt_info("exporter %s%s, importer %s%s\n", drm_driver_name(a),
-			 a_inst >= 0 ? " (ground truth)" : "", drm_driver_name(b),
-			 b_inst >= 0 ? " (ground truth)" : "");
-	}
-
-	for (volatile unsigned int i = 0; i < ARRAY_SIZE(tests); i++) {
-		igt_describe(tests[i].describe);
-		igt_subtest(tests[i].name) {
-			struct cross_leaks leaks;
-
-			leaks_start(&leaks);
-			tests[i].fn();
-			leaks_check(&leaks);
-		}
-	}
-
-	igt_fixture {
-		drm_close_driver(a);
-		drm_close_driver(b);
-	}
+	igt_prime_run(&(struct igt_prime_suite){
+	    .subtests = tests,
+	    .nsubtests = ARRAY_SIZE(tests),
+	    .fd = &a,
+	    .setup = cross_setup,
+	    .teardown = cross_teardown,
+	    .leaks_start = leaks_start,
+	    .leaks_check = leaks_check,
+	});
 }

@@ -320,44 +320,33 @@ static void test_unload(void)
 
 igt_main
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-		const char *describe;
-	} tests[] = {
+	static const struct igt_prime_subtest tests[] = {
 		{ "export-takes-one-ref", test_export_takes_one_ref,
-		  "The dma-buf holds exactly one reference on the exported object." },
+		  "The first export takes exactly one GEM reference for the dma-buf, a second "
+		  "export none; the reference is dropped with the dma-buf (L1, L2, E1)." },
 		{ "dmabuf-holds-object", test_dmabuf_holds_object,
-		  "The dma-buf keeps the object after its last handle is closed." },
+		  "After GEM_CLOSE of the last handle the dma-buf keeps the object and its "
+		  "memory (L1)." },
 		{ "free-after-last-reference", test_free_after_last_reference,
-		  "The object is freed once, after its last handle, fd and mapping." },
+		  "An object with a handle, a dma-buf fd and a dma-buf mapping is freed after "
+		  "the last of them goes, in every order, and not before (L2, M2)." },
 		{ "export-closed-handle-enoent", test_export_closed_handle,
-		  "Exporting a closed handle fails with ENOENT." },
+		  "Exporting a closed handle fails with ENOENT, also while the object lives on "
+		  "in a dma-buf or in another file (E3)." },
 		{ "dmabuf-export", test_dmabuf_export,
-		  "Check whether it can export/import the handle and release it." },
+		  "vgem_basic's: an exported object, its handle closed, is imported by another "
+		  "file (of the peer device when given) and released (L1, L2)." },
 		{ "unload", test_unload,
-		  "Files, dma-bufs and mappings pin the driver module, and only they." },
+		  "vgem_basic's, with the module reference count as the oracle instead of an "
+		  "unload: an open file, a dma-buf fd and a mapping of a closed dma-buf each "
+		  "pin the driver module; nothing else does (L2, M2)." },
 	};
 
-	igt_fixture {
-		fd = drm_open_driver(DRIVER_ANY);
-		igt_require_f(drm_has_prime(fd, DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT),
-			      "%s does not both import and export\n", drm_driver_name(fd));
-		inst = vprime_instance(fd);
-	}
-
-	for (volatile unsigned int i = 0; i < ARRAY_SIZE(tests); i++) {
-		igt_describe(tests[i].describe);
-		igt_subtest(tests[i].name) {
-			struct igt_leaks leaks;
-
-			igt_leaks_start(&leaks, fd);
-			tests[i].fn();
-			igt_leaks_check(&leaks);
-		}
-	}
-
-	igt_fixture {
-		drm_close_driver(fd);
-	}
+	igt_prime_run(&(struct igt_prime_suite){
+	    .subtests = tests,
+	    .nsubtests = ARRAY_SIZE(tests),
+	    .caps = DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT,
+	    .fd = &fd,
+	    .inst = &inst,
+	});
 }

@@ -350,48 +350,42 @@ static void test_dmabuf_mmap(void)
 
 igt_main
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-		const char *describe;
-	} tests[] = {
-		{ "test_correct", test_correct, "Compare a dma-buf mapping with a GEM mapping." },
-		{ "test_map_unmap", test_map_unmap, "Map, unmap and map a dma-buf again." },
+	static const struct igt_prime_subtest tests[] = {
+		{ "test_correct", test_correct,
+		  "A dma-buf mapping shows what a GEM mapping shows (M1)." },
+		{ "test_map_unmap", test_map_unmap,
+		  "A dma-buf can be mapped again after an unmap (M1)." },
 		{ "test_reprime", test_reprime,
-		  "Export, map and close a dma-buf, then export and map the object again." },
-		{ "test_forked", test_forked, "Map an inherited dma-buf in a child process." },
+		  "A mapping outlives its dma-buf fd, and the object can be exported and mapped "
+		  "again (M2, E1)." },
+		{ "test_forked", test_forked,
+		  "A child process maps the dma-buf it inherited (M1)." },
 		{ "test_correct_cpu_write", test_correct_cpu_write,
-		  "Write through a DRM_RDWR dma-buf mapping." },
+		  "CPU writes through a DRM_RDWR dma-buf mapping land in the object: a GEM "
+		  "mapping shows them (M1)." },
 		{ "test_forked_cpu_write", test_forked_cpu_write,
-		  "Write through a DRM_RDWR mapping in a child process." },
+		  "A child writes through a DRM_RDWR mapping of an inherited dma-buf; the "
+		  "parent sees the writes through a GEM mapping (M1)." },
 		{ "test_refcounting", test_refcounting,
-		  "Map a dma-buf after GEM_CLOSE of the object's last handle." },
-		{ "test_dup", test_dup, "Map a dup'ed dma-buf fd." },
-		{ "test_errors", test_errors, "Bad flags, closed handles and fds, bad ranges." },
+		  "The dma-buf keeps the object after GEM_CLOSE of its last handle, and can "
+		  "still be mapped (L1)." },
+		{ "test_dup", test_dup,
+		  "A dup'ed dma-buf fd maps the object after GEM_CLOSE (L1)." },
+		{ "test_errors", test_errors,
+		  "Bad export flags fail with EINVAL, exporting a closed handle with ENOENT "
+		  "(E3), mapping a closed fd with EBADF, mappings beyond the object with EINVAL "
+		  "(D1)." },
 		{ "test_invalid_sync_flags", test_invalid_sync_flags,
-		  "DMA_BUF_IOCTL_SYNC with invalid flags." },
+		  "DMA_BUF_IOCTL_SYNC with invalid flags fails with EINVAL (D1)." },
 		{ "dmabuf-mmap", test_dmabuf_mmap,
-		  "Export with DRM_RDWR, write through the dma-buf, read through GEM." },
+		  "vgem_basic's: writes through a DRM_RDWR dma-buf mapping made before the fd "
+		  "was closed are seen through a GEM mapping that outlives the handle (M1, M2)." },
 	};
 
-	igt_fixture {
-		fd = drm_open_driver(DRIVER_ANY);
-		igt_require_f(drm_has_prime(fd, DRM_PRIME_CAP_EXPORT), "%s does not export\n",
-			      drm_driver_name(fd));
-	}
-
-	for (volatile unsigned int i = 0; i < ARRAY_SIZE(tests); i++) {
-		igt_describe(tests[i].describe);
-		igt_subtest(tests[i].name) {
-			struct igt_leaks leaks;
-
-			igt_leaks_start(&leaks, fd);
-			tests[i].fn();
-			igt_leaks_check(&leaks);
-		}
-	}
-
-	igt_fixture {
-		drm_close_driver(fd);
-	}
+	igt_prime_run(&(struct igt_prime_suite){
+	    .subtests = tests,
+	    .nsubtests = ARRAY_SIZE(tests),
+	    .caps = DRM_PRIME_CAP_EXPORT,
+	    .fd = &fd,
+	});
 }

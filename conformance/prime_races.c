@@ -99,8 +99,6 @@ static void race_errors_check(void)
 
 /* --- the leak oracle ----------------------------------------------------------- */
 
-#define VPRIME_DEBUGFS "/sys/kernel/debug/vprime"
-
 struct race_leaks {
 	char totals[1024]; /* every vprime instance's totals */
 	int dmabufs;
@@ -547,81 +545,88 @@ static void test_fork_shared(void)
 	igt_waitchildren();
 }
 
+/* the rounds asked for, and the peer importing from the device */
+static void races_setup(void)
+{
+	const char *node = drm_device_node(1, DRIVER_ANY);
+	const char *env = getenv("PRIMETRACE_RACE_ROUNDS");
+
+	if (env && atoi(env) > 0 && atoi(env) < ROUNDS)
+		rounds = atoi(env);
+
+	/* the peer imports when it takes one of this device's dma-bufs */
+	if (node) {
+		uint32_t handle = gem_create(fd, BO_SIZE), h;
+		int dmabuf = prime_handle_to_fd(fd, handle);
+
+		peer = drm_open_driver_another(1, DRIVER_ANY);
+		if (__prime_fd_to_handle(peer, dmabuf, &h) == 0) {
+			gem_close(peer, h);
+		} else {
+			igt_info("%s does not import %s's dma-bufs: imports stay on %s\n",
+				 drm_driver_name(peer), drm_driver_name(fd), drm_driver_name(fd));
+			drm_close_driver(peer);
+			peer = -1;
+		}
+		close(dmabuf);
+		gem_close(fd, handle);
+	}
+}
+
+static void races_teardown(void)
+{
+	if (peer >= 0)
+		drm_close_driver(peer);
+}
+
+static struct race_leaks race_leaks;
+
+static void races_leaks_start(void)
+{
+	race_errors_reset();
+	leaks_start(&race_leaks);
+}
+
+static void races_leaks_check(void)
+{
+	leaks_check(&race_leaks);
+}
+
 igt_main
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-		const char *describe;
-	} tests[] = {
+	static const struct igt_prime_subtest tests[] = {
 		{ "import-vs-gem-close", test_import_vs_close,
-		  "Eight threads import one dma-buf into one file, 200 times each, while another "
-		  "thread closes every handle they get: every import succeeds, and once one more "
-		  "import's handle is closed no handle any import returned is left in the file "
-		  "(C1, C2, L2)." },
+		  "Eight threads import one dma-buf into one file, 200 times each, while "
+		  "another thread closes every handle they get: every import succeeds, and once "
+		  "one more import's handle is closed no handle any import returned is left in "
+		  "the file (C1, C2, L2)." },
 		{ "drm-fd-close-vs-dmabuf", test_drm_fd_close,
 		  "In each of 200 rounds one thread closes the exporting DRM file while seven "
 		  "others import its dma-buf into their own files and map and read it: every "
-		  "import, mapping and read succeeds and sees the object's data, during and after "
-		  "the close (L1, L3, M2)." },
+		  "import, mapping and read succeeds and sees the object's data, during and "
+		  "after the close (L1, L3, M2)." },
 		{ "munmap-after-last-close", test_munmap_after_close,
 		  "In each of 200 rounds an object's handle, dma-buf fd and DRM file are closed "
 		  "while eight mappings of it live on (through the dma-buf and the DRM file); "
-		  "seven are unmapped by threads at once: the object and its dma-buf live on with "
-		  "the last mapping, and are freed when it is unmapped (L2, M2)." },
+		  "seven are unmapped by threads at once: the object and its dma-buf live on "
+		  "with the last mapping, and are freed when it is unmapped (L2, M2)." },
 		{ "fork-shared-fds", test_fork_shared,
 		  "Eight forked processes share the parent's DRM file and dma-buf fd, which the "
-		  "parent closes as they start; each imports the dma-buf into the shared file and "
-		  "maps it 200 times: every import gives the one handle the shared file has for "
-		  "the object, and the object is freed when the last process exits (C1, S1, L2)." },
+		  "parent closes as they start; each imports the dma-buf into the shared file "
+		  "and maps it 200 times: every import gives the one handle the shared file has "
+		  "for the object, and the object is freed when the last process exits (C1, S1, "
+		  "L2)." },
 	};
 
-	igt_fixture {
-		const char *node = drm_device_node(1, DRIVER_ANY);
-		const char *env = getenv("PRIMETRACE_RACE_ROUNDS");
-
-		if (env && atoi(env) > 0 && atoi(env) < ROUNDS)
-			rounds = atoi(env);
-
-		fd = drm_open_driver(DRIVER_ANY);
-		igt_require_f(drm_has_prime(fd, DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT),
-			      "%s does not both import and export\n", drm_driver_name(fd));
-		inst = vprime_instance(fd);
-		/* the peer imports when it takes one of this device's dma-bufs */
-		if (node) {
-			uint32_t handle = gem_create(fd, BO_SIZE), h;
-			int dmabuf = prime_handle_to_fd(fd, handle);
-
-			peer = drm_open_driver_another(1, DRIVER_ANY);
-			if (__prime_fd_to_handle(peer, dmabuf, &h) == 0) {
-				gem_close(peer, h);
-			} else {
-				igt_info("%s does not import %s's dma-bufs: imports stay on %s\n",
-					 drm_driver_name(peer), drm_driver_name(fd),
-					 drm_driver_name(fd));
-				drm_close_driver(peer);
-				peer = -1;
-			}
-			close(dmabuf);
-			gem_close(fd, handle);
-		}
-	}
-
-	for (volatile unsigned int i = 0; i < ARRAY_SIZE(tests); i++) {
-		igt_describe(tests[i].describe);
-		igt_subtest(tests[i].name) {
-			struct race_leaks leaks;
-
-			race_errors_reset();
-			leaks_start(&leaks);
-			tests[i].fn();
-			leaks_check(&leaks);
-		}
-	}
-
-	igt_fixture {
-		if (peer >= 0)
-			drm_close_driver(peer);
-		drm_close_driver(fd);
-	}
+	igt_prime_run(&(struct igt_prime_suite){
+	    .subtests = tests,
+	    .nsubtests = ARRAY_SIZE(tests),
+	    .caps = DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT,
+	    .fd = &fd,
+	    .inst = &inst,
+	    .setup = races_setup,
+	    .teardown = races_teardown,
+	    .leaks_start = races_leaks_start,
+	    .leaks_check = races_leaks_check,
+	});
 }

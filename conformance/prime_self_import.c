@@ -343,45 +343,35 @@ static void test_llseek_bad(void)
 
 igt_main
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-		const char *describe;
-	} tests[] = {
+	static const struct igt_prime_subtest tests[] = {
 		{ "basic-with_one_bo", test_with_one_bo,
-		  "Check prime import/export with one buffer object." },
+		  "Import/export of one object between two files; reimport and self-import give "
+		  "the original handles (C1, S1), and the object outlives each of its holders "
+		  "in turn (L1)." },
 		{ "basic-with_one_bo_two_files", test_with_one_bo_two_files,
-		  "Check prime/flink with one buffer object." },
+		  "Self-importing a flink-opened object gives the flink handle (C1)." },
 		{ "basic-with_two_bos", test_with_two_bos,
-		  "Check prime import/export with two buffer objects." },
-		{ "basic-with_fd_dup", test_with_fd_dup, "Check prime export with duplicate fd." },
+		  "Import/export of two objects: the second import is a new object, the first "
+		  "is gone (C2, L2)." },
+		{ "basic-with_fd_dup", test_with_fd_dup,
+		  "A dup'ed dma-buf fd keeps the object after the original fd and the handle "
+		  "are closed (L1)." },
 		{ "export-vs-gem_close-race", test_export_close_race,
-		  "Check race of gem close against prime export." },
+		  "PRIME export racing GEM_CLOSE of the same handle leaks no object and no "
+		  "dma-buf (E3, L2)." },
 		{ "reimport-vs-gem_close-race", test_reimport_close_race,
-		  "Check race of gem close against reimport." },
-		{ "basic-llseek-size", test_llseek_size, "Check dmabuf llseek support." },
+		  "Reimport racing GEM_CLOSE of the imported handle leaks no object and no "
+		  "dma-buf (C2, L2)." },
+		{ "basic-llseek-size", test_llseek_size,
+		  "llseek(SEEK_END) on a dma-buf gives the object's size (D1)." },
 		{ "basic-llseek-bad", test_llseek_bad,
-		  "Check dmabuf llseek support with invalid values." },
+		  "llseek to anything but 0 or the end fails with EINVAL (D1)." },
 	};
 
-	igt_fixture {
-		fd = drm_open_driver(DRIVER_ANY);
-		igt_require_f(drm_has_prime(fd, DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT),
-			      "%s does not both import and export\n", drm_driver_name(fd));
-	}
-
-	for (volatile unsigned int i = 0; i < ARRAY_SIZE(tests); i++) {
-		igt_describe(tests[i].describe);
-		igt_subtest(tests[i].name) {
-			struct igt_leaks leaks;
-
-			igt_leaks_start(&leaks, fd);
-			tests[i].fn();
-			igt_leaks_check(&leaks);
-		}
-	}
-
-	igt_fixture {
-		drm_close_driver(fd);
-	}
+	igt_prime_run(&(struct igt_prime_suite){
+	    .subtests = tests,
+	    .nsubtests = ARRAY_SIZE(tests),
+	    .caps = DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT,
+	    .fd = &fd,
+	});
 }

@@ -306,7 +306,9 @@ igt_main
 		find_module();
 	}
 
-	igt_describe("Module unload with files, dma-bufs and mappings.");
+	igt_describe("An open DRM file, a dma-buf fd, and a CPU mapping of a closed dma-buf each "
+		     "keep the driver's module loaded; once all are gone it unloads. The module is "
+		     "loaded again afterwards.");
 	igt_subtest("unload")
 		test_unload();
 
@@ -314,31 +316,34 @@ igt_main
 		fd = drm_open_driver(DRIVER_VGEM | DRIVER_VPRIME);
 	}
 
-	igt_describe("Check the working of SET_VERSION ioctl.");
+	igt_describe("DRM_IOCTL_SET_VERSION for interface 1.4 succeeds.");
 	igt_subtest("setversion")
 		test_setversion(fd);
 
-	igt_describe("Check whether it can open multiple clients.");
+	igt_describe("The device opens twice more, through its primary and its render node.");
 	igt_subtest("second-client")
 		test_client(fd);
 
-	igt_describe("Check the basic working of dumb buffer creation.");
+	igt_describe("Dumb buffers: 0x0x0 is EINVAL; 1x1x1 is one page; 1024x1024x8 is 1 MiB; "
+		     "32768x32768x16 is 2 GiB.");
 	igt_subtest("create")
 		test_create(fd);
 
-	igt_describe("Create a dumb buffer and check it can be mmaped.");
+	igt_describe("A CPU mapping of a dumb buffer outlives its handle and takes a write to "
+		     "every page.");
 	igt_subtest("mmap")
 		test_mmap(fd);
 
-	igt_describe("Check the dma-buf mmap of a dumb buffer.");
+	igt_describe("Writes through a dma-buf mapping, made before the fd was closed, are seen "
+		     "through a GEM mapping that outlives the handle.");
 	igt_subtest("dmabuf-mmap")
 		test_dmabuf_mmap(fd);
 
-	igt_describe("Check the sysfs files of the device read.");
+	igt_describe("Every file of the device's sysfs directory reads within a second.");
 	igt_subtest("sysfs")
 		test_sysfs(fd);
 
-	igt_describe("Check the debugfs files of the device read.");
+	igt_describe("Every file of the device's DRM debugfs directory reads within a second.");
 	igt_subtest("debugfs")
 		test_debugfs(fd);
 

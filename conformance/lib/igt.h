@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The conformance tests' one include, as IGT's igt.h: the harness, devices
- * and buffer objects, and the kernel-side ground truth.
+ * and buffer objects, the kernel-side ground truth, and the body of the
+ * PRIME tests.
  */
 #ifndef PRIMETRACE_IGT_H
 #define PRIMETRACE_IGT_H
@@ -9,5 +10,6 @@
 #include "igt_core.h"
 #include "igt_drm.h"
 #include "igt_oracle.h"
+#include "igt_prime.h"
 
 #endif
