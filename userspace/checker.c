@@ -20,6 +20,7 @@
 
 #include "checker.h"
 #include "model.h"
+#include "vprime_truth.h"
 
 static const struct {
 	const char *invariant;
@@ -1100,36 +1101,6 @@ void pc_checker_note_skipped(struct pc_checker *c, unsigned long n)
 
 /* --- ground truth ------------------------------------------------------------------------ */
 
-/* key=value in a debugfs line; false when absent */
-static bool field(const char *line, const char *key, char *out, size_t len)
-{
-	size_t klen = strlen(key);
-
-	for (const char *p = line; (p = strstr(p, key)); p += klen) {
-		if ((p != line && p[-1] != ' ') || p[klen] != '=')
-			continue;
-		p += klen + 1;
-		size_t n = strcspn(p, " \t\n");
-
-		if (n >= len)
-			n = len - 1;
-		memcpy(out, p, n);
-		out[n] = '\0';
-		return true;
-	}
-	return false;
-}
-
-static bool field_num(const char *line, const char *key, long long *out)
-{
-	char buf[32], *end;
-
-	if (!field(line, key, buf, sizeof(buf)))
-		return false;
-	*out = strtoll(buf, &end, 10);
-	return end != buf && !*end;
-}
-
 void pc_truth_baseline(struct pc_checker *c, bool baseline)
 {
 	c->t.baseline = baseline;
@@ -1190,22 +1161,24 @@ static void who_add(char *who, size_t len, const char *line)
 void pc_truth_objects_line(struct pc_checker *c, const char *line)
 {
 	struct truth *t = &c->t;
-	long long id, refcount, handles, dmabuf, pins, mmaps, n;
+	long long refcount, handles, dmabuf, pins, mmaps, n;
 	__u64 held, dmabufs = 0, attachments = 0;
+	struct vprime_obj o;
 
 	if (!t->active)
 		return;
-	if (sscanf(line, "objects %lld", &n) == 1) {
+	if (vprime_parse_count(line, "objects", &n)) {
 		t->have_objects = true;
 		t->declared = n;
 		return;
 	}
-	if (strncmp(line, "obj ", 4))
+	if (!vprime_parse_obj(line, &o))
 		return;
-	if (!field_num(line, "id", &id) || !field_num(line, "refcount", &refcount) ||
-	    !field_num(line, "handles", &handles) || !field_num(line, "dmabuf", &dmabuf) ||
-	    !field_num(line, "pins", &pins) || !field_num(line, "mmaps", &mmaps))
-		return;
+	refcount = o.refcount;
+	handles = o.handles;
+	dmabuf = o.dmabuf;
+	pins = o.pins;
+	mmaps = o.mmaps;
 	t->listed++;
 	t->refs += refcount;
 	t->pins += pins;
@@ -1235,18 +1208,17 @@ void pc_truth_objects_line(struct pc_checker *c, const char *line)
 void pc_truth_files_line(struct pc_checker *c, const char *line)
 {
 	struct truth *t = &c->t;
-	long long ino, handle;
+	struct vprime_file f;
+	unsigned long ino;
+	unsigned int handle;
 
 	if (!t->active)
 		return;
-	if (!strncmp(line, "file ", 5)) {
+	if (vprime_parse_file(line, &f)) {
 		t->have_files = true;
 		return;
 	}
-	while (*line == ' ' || *line == '\t')
-		line++;
-	if (strncmp(line, "prime ", 6) || !field_num(line, "dmabuf", &ino) ||
-	    !field_num(line, "handle", &handle))
+	if (!vprime_parse_prime(line, &ino, &handle, NULL))
 		return;
 	t->have_files = true;
 	if (t->nentries == t->cap_entries) {
