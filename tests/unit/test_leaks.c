@@ -72,33 +72,9 @@ static struct pm_model *replay(const char *name, unsigned int max, struct pt_per
 	return m;
 }
 
-static int count_kind(const struct pm_suspect *s, int n, enum pm_leak_kind kind)
-{
-	int c = 0;
-
-	for (int i = 0; i < n; i++)
-		c += s[i].kind == kind;
-	return c;
-}
-
-static const struct pm_suspect *find_kind(const struct pm_suspect *s, int n, enum pm_leak_kind kind)
-{
-	for (int i = 0; i < n; i++)
-		if (s[i].kind == kind)
-			return &s[i];
-	return NULL;
-}
-
 static bool stack_has(const struct pm_str *st, const char *frame)
 {
 	return st && strstr(st->s, frame);
-}
-
-static int leaks_of(struct pm_model *m, struct pm_suspect **s)
-{
-	struct pm_leak_opts o = { 0 };
-
-	return pm_model_leaks(m, &o, s);
 }
 
 UNIT_TEST(clean_runs_report_nothing)
@@ -114,7 +90,7 @@ UNIT_TEST(clean_runs_report_nothing)
 		EXPECT(m != NULL);
 		if (!m)
 			continue;
-		n = leaks_of(m, &s);
+		n = unit_leaks(m, &s);
 		EXPECT_EQ(n, 0);
 		pm_model_stats(m, &st);
 		/* everything the workload made is gone again */
@@ -138,9 +114,9 @@ UNIT_TEST(unclosed_import_handle)
 	EXPECT(m != NULL);
 	if (!m)
 		return;
-	n = leaks_of(m, &s);
+	n = unit_leaks(m, &s);
 	EXPECT_EQ(n, 1);
-	o = find_kind(s, n, PM_LEAK_IMPORT_HANDLE);
+	o = unit_find_kind(s, n, PM_LEAK_IMPORT_HANDLE);
 	EXPECT(o != NULL);
 	if (o) {
 		EXPECT_EQ(o->pid, 191);
@@ -167,9 +143,9 @@ UNIT_TEST(buffer_left_in_flight)
 	EXPECT(m != NULL);
 	if (!m)
 		return;
-	n = leaks_of(m, &s);
+	n = unit_leaks(m, &s);
 	EXPECT_EQ(n, 1);
-	o = find_kind(s, n, PM_LEAK_ORPHAN_BUF);
+	o = unit_find_kind(s, n, PM_LEAK_ORPHAN_BUF);
 	EXPECT(o != NULL);
 	if (o) {
 		/* the exporter, not the child that mapped the first buffer */
@@ -198,9 +174,9 @@ UNIT_TEST(exports_that_only_grow)
 	EXPECT(m != NULL);
 	if (!m)
 		return;
-	n = leaks_of(m, &s);
+	n = unit_leaks(m, &s);
 	EXPECT_EQ(n, 1);
-	o = find_kind(s, n, PM_LEAK_EXPORT_GROWTH);
+	o = unit_find_kind(s, n, PM_LEAK_EXPORT_GROWTH);
 	EXPECT(o != NULL);
 	if (o) {
 		EXPECT_EQ(o->pid, 242);
@@ -227,9 +203,9 @@ UNIT_TEST(reimported_handle_after_handle)
 	EXPECT(m != NULL);
 	if (!m)
 		return;
-	n = leaks_of(m, &s);
+	n = unit_leaks(m, &s);
 	EXPECT_EQ(n, 1);
-	o = find_kind(s, n, PM_LEAK_REIMPORT);
+	o = unit_find_kind(s, n, PM_LEAK_REIMPORT);
 	EXPECT(o != NULL);
 	if (o) {
 		EXPECT_EQ(o->pid, 266);
@@ -251,9 +227,9 @@ UNIT_TEST(object_outlives_its_export)
 	EXPECT(m != NULL);
 	if (!m)
 		return;
-	n = leaks_of(m, &s);
+	n = unit_leaks(m, &s);
 	EXPECT_EQ(n, 1);
-	o = find_kind(s, n, PM_LEAK_ORPHAN_OBJ);
+	o = unit_find_kind(s, n, PM_LEAK_ORPHAN_OBJ);
 	EXPECT(o != NULL);
 	if (o) {
 		EXPECT_EQ(o->pid, 291);
@@ -277,20 +253,20 @@ UNIT_TEST(import_freed_without_teardown)
 	EXPECT(m != NULL);
 	if (!m)
 		return;
-	n = leaks_of(m, &s);
+	n = unit_leaks(m, &s);
 	EXPECT_EQ(n, 3);
 	EXPECT(n >= 1 && s[0].kind == PM_LEAK_NO_TEARDOWN);
-	o = find_kind(s, n, PM_LEAK_NO_TEARDOWN);
+	o = unit_find_kind(s, n, PM_LEAK_NO_TEARDOWN);
 	EXPECT(o != NULL);
 	if (o) {
 		EXPECT_EQ(o->pid, 316);
 		EXPECT(stack_has(o->kstack, "vprime_gem_import_free+0x"));
 		EXPECT(stack_has(o->ustack, "fault_sequence+0x"));
 	}
-	o = find_kind(s, n, PM_LEAK_ATTACH_AT_FREE);
+	o = unit_find_kind(s, n, PM_LEAK_ATTACH_AT_FREE);
 	EXPECT(o != NULL && o->pid == 316);
 	/* the exporter exited and nothing holds the buffer, yet it lives */
-	o = find_kind(s, n, PM_LEAK_ORPHAN_BUF);
+	o = unit_find_kind(s, n, PM_LEAK_ORPHAN_BUF);
 	EXPECT(o != NULL);
 	if (o) {
 		EXPECT_EQ(o->pid, 316);
@@ -314,10 +290,10 @@ UNIT_TEST(min_age_on_a_recording)
 	if (!m)
 		return;
 	n = pm_model_leaks(m, &old, &s);
-	EXPECT_EQ(count_kind(s, n, PM_LEAK_OLD), 1);
+	EXPECT_EQ(unit_count_kind(s, n, PM_LEAK_OLD), 1);
 	pm_suspects_free(m, s, n);
 	n = pm_model_leaks(m, &young, &s);
-	EXPECT_EQ(count_kind(s, n, PM_LEAK_OLD), 0);
+	EXPECT_EQ(unit_count_kind(s, n, PM_LEAK_OLD), 0);
 	pm_suspects_free(m, s, n);
 	pm_model_free(m);
 }
@@ -339,7 +315,7 @@ UNIT_TEST(bound_on_a_recording)
 	EXPECT(pm_model_incomplete(m) & PM_INC_BOUND);
 	pm_model_incomplete_text(m, why, sizeof(why));
 	EXPECT(strstr(why, "bound of 32") != NULL);
-	n = leaks_of(m, &s);
+	n = unit_leaks(m, &s);
 	EXPECT(n >= 0);
 	pm_suspects_free(m, s, n);
 	pm_model_free(m);

@@ -269,30 +269,6 @@ static void snap_mmap(struct pm_model *m, __u64 ts, __u32 pid, int buf, __u64 in
 	feed(m, r);
 }
 
-static int leaks(struct pm_model *m, struct pm_suspect **s)
-{
-	struct pm_leak_opts o = { 0 };
-
-	return pm_model_leaks(m, &o, s);
-}
-
-static int count_kind(const struct pm_suspect *s, int n, enum pm_leak_kind kind)
-{
-	int c = 0;
-
-	for (int i = 0; i < n; i++)
-		c += s[i].kind == kind;
-	return c;
-}
-
-static const struct pm_suspect *find_kind(const struct pm_suspect *s, int n, enum pm_leak_kind kind)
-{
-	for (int i = 0; i < n; i++)
-		if (s[i].kind == kind)
-			return &s[i];
-	return NULL;
-}
-
 /* --- the picture ---------------------------------------------------------- */
 
 UNIT_TEST(export_then_close)
@@ -377,9 +353,9 @@ UNIT_TEST(import_and_teardown)
 	EXPECT(pm_model_obj(m, OBJ(2)) == NULL);
 	EXPECT_EQ(pm_buf_attachments(b), 0);
 	EXPECT_EQ(pm_model_proc(m, 100)->live_imports, 0);
-	n = leaks(m, &s);
-	EXPECT_EQ(count_kind(s, n, PM_LEAK_NO_TEARDOWN), 0);
-	EXPECT_EQ(count_kind(s, n, PM_LEAK_ATTACH_AT_FREE), 0);
+	n = unit_leaks(m, &s);
+	EXPECT_EQ(unit_count_kind(s, n, PM_LEAK_NO_TEARDOWN), 0);
+	EXPECT_EQ(unit_count_kind(s, n, PM_LEAK_ATTACH_AT_FREE), 0);
 	pm_suspects_free(m, s, n);
 out:
 	pm_model_free(m);
@@ -500,7 +476,7 @@ UNIT_TEST(snapshot_lists_handles)
 	EXPECT(f && f->nhandles == 2 && f->pid == 400);
 	EXPECT(pm_model_obj(m, OBJ(1)) && pm_model_obj(m, OBJ(1))->dmabuf == DMABUF(1));
 	/* held by its exporter's handle: no suspect */
-	n = leaks(m, &s);
+	n = unit_leaks(m, &s);
 	EXPECT_EQ(n, 0);
 	pm_suspects_free(m, s, n);
 
@@ -512,7 +488,7 @@ UNIT_TEST(snapshot_lists_handles)
 	f = pm_model_file(m, FILE_(1));
 	EXPECT(f && f->nhandles == 1 && f->handles->handle == 2);
 	/* and the buffer, from before tracing, now has no holder at all */
-	n = leaks(m, &s);
+	n = unit_leaks(m, &s);
 	EXPECT_EQ(n, 1);
 	EXPECT(n == 1 && s[0].kind == PM_LEAK_ORPHAN_BUF && s[0].pid == 0 && s[0].ino == 21);
 	pm_suspects_free(m, s, n);
@@ -540,7 +516,7 @@ UNIT_TEST(unseen_gem_buffer_needs_its_exporter)
 	feed(m, r);
 	snap_end(m, 2 * S, SNAP_ALL | PT_SNAP_HANDLES);
 	pm_model_set_now(m, 4 * S);
-	n = leaks(m, &s);
+	n = unit_leaks(m, &s);
 	EXPECT_EQ(n, 1);
 	EXPECT(n == 1 && s[0].kind == PM_LEAK_ORPHAN_BUF && s[0].ino == 31);
 	pm_suspects_free(m, s, n);
@@ -703,7 +679,7 @@ UNIT_TEST(clean_run_has_no_suspects)
 	simple(m, PT_EV_GEM_FREE, 6 * MS + 100, 100, -1, 1, -1);
 	snap_begin(m, 3 * S);
 	snap_end(m, 3 * S, SNAP_ALL);
-	n = leaks(m, &s);
+	n = unit_leaks(m, &s);
 	EXPECT_EQ(n, 0);
 	pm_suspects_free(m, s, n);
 	pm_model_free(m);
@@ -727,7 +703,7 @@ UNIT_TEST(buffers_held_by_fds_are_not_orphans)
 		snap_fd(m, 3 * S, 100, i, i, 3 + i);
 	}
 	snap_end(m, 3 * S, SNAP_ALL);
-	n = leaks(m, &s);
+	n = unit_leaks(m, &s);
 	EXPECT_EQ(n, 0);
 	pm_suspects_free(m, s, n);
 	pm_model_free(m);
@@ -748,9 +724,9 @@ UNIT_TEST(orphan_after_exporter_exits)
 	snap_begin(m, 2 * S);
 	snap_buf(m, 2 * S, 1, 7, 1, 0, 0);
 	snap_end(m, 2 * S, SNAP_ALL);
-	n = leaks(m, &s);
+	n = unit_leaks(m, &s);
 	EXPECT_EQ(n, 1);
-	o = find_kind(s, n, PM_LEAK_ORPHAN_BUF);
+	o = unit_find_kind(s, n, PM_LEAK_ORPHAN_BUF);
 	EXPECT(o != NULL);
 	if (o) {
 		EXPECT_EQ(o->pid, 100);
@@ -777,7 +753,7 @@ UNIT_TEST(orphan_needs_the_grace_period)
 	snap_begin(m, 5 * MS);
 	snap_buf(m, 5 * MS, 1, 7, 1, 0, 0);
 	snap_end(m, 5 * MS, SNAP_ALL);
-	n = leaks(m, &s);
+	n = unit_leaks(m, &s);
 	EXPECT_EQ(n, 0);
 	pm_suspects_free(m, s, n);
 	pm_model_free(m);
@@ -798,9 +774,9 @@ UNIT_TEST(unclosed_import_handle)
 	snap_begin(m, 2 * S);
 	snap_buf(m, 2 * S, 1, 7, 1, 0, 0);
 	snap_end(m, 2 * S, SNAP_ALL);
-	n = leaks(m, &s);
+	n = unit_leaks(m, &s);
 	EXPECT_EQ(n, 1);
-	o = find_kind(s, n, PM_LEAK_IMPORT_HANDLE);
+	o = unit_find_kind(s, n, PM_LEAK_IMPORT_HANDLE);
 	EXPECT(o != NULL);
 	if (o) {
 		EXPECT_EQ(o->pid, 100);
@@ -825,7 +801,7 @@ UNIT_TEST(import_held_with_its_fd_is_fine)
 	snap_buf(m, 2 * S, 1, 7, 1, 1, 0);
 	snap_fd(m, 2 * S, 100, 1, 7, 5);
 	snap_end(m, 2 * S, SNAP_ALL);
-	n = leaks(m, &s);
+	n = unit_leaks(m, &s);
 	EXPECT_EQ(n, 0);
 	pm_suspects_free(m, s, n);
 	pm_model_free(m);
@@ -847,10 +823,10 @@ UNIT_TEST(reimport_handle_after_handle)
 	snap_buf(m, 2 * S, 1, 7, 1, 1, 0);
 	snap_fd(m, 2 * S, 100, 1, 7, 5);
 	snap_end(m, 2 * S, SNAP_ALL);
-	n = leaks(m, &s);
-	o = find_kind(s, n, PM_LEAK_REIMPORT);
+	n = unit_leaks(m, &s);
+	o = unit_find_kind(s, n, PM_LEAK_REIMPORT);
 	EXPECT(o != NULL);
-	EXPECT_EQ(count_kind(s, n, PM_LEAK_REIMPORT), 1);
+	EXPECT_EQ(unit_count_kind(s, n, PM_LEAK_REIMPORT), 1);
 	if (o) {
 		EXPECT_EQ(o->count, 3);
 		EXPECT_EQ(o->pid, 100);
@@ -871,8 +847,8 @@ UNIT_TEST(export_growth)
 		create(m, i * MS, 100, 1, i, i, 0);
 		export(m, i * MS + 10, 100, 1, i, i, i, i, 3 + i, 0, "ioctl;export_loop+0x30;main");
 	}
-	n = leaks(m, &s);
-	o = find_kind(s, n, PM_LEAK_EXPORT_GROWTH);
+	n = unit_leaks(m, &s);
+	o = unit_find_kind(s, n, PM_LEAK_EXPORT_GROWTH);
 	EXPECT(o != NULL);
 	if (o) {
 		EXPECT_EQ(o->pid, 100);
@@ -899,9 +875,9 @@ UNIT_TEST(import_growth)
 		import(m, i * MS + 100000, 200, 2, 100 + i, i, i, i, 20 + i, i, 1, "ioctl;take");
 	}
 	n = pm_model_leaks(m, &opts, &s);
-	o = find_kind(s, n, PM_LEAK_IMPORT_GROWTH);
+	o = unit_find_kind(s, n, PM_LEAK_IMPORT_GROWTH);
 	EXPECT(o != NULL && o->pid == 200 && o->count == 5);
-	EXPECT(find_kind(s, n, PM_LEAK_EXPORT_GROWTH) != NULL);
+	EXPECT(unit_find_kind(s, n, PM_LEAK_EXPORT_GROWTH) != NULL);
 	pm_suspects_free(m, s, n);
 	pm_model_free(m);
 }
@@ -923,18 +899,18 @@ UNIT_TEST(import_freed_without_teardown)
 	snap_begin(m, 2 * S);
 	snap_buf(m, 2 * S, 1, 7, 1, 0, 0);
 	snap_end(m, 2 * S, SNAP_ALL);
-	n = leaks(m, &s);
-	o = find_kind(s, n, PM_LEAK_NO_TEARDOWN);
+	n = unit_leaks(m, &s);
+	o = unit_find_kind(s, n, PM_LEAK_NO_TEARDOWN);
 	EXPECT(o != NULL);
 	if (o) {
 		EXPECT_EQ(o->pid, 100);
 		EXPECT_EQ(o->obj, OBJ(2));
 		EXPECT(o->kstack && strstr(o->kstack->s, "vprime_gem_import_free"));
 	}
-	o = find_kind(s, n, PM_LEAK_ATTACH_AT_FREE);
+	o = unit_find_kind(s, n, PM_LEAK_ATTACH_AT_FREE);
 	EXPECT(o != NULL && o->ino == 7);
 	/* and the dma-buf now lives with nothing holding it */
-	o = find_kind(s, n, PM_LEAK_ORPHAN_BUF);
+	o = unit_find_kind(s, n, PM_LEAK_ORPHAN_BUF);
 	EXPECT(o != NULL && o->ino == 7 && o->pid_exited);
 	EXPECT_EQ(n, 3);
 	pm_suspects_free(m, s, n);
@@ -956,9 +932,9 @@ UNIT_TEST(exported_object_outlives_everything)
 	task_exit(m, 5 * MS, 100);
 	snap_begin(m, 2 * S);
 	snap_end(m, 2 * S, SNAP_ALL);
-	n = leaks(m, &s);
+	n = unit_leaks(m, &s);
 	EXPECT_EQ(n, 1);
-	o = find_kind(s, n, PM_LEAK_ORPHAN_OBJ);
+	o = unit_find_kind(s, n, PM_LEAK_ORPHAN_OBJ);
 	EXPECT(o != NULL);
 	if (o) {
 		EXPECT_EQ(o->pid, 100);
@@ -968,7 +944,7 @@ UNIT_TEST(exported_object_outlives_everything)
 	pm_suspects_free(m, s, n);
 	/* without a free hook the model cannot tell */
 	pm_model_note_no_free(m);
-	n = leaks(m, &s);
+	n = unit_leaks(m, &s);
 	EXPECT_EQ(n, 0);
 	pm_suspects_free(m, s, n);
 	pm_model_free(m);
@@ -1096,8 +1072,8 @@ UNIT_TEST(attachment_at_release_by_unknown_process)
 
 	feed_json(m, "{\"type\":\"dmabuf_attach\",\"dmabuf\":\"0x1\",\"attach\":\"0xf\"}");
 	feed_json(m, "{\"type\":\"dmabuf_release\",\"dmabuf\":\"0x1\"}");
-	n = leaks(m, &s);
-	a = find_kind(s, n, PM_LEAK_ATTACH_AT_FREE);
+	n = unit_leaks(m, &s);
+	a = unit_find_kind(s, n, PM_LEAK_ATTACH_AT_FREE);
 	EXPECT(a != NULL);
 	EXPECT(a && !strcmp(a->comm, "?"));
 	pm_suspects_free(m, s, n);

@@ -2,7 +2,8 @@
 /*
  * Host unit tests: a test is a function; UNIT_RUN() calls it and prints
  * "PASS: name" or "FAIL: name: file:line: expr" (the lines tools/run-tests
- * counts). main() returns non-zero when any test failed.
+ * counts). main() returns non-zero when any test failed. Below: helpers
+ * that more than one test file needs.
  */
 #ifndef PRIMETRACE_UNIT_H
 #define PRIMETRACE_UNIT_H
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "model.h"
 
 static int unit_failed_total;
 static int unit_failed_now;
@@ -71,6 +74,35 @@ static inline FILE *unit_open_data(const char *name)
 	char path[2 * PATH_MAX];
 
 	return unit_data_path(name, path, sizeof(path)) ? fopen(path, "r") : NULL;
+}
+
+/* --- the lifetime model's leak report ------------------------------------ */
+
+/* pm_model_leaks() with the default options */
+static inline int unit_leaks(struct pm_model *m, struct pm_suspect **s)
+{
+	struct pm_leak_opts o = { 0 };
+
+	return pm_model_leaks(m, &o, s);
+}
+
+/* how many of the @n suspects are of @kind, and the first of them */
+static inline int unit_count_kind(const struct pm_suspect *s, int n, enum pm_leak_kind kind)
+{
+	int c = 0;
+
+	for (int i = 0; i < n; i++)
+		c += s[i].kind == kind;
+	return c;
+}
+
+static inline const struct pm_suspect *unit_find_kind(const struct pm_suspect *s, int n,
+						      enum pm_leak_kind kind)
+{
+	for (int i = 0; i < n; i++)
+		if (s[i].kind == kind)
+			return &s[i];
+	return NULL;
 }
 
 #endif
