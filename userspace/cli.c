@@ -18,57 +18,6 @@
 
 /* --- output ----------------------------------------------------------------- */
 
-size_t pt_escape(char *dst, size_t len, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	if (!len)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = s[i];
-		char e[5];
-		size_t k = 0;
-
-		if (c == '\\') {
-			e[k++] = '\\';
-			e[k++] = '\\';
-		} else if (c < 0x20 || c >= 0x7f) {
-			e[k++] = '\\';
-			e[k++] = 'x';
-			e[k++] = hex[c >> 4];
-			e[k++] = hex[c & 15];
-		} else {
-			e[k++] = c;
-		}
-		if (o + k >= len)
-			break;
-		memcpy(dst + o, e, k);
-		o += k;
-	}
-	dst[o] = '\0';
-	return o;
-}
-
-const char *pt_text(char *buf, size_t len, const char *s)
-{
-	pt_escape(buf, len, s ? s : "", s ? strlen(s) : 0);
-	return buf;
-}
-
-void pt_fputs_text(FILE *f, const char *s, size_t n)
-{
-	char buf[260];
-
-	/* in pieces: each byte takes at most 4 */
-	for (size_t i = 0; i < n; i += 64) {
-		size_t k = n - i < 64 ? n - i : 64;
-
-		pt_escape(buf, sizeof(buf), s + i, k);
-		fputs(buf, f);
-	}
-}
-
 int pt_output_error(FILE *f, const char *name, int err)
 {
 	/* a reader that went away (| head): quietly, as coreutils do */
@@ -110,76 +59,6 @@ static struct trace_env {
 	int werr;	       /* the first write error on out */
 } trace_env;
 
-/*
- * One record as text, kernel-supplied strings escaped: the line is made
- * in memory from a copy whose strings carry a placeholder byte for '\n'
- * (one none of them holds), then written with every other byte escaped.
- */
-static void print_text_record(FILE *out, const struct pt_record *rec, __u64 t0)
-{
-	struct pt_record r = *rec;
-	struct {
-		char *s;
-		size_t len;
-	} f[] = {
-		{ r.ev.comm, sizeof(r.ev.comm) },
-		{ r.ev.exp_name, sizeof(r.ev.exp_name) },
-		{ r.ev.importer, sizeof(r.ev.importer) },
-		{ r.ev.importer_driver, sizeof(r.ev.importer_driver) },
-		{ r.ev.driver, sizeof(r.ev.driver) },
-		{ r.ev.exp_driver, sizeof(r.ev.exp_driver) },
-		{ r.kstack, r.kstack ? strlen(r.kstack) : 0 },
-		{ r.ustack, r.ustack ? strlen(r.ustack) : 0 },
-	};
-	const size_t nf = sizeof(f) / sizeof(f[0]);
-	char *line = NULL, esc[8];
-	size_t len = 0;
-	unsigned char mark = 0;
-	bool used[32] = { false };
-	FILE *m;
-
-	r.kstack = rec->kstack ? strdup(rec->kstack) : NULL;
-	r.ustack = rec->ustack ? strdup(rec->ustack) : NULL;
-	f[6].s = r.kstack;
-	f[7].s = r.ustack;
-	for (size_t i = 0; i < nf; i++)
-		for (size_t j = 0; f[i].s && j < f[i].len && f[i].s[j]; j++)
-			if ((unsigned char)f[i].s[j] < 32)
-				used[(unsigned char)f[i].s[j]] = true;
-	for (unsigned char c = 1; c < 32 && !mark; c++)
-		if (!used[c] && c != '\n')
-			mark = c;
-	for (size_t i = 0; i < nf; i++)
-		for (size_t j = 0; f[i].s && j < f[i].len && f[i].s[j]; j++)
-			if (f[i].s[j] == '\n')
-				f[i].s[j] = mark ?: '?';
-	m = open_memstream(&line, &len);
-	if (m) {
-		pt_print_text(m, &r, t0);
-		fclose(m);
-	}
-	for (size_t i = 0; line && i < len;) {
-		size_t k = strcspn(line + i, "\n");
-
-		for (size_t j = i; j < i + k; j++) {
-			if (mark && (unsigned char)line[j] == mark) {
-				fputs("\\x0a", out);
-			} else {
-				pt_escape(esc, sizeof(esc), line + j, 1);
-				fputs(esc, out);
-			}
-		}
-		i += k;
-		if (i < len) {
-			fputc('\n', out);
-			i++;
-		}
-	}
-	free(line);
-	free(r.kstack);
-	free(r.ustack);
-}
-
 static int print_record(const struct pt_record *rec, void *ctx)
 {
 	struct trace_env *env = ctx;
@@ -196,7 +75,7 @@ static int print_record(const struct pt_record *rec, void *ctx)
 		}
 		if (!env->t0)
 			env->t0 = rec->ev.ts;
-		print_text_record(env->out, rec, env->t0);
+		pt_print_text(env->out, rec, env->t0);
 	}
 	/* a closed pipe or a full disk ends the run */
 	if (ferror(env->out)) {

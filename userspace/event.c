@@ -635,6 +635,59 @@ int pt_record_parse_json(const char *line, struct pt_record *rec, struct pt_summ
 
 /* --- text ------------------------------------------------------------------ */
 
+/* --- text -------------------------------------------------------------- */
+
+size_t pt_escape(char *dst, size_t len, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (!len)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+		char e[5];
+		size_t k = 0;
+
+		if (c == '\\') {
+			e[k++] = '\\';
+			e[k++] = '\\';
+		} else if (c < 0x20 || c >= 0x7f) {
+			e[k++] = '\\';
+			e[k++] = 'x';
+			e[k++] = hex[c >> 4];
+			e[k++] = hex[c & 15];
+		} else {
+			e[k++] = c;
+		}
+		if (o + k >= len)
+			break;
+		memcpy(dst + o, e, k);
+		o += k;
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+const char *pt_text(char *buf, size_t len, const char *s)
+{
+	pt_escape(buf, len, s ? s : "", s ? strlen(s) : 0);
+	return buf;
+}
+
+void pt_fputs_text(FILE *f, const char *s, size_t n)
+{
+	char buf[260];
+
+	/* in pieces: each byte takes at most 4 */
+	for (size_t i = 0; i < n; i += 64) {
+		size_t k = n - i < 64 ? n - i : 64;
+
+		pt_escape(buf, sizeof(buf), s + i, k);
+		fputs(buf, f);
+	}
+}
+
 void pt_print_text_header(FILE *f)
 {
 	fprintf(f, "%-11s %-7s %-16s %-20s %-12s %-7s %-9s %-6s %-4s %-5s %s\n", "TIME(s)", "PID",
@@ -643,18 +696,21 @@ void pt_print_text_header(FILE *f)
 
 static void device_col(char *buf, size_t len, const char *driver, int minor)
 {
+	char t[4 * 16];
+
 	if (!*driver && minor < 0)
 		snprintf(buf, len, "-");
 	else if (minor < 0)
-		snprintf(buf, len, "%s", driver);
+		snprintf(buf, len, "%s", pt_text(t, sizeof(t), driver));
 	else
-		snprintf(buf, len, "%s:%d", *driver ? driver : "?", minor);
+		snprintf(buf, len, "%s:%d", *driver ? pt_text(t, sizeof(t), driver) : "?", minor);
 }
 
 void pt_print_text(FILE *f, const struct pt_record *rec, __u64 t0)
 {
 	const struct pt_event *e = &rec->ev;
-	char dev[32], num[24], handle[12], fd[12];
+	char dev[80], num[24], handle[12], fd[12], t1[4 * sizeof(e->exp_name)],
+	    t2[4 * sizeof(e->importer)], t3[4 * sizeof(e->importer_driver)];
 	const char *hook = pt_hook_name(e->hook);
 
 	if (e->driver[0] || e->minor >= 0)
@@ -665,8 +721,9 @@ void pt_print_text(FILE *f, const struct pt_record *rec, __u64 t0)
 	snprintf(handle, sizeof(handle), "%u", e->handle);
 	snprintf(fd, sizeof(fd), "%d", e->fd);
 	fprintf(f, "%-11.6f %-7u %-16s %-20s %-12s %-7s ",
-		e->ts >= t0 ? (double)(e->ts - t0) / 1e9 : 0.0, e->pid, e->comm,
-		pt_event_name(e->type) ?: "?", dev, e->ino ? num : "-");
+		e->ts >= t0 ? (double)(e->ts - t0) / 1e9 : 0.0, e->pid,
+		pt_text(t1, sizeof(t1), e->comm), pt_event_name(e->type) ?: "?", dev,
+		e->ino ? num : "-");
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)e->size);
 	fprintf(f, "%-9s %-6s %-4s %-5lld", e->size ? num : "-", e->handle ? handle : "-",
 		e->fd >= 0 ? fd : "-", (long long)e->ret);
@@ -680,15 +737,16 @@ void pt_print_text(FILE *f, const struct pt_record *rec, __u64 t0)
 	if (e->file_count >= 0)
 		fprintf(f, " files=%lld", (long long)e->file_count);
 	if (e->exp_name[0])
-		fprintf(f, " exp=%s", e->exp_name);
+		fprintf(f, " exp=%s", pt_text(t1, sizeof(t1), e->exp_name));
 	/* the exporter, unless the DEVICE column already names it */
 	if (e->exp_obj && e->exp_obj != e->obj && (e->driver[0] || e->minor >= 0)) {
 		device_col(dev, sizeof(dev), e->exp_driver, e->exp_minor);
 		fprintf(f, " exporter=%s", dev);
 	}
 	if (e->importer[0])
-		fprintf(f, " importer=%s%s%s", e->importer, e->importer_driver[0] ? "/" : "",
-			e->importer_driver);
+		fprintf(f, " importer=%s%s%s", pt_text(t2, sizeof(t2), e->importer),
+			e->importer_driver[0] ? "/" : "",
+			pt_text(t3, sizeof(t3), e->importer_driver));
 	if (e->flags)
 		fprintf(f, " flags=0x%x", e->flags);
 	if (e->addr)
@@ -698,10 +756,17 @@ void pt_print_text(FILE *f, const struct pt_record *rec, __u64 t0)
 	if (hook)
 		fprintf(f, " [%s]", hook);
 	fputc('\n', f);
-	if (rec->kstack)
-		fprintf(f, "    kstack: %s\n", rec->kstack);
-	if (rec->ustack)
-		fprintf(f, "    ustack: %s\n", rec->ustack);
+	/* frames are symbol names from any ELF file a process maps */
+	if (rec->kstack) {
+		fputs("    kstack: ", f);
+		pt_fputs_text(f, rec->kstack, strlen(rec->kstack));
+		fputc('\n', f);
+	}
+	if (rec->ustack) {
+		fputs("    ustack: ", f);
+		pt_fputs_text(f, rec->ustack, strlen(rec->ustack));
+		fputc('\n', f);
+	}
 }
 
 /* --- summary ----------------------------------------------------------------- */

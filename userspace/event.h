@@ -72,6 +72,17 @@ int pt_record_parse_json_why(const char *line, struct pt_record *rec, struct pt_
 			     char *why, size_t len);
 void pt_record_free(struct pt_record *rec);
 
+/*
+ * Kernel-supplied text (comm, exporter and driver names, stack frames: any
+ * process sets its comm) on a terminal: every control byte, DEL, byte
+ * above 0x7f and backslash of s[0..n) written as \xHH or \\ into dst
+ * (cut to fit len). Returns the length written.
+ */
+size_t pt_escape(char *dst, size_t len, const char *s, size_t n);
+/* s escaped into buf: for a printf() argument */
+const char *pt_text(char *buf, size_t len, const char *s);
+/* s[0..n) escaped to f */
+void pt_fputs_text(FILE *f, const char *s, size_t n);
 void pt_print_text_header(FILE *f);
 /* t0: the time origin of the TIME(s) column, in ns */
 void pt_print_text(FILE *f, const struct pt_record *rec, __u64 t0);

@@ -68,18 +68,6 @@ struct pt_command {
 };
 
 /*
- * Kernel-supplied text (comm, exporter and driver names, stack frames: any
- * process sets its comm) on a terminal: every control byte, DEL, byte
- * above 0x7f and backslash of s[0..n) written as \xHH or \\ into dst
- * (cut to fit len). Returns the length written.
- */
-size_t pt_escape(char *dst, size_t len, const char *s, size_t n);
-/* s escaped into buf: for a printf() argument */
-const char *pt_text(char *buf, size_t len, const char *s);
-/* s[0..n) escaped to f */
-void pt_fputs_text(FILE *f, const char *s, size_t n);
-
-/*
  * The end of an output (name NULL: standard output): flushed, closed
  * unless stdout, and a write error is one line "PROG: NAME: error" and
  * PT_EXIT_ERROR; a reader that went away (EPIPE) ends it quietly
