@@ -2,7 +2,7 @@
 /*
  * Host unit tests: a test is a function; UNIT_RUN() calls it and prints
  * "PASS: name" or "FAIL: name: file:line: expr" (the lines tools/run-tests
- * counts). main() returns non-zero when any test failed. Below: helpers
+ * counts). main() returns non-zero when any test failed. Below: functions
  * that more than one test file needs.
  */
 #ifndef PRIMETRACE_UNIT_H
