@@ -7,6 +7,7 @@
 
 #include "event.h"
 #include "json.h"
+#include "symbolize.h"
 
 static const char *const event_names[PT_EV_MAX] = {
 	[PT_EV_PRIME_HANDLE_TO_FD] = "prime_handle_to_fd",
@@ -152,6 +153,20 @@ void pt_record_free(struct pt_record *rec)
 	rec->kstack = rec->ustack = NULL;
 }
 
+char *pt_record_kstack(const struct pt_record *rec)
+{
+	if (rec->kstack)
+		return strdup(rec->kstack);
+	return rec->kraw ? pt_stack_name_cached(rec->kraw) : NULL;
+}
+
+char *pt_record_ustack(const struct pt_record *rec)
+{
+	if (rec->ustack)
+		return strdup(rec->ustack);
+	return rec->uraw ? pt_stack_name_cached(rec->uraw) : NULL;
+}
+
 /* --- JSON ------------------------------------------------------------------ */
 
 static void json_ptr(FILE *f, const char *key, __u64 v)
@@ -184,6 +199,7 @@ void pt_print_json(FILE *f, const struct pt_record *rec)
 {
 	const struct pt_event *e = &rec->ev;
 	const char *hook = pt_hook_name(e->hook);
+	char *k, *u;
 
 	fprintf(f, "{\"ts\":%llu,\"type\":", (unsigned long long)e->ts);
 	json_write_string(f, pt_event_name(e->type) ?: "unknown");
@@ -218,8 +234,13 @@ void pt_print_json(FILE *f, const struct pt_record *rec)
 	json_ptr(f, "addr", e->addr);
 	json_u64(f, "len", e->len);
 	json_u64(f, "born", e->born);
-	json_str(f, "kstack", rec->kstack);
-	json_str(f, "ustack", rec->ustack);
+	/* live stacks are named as they are written */
+	k = rec->kstack ? NULL : pt_record_kstack(rec);
+	u = rec->ustack ? NULL : pt_record_ustack(rec);
+	json_str(f, "kstack", k ? k : rec->kstack);
+	json_str(f, "ustack", u ? u : rec->ustack);
+	free(k);
+	free(u);
 	fputs("}\n", f);
 }
 
@@ -712,6 +733,7 @@ void pt_print_text(FILE *f, const struct pt_record *rec, __u64 t0)
 	char dev[80], num[24], handle[12], fd[12], t1[4 * sizeof(e->exp_name)],
 	    t2[4 * sizeof(e->importer)], t3[4 * sizeof(e->importer_driver)];
 	const char *hook = pt_hook_name(e->hook);
+	char *k, *u;
 
 	if (e->driver[0] || e->minor >= 0)
 		device_col(dev, sizeof(dev), e->driver, e->minor);
@@ -757,16 +779,20 @@ void pt_print_text(FILE *f, const struct pt_record *rec, __u64 t0)
 		fprintf(f, " [%s]", hook);
 	fputc('\n', f);
 	/* frames are symbol names from any ELF file a process maps */
-	if (rec->kstack) {
+	k = rec->kstack ? NULL : pt_record_kstack(rec);
+	u = rec->ustack ? NULL : pt_record_ustack(rec);
+	if (k || rec->kstack) {
 		fputs("    kstack: ", f);
-		pt_fputs_text(f, rec->kstack, strlen(rec->kstack));
+		pt_fputs_text(f, k ? k : rec->kstack, strlen(k ? k : rec->kstack));
 		fputc('\n', f);
 	}
-	if (rec->ustack) {
+	if (u || rec->ustack) {
 		fputs("    ustack: ", f);
-		pt_fputs_text(f, rec->ustack, strlen(rec->ustack));
+		pt_fputs_text(f, u ? u : rec->ustack, strlen(u ? u : rec->ustack));
 		fputc('\n', f);
 	}
+	free(k);
+	free(u);
 }
 
 /* --- summary ----------------------------------------------------------------- */

@@ -13,12 +13,20 @@
 
 #include "primetrace.h"
 
-/* A decoded event: the record plus what userspace resolved for it. */
+struct pt_stack;
+
+/*
+ * A decoded event: the record plus what userspace resolved for it. Its
+ * stacks come as text (a recording) or as taken (live: kraw and uraw,
+ * borrowed for the callback, named only when shown: pt_record_kstack()).
+ */
 struct pt_record {
 	struct pt_event ev;
 	/* frames separated by ';', innermost first; NULL when not collected */
 	char *kstack;
 	char *ustack;
+	const struct pt_stack *kraw; /* live, when kstack is NULL */
+	const struct pt_stack *uraw;
 };
 
 /* What one run saw: the last line of a JSON stream. */
@@ -71,6 +79,12 @@ int pt_record_parse_json(const char *line, struct pt_record *rec, struct pt_summ
 int pt_record_parse_json_why(const char *line, struct pt_record *rec, struct pt_summary *sum,
 			     char *why, size_t len);
 void pt_record_free(struct pt_record *rec);
+/*
+ * The stacks as text (malloc()ed, NULL when none): the given text, or the
+ * taken stack named (once per distinct stack of a run).
+ */
+char *pt_record_kstack(const struct pt_record *rec);
+char *pt_record_ustack(const struct pt_record *rec);
 
 /*
  * Kernel-supplied text (comm, exporter and driver names, stack frames: any

@@ -173,11 +173,11 @@ static void print_text(FILE *f, struct leaks_env *env, const struct pm_suspect *
 		fprintf(f, "    evidence: %s\n", pt_text(t1, sizeof(t1), s[i].evidence));
 		if (s[i].kstack) {
 			fprintf(f, "    kernel stack:\n");
-			pt_print_stack(f, s[i].kstack->s, "        ", env->depth);
+			pt_print_stack(f, pm_stack_text(s[i].kstack), "        ", env->depth);
 		}
 		if (s[i].ustack) {
 			fprintf(f, "    user stack:\n");
-			pt_print_stack(f, s[i].ustack->s, "        ", env->depth);
+			pt_print_stack(f, pm_stack_text(s[i].ustack), "        ", env->depth);
 		}
 	}
 	if (pm_model_incomplete(m))
@@ -217,9 +217,9 @@ static void print_json(FILE *f, struct leaks_env *env, const struct pm_suspect *
 		fputs(",\"evidence\":", f);
 		json_write_string(f, s[i].evidence);
 		fputs(",\"kstack\":", f);
-		pt_print_stack_json(f, s[i].kstack ? s[i].kstack->s : NULL);
+		pt_print_stack_json(f, pm_stack_text(s[i].kstack));
 		fputs(",\"ustack\":", f);
-		pt_print_stack_json(f, s[i].ustack ? s[i].ustack->s : NULL);
+		pt_print_stack_json(f, pm_stack_text(s[i].ustack));
 		fputc('}', f);
 	}
 	fprintf(f,

@@ -266,6 +266,22 @@ static unsigned int str_hash(const char *s)
 	return h ? h : 1;
 }
 
+static size_t str_size(const struct pm_str *p)
+{
+	return sizeof(*p) + (p->taken ? pt_stack_bytes(&p->raw) : strlen(p->s) + 1);
+}
+
+static struct pm_str *str_add(struct pm_model *m, struct pm_str *p, struct pm_str *head)
+{
+	p->refs = 1;
+	p->next = head;
+	if (map_put(m, &m->strs, p->hash, p)) {
+		xfree(m, p, str_size(p));
+		return NULL;
+	}
+	return p;
+}
+
 static struct pm_str *str_get(struct pm_model *m, const char *s)
 {
 	unsigned int h;
@@ -277,7 +293,7 @@ static struct pm_str *str_get(struct pm_model *m, const char *s)
 	h = str_hash(s);
 	head = map_get(&m->strs, h);
 	for (p = head; p; p = p->next) {
-		if (p->hash == h && !strcmp(p->s, s)) {
+		if (p->hash == h && !p->taken && !strcmp(p->s, s)) {
 			p->refs++;
 			return p;
 		}
@@ -286,15 +302,71 @@ static struct pm_str *str_get(struct pm_model *m, const char *s)
 	p = xcalloc(m, 1, sizeof(*p) + len);
 	if (!p)
 		return NULL;
+	p->s = (char *)(p + 1);
 	memcpy(p->s, s, len);
 	p->hash = h;
-	p->refs = 1;
-	p->next = head;
-	if (map_put(m, &m->strs, h, p)) {
-		xfree(m, p, sizeof(*p) + len);
-		return NULL;
+	return str_add(m, p, head);
+}
+
+/* a stack as taken: interned by its frames, named only when shown */
+static struct pm_str *raw_get(struct pm_model *m, const struct pt_stack *st)
+{
+	unsigned int h = pt_stack_hash(st);
+	size_t bytes = pt_stack_bytes(st);
+	struct pm_str *p, *head;
+
+	head = map_get(&m->strs, h);
+	for (p = head; p; p = p->next) {
+		if (p->hash == h && p->taken && pt_stack_equal(&p->raw, st)) {
+			p->refs++;
+			return p;
+		}
 	}
-	return p;
+	p = xcalloc(m, 1, sizeof(*p) + bytes);
+	if (!p)
+		return NULL;
+	p->taken = true;
+	p->raw = *st;
+	memcpy(p + 1, st->user ? (const void *)st->uf : (const void *)st->ip, bytes);
+	if (st->user)
+		p->raw.uf = (const void *)(p + 1);
+	else
+		p->raw.ip = (const void *)(p + 1);
+	pt_syms_ref(p->raw.syms);
+	p->hash = h;
+	return str_add(m, p, head);
+}
+
+static void str_free(struct pm_model *m, struct pm_str *p)
+{
+	size_t size = str_size(p);
+
+	if (p->taken) {
+		free(p->s);
+		pt_syms_put(p->raw.syms);
+	}
+	xfree(m, p, size);
+}
+
+const char *pm_stack_text(struct pm_str *st)
+{
+	if (st && st->taken && !st->s)
+		st->s = pt_stack_name(&st->raw);
+	return st ? st->s : NULL;
+}
+
+/* the same stack: the same frames, or (taken stacks differ in what they scanned) the same text */
+static bool same_stack(struct pm_str *a, struct pm_str *b)
+{
+	const char *x, *y;
+
+	if (a == b)
+		return true;
+	if (!a || !b)
+		return false;
+	x = pm_stack_text(a);
+	y = pm_stack_text(b);
+	return x && y && !strcmp(x, y);
 }
 
 static struct pm_str *str_ref(struct pm_str *p)
@@ -319,19 +391,38 @@ static void str_put(struct pm_model *m, struct pm_str *p)
 		map_put(m, &m->strs, p->hash, head);
 	else
 		map_del(&m->strs, p->hash);
-	xfree(m, p, sizeof(*p) + strlen(p->s) + 1);
+	str_free(m, p);
+}
+
+/* a record's kernel (or user) stack, interned: NULL when it has none */
+static struct pm_str *stack_get(struct pm_model *m, const struct pt_record *rec, bool user)
+{
+	const char *s = user ? rec->ustack : rec->kstack;
+	const struct pt_stack *raw = user ? rec->uraw : rec->kraw;
+
+	if (s)
+		return str_get(m, s);
+	return raw && raw->n ? raw_get(m, raw) : NULL;
+}
+
+static bool has_stack(const struct pt_record *rec, bool user)
+{
+	const char *s = user ? rec->ustack : rec->kstack;
+	const struct pt_stack *raw = user ? rec->uraw : rec->kraw;
+
+	return s ? *s : raw && raw->n;
 }
 
 static void set_stacks(struct pm_model *m, struct pm_str **k, struct pm_str **u,
 		       const struct pt_record *rec)
 {
-	if (rec->kstack && *rec->kstack) {
+	if (has_stack(rec, false)) {
 		str_put(m, *k);
-		*k = str_get(m, rec->kstack);
+		*k = stack_get(m, rec, false);
 	}
-	if (rec->ustack && *rec->ustack) {
+	if (has_stack(rec, true)) {
 		str_put(m, *u);
-		*u = str_get(m, rec->ustack);
+		*u = stack_get(m, rec, true);
 	}
 }
 
@@ -967,7 +1058,7 @@ static void obj_freed_import(struct pm_model *m, struct pm_obj *o, const struct 
 		 o->driver[0] ? o->driver : "?", sz, (unsigned long long)s.ino, o->pid,
 		 o->comm[0] ? o->comm : "?", e->pid, e->comm);
 	/* the free path names the driver; the import names the process */
-	s.kstack = rec->kstack && *rec->kstack ? str_get(m, rec->kstack) : str_ref(o->kstack);
+	s.kstack = has_stack(rec, false) ? stack_get(m, rec, false) : str_ref(o->kstack);
 	s.ustack = str_ref(o->ustack);
 	finding(m, &s);
 	str_put(m, s.kstack);
@@ -993,7 +1084,7 @@ static void obj_freed_import(struct pm_model *m, struct pm_obj *o, const struct 
 			 a->importer[0] ? a->importer : "?", a->importer_driver[0] ? "/" : "",
 			 a->importer_driver, a->maps, a->maps == 1 ? "" : "s", a->pid,
 			 o->driver[0] ? o->driver : "?");
-		s.kstack = rec->kstack && *rec->kstack ? str_get(m, rec->kstack) : NULL;
+		s.kstack = has_stack(rec, false) ? stack_get(m, rec, false) : NULL;
 		s.ustack = str_ref(o->ustack);
 		finding(m, &s);
 		str_put(m, s.kstack);
@@ -1237,7 +1328,7 @@ static void on_release(struct pm_model *m, const struct pt_record *rec)
 		snprintf(s.evidence, sizeof(s.evidence),
 			 "attachment 0x%llx (importer %s) made by pid %u, never detached",
 			 (unsigned long long)a->attach, a->importer[0] ? a->importer : "?", a->pid);
-		s.kstack = rec->kstack && *rec->kstack ? str_get(m, rec->kstack) : NULL;
+		s.kstack = has_stack(rec, false) ? stack_get(m, rec, false) : NULL;
 		finding(m, &s);
 		str_put(m, s.kstack);
 	}
@@ -1382,6 +1473,7 @@ static struct pm_buf *snap_seen(struct pm_model *m, const struct pt_record *rec)
 		struct pt_record r = *rec;
 
 		r.kstack = r.ustack = NULL;
+		r.kraw = r.uraw = NULL;
 		r.ev.obj = b->exp_obj;
 		r.ev.obj_size = e->size;
 		memcpy(r.ev.driver, e->exp_driver, sizeof(r.ev.driver));
@@ -1667,6 +1759,10 @@ void pm_model_free(struct pm_model *m)
 
 		for (; p; p = next) {
 			next = p->next;
+			if (p->taken) {
+				free(p->s);
+				pt_syms_put(p->raw.syms);
+			}
 			free(p);
 		}
 	}
@@ -2273,13 +2369,14 @@ static struct pm_str *common_stack(const struct pm_model *m, __u32 pid, bool exp
 			struct pm_str *st = user ? b->ustack : b->kstack;
 			unsigned int n = 0;
 
-			if (b->exp_pid != pid || !st || st == best)
+			if (b->exp_pid != pid || !st || same_stack(st, best))
 				continue;
 			map_for_each(&m->bufs, j)
 			{
 				const struct pm_buf *c = m->bufs.vals[j];
 
-				n += c->exp_pid == pid && (user ? c->ustack : c->kstack) == st;
+				n += c->exp_pid == pid &&
+				     same_stack(user ? c->ustack : c->kstack, st);
 			}
 			if (n > best_n) {
 				best = st;
@@ -2293,14 +2390,14 @@ static struct pm_str *common_stack(const struct pm_model *m, __u32 pid, bool exp
 			struct pm_str *st = user ? h->ustack : h->kstack;
 			unsigned int n = 0;
 
-			if (h->pid != pid || !h->import || !st || st == best)
+			if (h->pid != pid || !h->import || !st || same_stack(st, best))
 				continue;
 			map_for_each(&m->handles, j)
 			{
 				const struct pm_handle *g = m->handles.vals[j];
 
 				n += g->pid == pid && g->import &&
-				     (user ? g->ustack : g->kstack) == st;
+				     same_stack(user ? g->ustack : g->kstack, st);
 			}
 			if (n > best_n) {
 				best = st;

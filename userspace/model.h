@@ -27,18 +27,28 @@
 #include <stddef.h>
 
 #include "event.h"
+#include "symbolize.h"
 
 #define PM_DEFAULT_MAX_OBJECTS 65536
 /* a state must last this long before 'leaks' calls it a leak */
 #define PM_GRACE_NS 500000000ULL
 
-/* A string shared by everything that refers to it (stacks repeat a lot). */
+/*
+ * A stack shared by everything that refers to it (stacks repeat a lot):
+ * as taken (live: its frames, named when first shown) or as text (a
+ * recording). Read its text with pm_stack_text().
+ */
 struct pm_str {
 	struct pm_str *next;
 	unsigned int refs;
 	unsigned int hash;
-	char s[];
+	bool taken;	     /* raw holds the frames (they follow) */
+	struct pt_stack raw; /* taken: it holds a reference to raw.syms */
+	char *s;	     /* the text: given, or named by the first pm_stack_text() */
 };
+
+/* st's frames "a;b;c", innermost first, named at the first call; NULL for none. */
+const char *pm_stack_text(struct pm_str *st);
 
 /* An fd or a mapping of a dma-buf, in one process. */
 struct pm_holder {

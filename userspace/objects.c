@@ -279,9 +279,9 @@ static void print_json(FILE *out, struct objects_env *env)
 			}
 		}
 		fputs("],\"kstack\":", out);
-		pt_print_stack_json(out, b->kstack ? b->kstack->s : NULL);
+		pt_print_stack_json(out, pm_stack_text(b->kstack));
 		fputs(",\"ustack\":", out);
-		pt_print_stack_json(out, b->ustack ? b->ustack->s : NULL);
+		pt_print_stack_json(out, pm_stack_text(b->ustack));
 		fputc('}', out);
 	}
 	fputs("],\"incomplete\":", out);

@@ -20,7 +20,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "ksyms.h"
 #include "source.h"
 #include "symbolize.h"
 /* after source.h: the skeleton uses struct pt_config */
@@ -53,7 +52,7 @@ struct pt_source {
 	struct bpf_link *exit_link;
 	struct ring_buffer *rb;
 	struct pt_kernel pk;
-	struct pt_ksyms *ksyms;
+	struct pt_syms *syms; /* names the stacks, when they are shown */
 	struct pt_usyms *usyms;
 	/* replay */
 	FILE *in;
@@ -344,10 +343,10 @@ static int attach_live(struct pt_source *src)
 		if (err)
 			return err;
 	}
-	if (o->kstack)
-		src->ksyms = pt_ksyms_load();
-	if (o->ustack)
-		src->usyms = pt_usyms_new();
+	if (o->kstack || o->ustack) {
+		src->syms = pt_syms_new(o->kstack, o->ustack);
+		src->usyms = pt_syms_usyms(src->syms);
+	}
 	/* without exits the model only learns of them from snapshots */
 	if (o->exits) {
 		src->exit_link = bpf_program__attach(src->skel->progs.tp_sched_process_exit);
@@ -365,25 +364,6 @@ static int attach_live(struct pt_source *src)
 	return 0;
 }
 
-/* a record's kernel stack as "a;b;c", innermost first */
-static char *kstack_string(struct pt_source *src, const struct pt_kstack *ks)
-{
-	size_t len = 0, cap = 64 * PT_MAX_STACK;
-	char *s, frame[128];
-
-	s = malloc(cap);
-	if (!s)
-		return NULL;
-	s[0] = '\0';
-	for (__u32 i = 0; i < ks->nr && i < PT_MAX_STACK; i++) {
-		pt_ksyms_name(src->ksyms, ks->ip[i], frame, sizeof(frame));
-		len += snprintf(s + len, cap - len, "%s%s", i ? ";" : "", frame);
-		if (len >= cap - 1)
-			break;
-	}
-	return s;
-}
-
 static void deliver(struct pt_source *src, const struct pt_record *rec)
 {
 	if (rec->ev.type < PT_EV_MAX)
@@ -397,24 +377,35 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct pt_source *src = ctx;
 	struct pt_record rec = { 0 };
 	const char *extra = (const char *)data + sizeof(rec.ev);
+	struct pt_uframe uf[PT_USTACK_MAX];
+	struct pt_stack kst, ust;
 	size_t left;
 
 	if (pt_event_decode(data, size, &rec.ev))
 		return 0;
 	left = size - sizeof(rec.ev);
-	/* what follows the event: its kernel stack, then its user stack */
+	/*
+	 * What follows the event: its kernel stack, then its user stack, kept
+	 * as they are and named only when shown (pt_stack_name()).
+	 */
 	if (rec.ev.kstack >= 0 && left >= sizeof(struct pt_kstack)) {
-		rec.kstack = kstack_string(src, (const struct pt_kstack *)extra);
+		const struct pt_kstack *ks = (const void *)extra;
+
+		kst = (struct pt_stack){ .syms = src->syms,
+					 .n = ks->nr < PT_MAX_STACK ? ks->nr : PT_MAX_STACK,
+					 .ip = ks->ip };
+		rec.kraw = &kst;
 		extra += sizeof(struct pt_kstack);
 		left -= sizeof(struct pt_kstack);
 	}
 	if (left >= sizeof(struct pt_ustack) && src->usyms) {
 		const struct pt_ustack *us = (const void *)extra;
+		int n = us->nr < PT_USTACK_MAX ? us->nr : PT_USTACK_MAX;
 
-		/* named now: the process may be gone by the time anyone reads them */
-		rec.ustack =
-		    pt_usyms_scanned_stack(src->usyms, rec.ev.pid, us->ip,
-					   us->nr < PT_USTACK_MAX ? us->nr : PT_USTACK_MAX);
+		/* the mappings are read now: the process may be gone when it is shown */
+		pt_usyms_frames(src->usyms, rec.ev.pid, us->ip, n, uf);
+		ust = (struct pt_stack){ .syms = src->syms, .user = true, .n = n, .uf = uf };
+		rec.uraw = n > 0 ? &ust : NULL;
 	}
 	if (rec.ev.type == PT_EV_TASK_EXIT && src->usyms)
 		pt_usyms_forget(src->usyms, rec.ev.pid);
@@ -603,8 +594,7 @@ void pt_source_close(struct pt_source *src)
 	if (!src)
 		return;
 	unload(src);
-	pt_usyms_free(src->usyms);
-	pt_ksyms_free(src->ksyms);
+	pt_syms_put(src->syms);
 	pt_input_close(src->in);
 	pt_summary_free(&src->recorded);
 	free(src);

@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ksyms.h"
+#include "primetrace.h"
 #include "symbolize.h"
 
 struct sym {
@@ -33,8 +35,8 @@ struct seg {
 };
 
 /* one ELF file, shared by every process that maps it */
-struct elf_file {
-	struct elf_file *next;
+struct pt_ufile {
+	struct pt_ufile *next;
 	dev_t dev;
 	ino_t ino;
 	int fd; /* kept open for reading code bytes */
@@ -48,7 +50,7 @@ struct elf_file {
 
 struct vma {
 	__u64 start, end, off;
-	struct elf_file *elf;
+	struct pt_ufile *elf;
 };
 
 struct proc {
@@ -60,7 +62,7 @@ struct proc {
 
 struct pt_usyms {
 	struct proc *procs;
-	struct elf_file *files;
+	struct pt_ufile *files;
 	bool elf_ok;
 };
 
@@ -73,7 +75,7 @@ struct pt_usyms *pt_usyms_new(void)
 	return u;
 }
 
-static void elf_file_free(struct elf_file *f)
+static void elf_file_free(struct pt_ufile *f)
 {
 	if (f->fd >= 0)
 		close(f->fd);
@@ -91,7 +93,7 @@ static void proc_free(struct proc *p)
 
 void pt_usyms_free(struct pt_usyms *u)
 {
-	struct elf_file *f, *fn;
+	struct pt_ufile *f, *fn;
 	struct proc *p, *pn;
 
 	if (!u)
@@ -118,7 +120,7 @@ static int cmp_sym(const void *a, const void *b)
 }
 
 /* the function symbols of one table */
-static int read_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, struct elf_file *f)
+static int read_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, struct pt_ufile *f)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
 	size_t n, len = 0, cap = 0;
@@ -171,7 +173,7 @@ static int read_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, struct elf_file *f
 	return 0;
 }
 
-static int elf_read(struct elf_file *f)
+static int elf_read(struct pt_ufile *f)
 {
 	Elf_Scn *scn = NULL, *dynsym = NULL, *symtab = NULL;
 	GElf_Shdr sh, dsh = { 0 }, ssh = { 0 };
@@ -219,9 +221,9 @@ out:
 	return err;
 }
 
-static struct elf_file *elf_get(struct pt_usyms *u, const char *path, const char *name)
+static struct pt_ufile *elf_get(struct pt_usyms *u, const char *path, const char *name)
 {
-	struct elf_file *f;
+	struct pt_ufile *f;
 	struct stat st;
 	int fd;
 
@@ -290,7 +292,7 @@ int pt_usyms_load(struct pt_usyms *u, __u32 pid)
 		unsigned long long start, end, off;
 		char perms[8], *name;
 		int pos = 0;
-		struct elf_file *f;
+		struct pt_ufile *f;
 
 		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s%n", &start, &end, perms, &off, &pos) <
 		    4)
@@ -356,25 +358,37 @@ static const struct vma *vma_of(struct pt_usyms *u, __u32 pid, __u64 addr)
 	return NULL;
 }
 
-/* addr in the vma -> link-time address; false when no segment holds it */
-static bool link_addr(const struct vma *v, __u64 addr, __u64 *out, __u64 *fileoff)
+/* addr of pid as a place in a file: what naming it needs once pid is gone */
+static struct pt_uframe frame_of(struct pt_usyms *u, __u32 pid, __u64 addr)
 {
-	__u64 off = addr - v->start + v->off;
+	const struct vma *v = vma_of(u, pid, addr);
 
-	for (size_t i = 0; i < v->elf->nsegs; i++) {
-		const struct seg *s = &v->elf->segs[i];
+	if (!v)
+		return (struct pt_uframe){ NULL, addr, 0 };
+	return (struct pt_uframe){ v->elf, addr - v->start + v->off, v->off };
+}
+
+void pt_usyms_frames(struct pt_usyms *u, __u32 pid, const __u64 *ips, int n, struct pt_uframe *out)
+{
+	for (int i = 0; i < n; i++)
+		out[i] = frame_of(u, pid, ips[i]);
+}
+
+/* a file offset -> link-time address; false when no segment holds it */
+static bool link_addr(const struct pt_ufile *f, __u64 off, __u64 *out)
+{
+	for (size_t i = 0; i < f->nsegs; i++) {
+		const struct seg *s = &f->segs[i];
 
 		if (off >= s->off && off < s->off + s->filesz) {
 			*out = off - s->off + s->vaddr;
-			if (fileoff)
-				*fileoff = off;
 			return true;
 		}
 	}
 	return false;
 }
 
-static const struct sym *sym_of(const struct elf_file *f, __u64 addr)
+static const struct sym *sym_of(const struct pt_ufile *f, __u64 addr)
 {
 	size_t lo = 0, hi = f->nsyms;
 
@@ -399,22 +413,34 @@ static const struct sym *sym_of(const struct elf_file *f, __u64 addr)
 	}
 }
 
-const char *pt_usyms_name(struct pt_usyms *u, __u32 pid, __u64 addr, char *buf, size_t len)
+/* fr moved by delta bytes (within its mapping) */
+static struct pt_uframe frame_at(const struct pt_uframe *fr, __s64 delta)
 {
-	const struct vma *v = vma_of(u, pid, addr);
+	return (struct pt_uframe){ fr->file, fr->off + delta, fr->map_off };
+}
+
+static const char *frame_name(const struct pt_uframe *fr, char *buf, size_t len)
+{
+	const struct pt_ufile *f = fr->file;
 	const struct sym *s = NULL;
 	__u64 la;
 
-	if (v && link_addr(v, addr, &la, NULL))
-		s = sym_of(v->elf, la);
+	if (f && link_addr(f, fr->off, &la))
+		s = sym_of(f, la);
 	if (s)
 		snprintf(buf, len, "%s+0x%llx", s->name, (unsigned long long)(la - s->addr));
-	else if (v)
-		snprintf(buf, len, "%s+0x%llx", v->elf->name,
-			 (unsigned long long)(addr - v->start + v->off));
+	else if (f)
+		snprintf(buf, len, "%s+0x%llx", f->name, (unsigned long long)fr->off);
 	else
-		snprintf(buf, len, "0x%llx", (unsigned long long)addr);
+		snprintf(buf, len, "0x%llx", (unsigned long long)fr->off);
 	return buf;
+}
+
+const char *pt_usyms_name(struct pt_usyms *u, __u32 pid, __u64 addr, char *buf, size_t len)
+{
+	struct pt_uframe fr = frame_of(u, pid, addr);
+
+	return frame_name(&fr, buf, len);
 }
 
 /*
@@ -450,42 +476,42 @@ static int call_before(const unsigned char *b, __s32 *rel)
 	return 0;
 }
 
-/* what precedes addr in pid's code: see call_before(); *target: a direct call's link address */
-static int call_at(struct pt_usyms *u, __u32 pid, __u64 addr, const struct vma **vp, __u64 *target)
+/* what precedes the frame in its file: see call_before(); *target: a direct call's link address */
+static int call_at(const struct pt_uframe *fr, __u64 *target)
 {
-	const struct vma *v = vma_of(u, pid, addr);
+	const struct pt_ufile *f = fr->file;
 	unsigned char b[7];
-	__u64 la, off;
+	__u64 la;
 	__s32 rel = 0;
 	int kind;
 
-	if (!v || addr - v->start < sizeof(b) || !link_addr(v, addr, &la, &off) || off < sizeof(b))
+	if (!f || fr->off - fr->map_off < sizeof(b) || !link_addr(f, fr->off, &la) ||
+	    fr->off < sizeof(b))
 		return 0;
-	if (pread(v->elf->fd, b, sizeof(b), off - sizeof(b)) != sizeof(b))
+	if (pread(f->fd, b, sizeof(b), fr->off - sizeof(b)) != sizeof(b))
 		return 0;
 	kind = call_before(b, &rel);
-	*vp = v;
 	*target = la + (__s64)rel;
 	return kind;
 }
 
 bool pt_usyms_after_call(struct pt_usyms *u, __u32 pid, __u64 addr)
 {
-	const struct vma *v;
+	struct pt_uframe fr = frame_of(u, pid, addr);
 	__u64 target;
 
-	return call_at(u, pid, addr, &v, &target) != 0;
+	return call_at(&fr, &target) != 0;
 }
 
-/* the start of the function holding addr (a link address of v's file), or 0 */
-static __u64 func_start(const struct vma *v, __u64 addr, bool link)
+/* the start of the function holding a link address of f (link) or a file offset, or 0 */
+static __u64 func_start(const struct pt_ufile *f, __u64 addr, bool link)
 {
 	const struct sym *s;
 	__u64 la = addr;
 
-	if (!v || (!link && !link_addr(v, addr, &la, NULL)))
+	if (!f || (!link && !link_addr(f, addr, &la)))
 		return 0;
-	s = sym_of(v->elf, la);
+	s = sym_of(f, la);
 	return s ? s->addr : 0;
 }
 
@@ -497,11 +523,12 @@ static __u64 func_start(const struct vma *v, __u64 addr, bool link)
  */
 #define MAX_DROPPED 8
 
-char *pt_usyms_scanned_stack(struct pt_usyms *u, __u32 pid, const __u64 *ips, int n)
+char *pt_usyms_scanned_frames(const struct pt_uframe *fr, int n)
 {
 	size_t len = 0, cap = 128 * (n > 0 ? n : 1);
-	const struct vma *last_v = NULL, *dv[MAX_DROPPED];
-	__u64 last_func = 0, dfunc[MAX_DROPPED], daddr[MAX_DROPPED];
+	const struct pt_ufile *last_f = NULL, *df[MAX_DROPPED];
+	__u64 last_func = 0, dfunc[MAX_DROPPED];
+	struct pt_uframe dfr[MAX_DROPPED];
 	int ndropped = 0;
 	char *s, frame[192];
 
@@ -512,65 +539,260 @@ char *pt_usyms_scanned_stack(struct pt_usyms *u, __u32 pid, const __u64 *ips, in
 		return NULL;
 	s[0] = '\0';
 	for (int i = 0; i < n; i++) {
-		const struct vma *v = NULL;
-		__u64 target = 0, addr = ips[i];
-		int kind = i ? call_at(u, pid, addr, &v, &target) : -1;
+		const struct pt_ufile *f = fr[i].file;
+		__u64 target = 0;
+		int kind = i ? call_at(&fr[i], &target) : -1;
 		bool keep = true;
 
 		if (!kind)
 			continue;
-		if (kind == 2 && last_func && v && last_v && v->elf == last_v->elf) {
-			__u64 tf = func_start(v, target, true);
+		if (kind == 2 && last_func && f && f == last_f) {
+			__u64 tf = func_start(f, target, true);
 
 			if (tf && tf != last_func) {
 				int j;
 
 				for (j = 0; j < ndropped; j++)
-					if (dv[j]->elf == v->elf && dfunc[j] == tf)
+					if (df[j] == f && dfunc[j] == tf)
 						break;
 				if (j == ndropped) {
 					keep = false;
 				} else {
 					/* the dropped one was real: a tail call hid its callee */
-					pt_usyms_name(u, pid, daddr[j] - 1, frame, sizeof(frame));
+					struct pt_uframe before = frame_at(&dfr[j], -1);
+
+					frame_name(&before, frame, sizeof(frame));
 					len += snprintf(s + len, cap - len, "%s%s", len ? ";" : "",
 							frame);
 				}
 			}
 		}
-		if (i)
-			v = v ? v : vma_of(u, pid, addr);
-		else
-			v = vma_of(u, pid, addr);
 		if (!keep) {
-			if (ndropped < MAX_DROPPED && v) {
-				dv[ndropped] = v;
-				dfunc[ndropped] = func_start(v, addr - 1, false);
-				daddr[ndropped] = addr;
+			if (ndropped < MAX_DROPPED && f) {
+				df[ndropped] = f;
+				dfunc[ndropped] = func_start(f, fr[i].off - 1, false);
+				dfr[ndropped] = fr[i];
 				ndropped++;
 			}
 			continue;
 		}
 		ndropped = 0;
-		last_v = v;
-		last_func = v ? func_start(v, i ? addr - 1 : addr, false) : 0;
-		/* a return address names the call before it: look one byte back */
-		pt_usyms_name(u, pid, i ? addr - 1 : addr, frame, sizeof(frame));
+		last_f = f;
+		last_func = f ? func_start(f, i ? fr[i].off - 1 : fr[i].off, false) : 0;
 		if (i) {
-			/* ...but show the offset of the return address itself */
-			char *plus = strrchr(frame, '+');
+			/* a return address names the call before it: look one byte back... */
+			struct pt_uframe before = frame_at(&fr[i], -1);
+			char *plus;
 
+			frame_name(&before, frame, sizeof(frame));
+			/* ...but show the offset of the return address itself */
+			plus = strrchr(frame, '+');
 			if (plus && !strncmp(plus, "+0x", 3)) {
 				unsigned long long o = strtoull(plus + 3, NULL, 16) + 1;
 
 				snprintf(plus, frame + sizeof(frame) - plus, "+0x%llx", o);
 			} else if (!strncmp(frame, "0x", 2)) {
-				snprintf(frame, sizeof(frame), "0x%llx", (unsigned long long)addr);
+				snprintf(frame, sizeof(frame), "0x%llx",
+					 (unsigned long long)fr[i].off);
 			}
+		} else {
+			frame_name(&fr[i], frame, sizeof(frame));
 		}
 		len += snprintf(s + len, cap - len, "%s%s", len ? ";" : "", frame);
 		if (len >= cap - 1)
 			break;
 	}
 	return s;
+}
+
+char *pt_usyms_scanned_stack(struct pt_usyms *u, __u32 pid, const __u64 *ips, int n)
+{
+	struct pt_uframe fr[PT_USTACK_MAX];
+
+	if (n > PT_USTACK_MAX)
+		n = PT_USTACK_MAX;
+	if (n <= 0)
+		return NULL;
+	pt_usyms_frames(u, pid, ips, n, fr);
+	return pt_usyms_scanned_frames(fr, n);
+}
+
+/* --- stacks, named when shown ------------------------------------------------ */
+
+/* the names printers asked for, by frames: bounded, emptied when full */
+#define NAME_CACHE_BUCKETS 1024
+#define NAME_CACHE_MAX	   4096
+
+struct named {
+	struct named *next;
+	unsigned int hash;
+	char *text;
+	struct pt_stack st; /* its frames follow */
+};
+
+struct pt_syms {
+	unsigned int refs;
+	struct pt_ksyms *ks;
+	struct pt_usyms *us;
+	struct named *cache[NAME_CACHE_BUCKETS];
+	unsigned int ncache;
+};
+
+unsigned long pt_stack_namings;
+
+struct pt_syms *pt_syms_from(struct pt_ksyms *ks)
+{
+	struct pt_syms *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		pt_ksyms_free(ks);
+		return NULL;
+	}
+	s->refs = 1;
+	s->ks = ks;
+	return s;
+}
+
+struct pt_syms *pt_syms_new(bool kernel, bool user)
+{
+	struct pt_syms *s = pt_syms_from(kernel ? pt_ksyms_load() : NULL);
+
+	if (s && user) {
+		s->us = pt_usyms_new();
+		if (!s->us) {
+			pt_syms_put(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+struct pt_syms *pt_syms_ref(struct pt_syms *s)
+{
+	if (s)
+		s->refs++;
+	return s;
+}
+
+static void cache_clear(struct pt_syms *s)
+{
+	for (size_t i = 0; i < NAME_CACHE_BUCKETS; i++) {
+		struct named *e, *next;
+
+		for (e = s->cache[i]; e; e = next) {
+			next = e->next;
+			free(e->text);
+			free(e);
+		}
+		s->cache[i] = NULL;
+	}
+	s->ncache = 0;
+}
+
+void pt_syms_put(struct pt_syms *s)
+{
+	if (!s || --s->refs)
+		return;
+	cache_clear(s);
+	pt_usyms_free(s->us);
+	pt_ksyms_free(s->ks);
+	free(s);
+}
+
+struct pt_usyms *pt_syms_usyms(struct pt_syms *s)
+{
+	return s ? s->us : NULL;
+}
+
+size_t pt_stack_bytes(const struct pt_stack *st)
+{
+	return st->n * (st->user ? sizeof(*st->uf) : sizeof(*st->ip));
+}
+
+static const void *stack_frames(const struct pt_stack *st)
+{
+	return st->user ? (const void *)st->uf : (const void *)st->ip;
+}
+
+unsigned int pt_stack_hash(const struct pt_stack *st)
+{
+	const unsigned char *p = stack_frames(st);
+	size_t n = pt_stack_bytes(st);
+	unsigned int h = 2166136261u ^ st->user;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h ? h : 1;
+}
+
+bool pt_stack_equal(const struct pt_stack *a, const struct pt_stack *b)
+{
+	return a->syms == b->syms && a->user == b->user && a->n == b->n &&
+	       !memcmp(stack_frames(a), stack_frames(b), pt_stack_bytes(a));
+}
+
+/* a kernel stack as "a;b;c", innermost first */
+static char *kstack_name(const struct pt_stack *st)
+{
+	size_t len = 0, cap = 64 * PT_MAX_STACK;
+	char *s, frame[128];
+
+	s = malloc(cap);
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (unsigned int i = 0; i < st->n && i < PT_MAX_STACK; i++) {
+		pt_ksyms_name(st->syms ? st->syms->ks : NULL, st->ip[i], frame, sizeof(frame));
+		len += snprintf(s + len, cap - len, "%s%s", i ? ";" : "", frame);
+		if (len >= cap - 1)
+			break;
+	}
+	return s;
+}
+
+char *pt_stack_name(const struct pt_stack *st)
+{
+	if (!st)
+		return NULL;
+	pt_stack_namings++;
+	return st->user ? pt_usyms_scanned_frames(st->uf, st->n) : kstack_name(st);
+}
+
+char *pt_stack_name_cached(const struct pt_stack *st)
+{
+	struct pt_syms *s = st ? st->syms : NULL;
+	struct named *e;
+	unsigned int h;
+	size_t bytes;
+	char *text;
+
+	if (!s)
+		return pt_stack_name(st);
+	h = pt_stack_hash(st);
+	for (e = s->cache[h % NAME_CACHE_BUCKETS]; e; e = e->next)
+		if (e->hash == h && pt_stack_equal(&e->st, st))
+			return e->text ? strdup(e->text) : NULL;
+	text = pt_stack_name(st);
+	if (s->ncache >= NAME_CACHE_MAX)
+		cache_clear(s);
+	bytes = pt_stack_bytes(st);
+	e = malloc(sizeof(*e) + bytes);
+	if (!e)
+		return text;
+	e->hash = h;
+	e->st = *st;
+	memcpy(e + 1, stack_frames(st), bytes);
+	if (st->user)
+		e->st.uf = (const void *)(e + 1);
+	else
+		e->st.ip = (const void *)(e + 1);
+	e->text = text ? strdup(text) : NULL;
+	if (text && !e->text) {
+		free(e);
+		return text;
+	}
+	e->next = s->cache[h % NAME_CACHE_BUCKETS];
+	s->cache[h % NAME_CACHE_BUCKETS] = e;
+	s->ncache++;
+	return text;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "ksyms.h"
 #include "unit.h"
 #include "symbolize.h"
 
@@ -93,11 +94,106 @@ UNIT_TEST(gone_process)
 	pt_usyms_free(u);
 }
 
+/* one dma-buf export of buf with the stacks as taken */
+static void feed_export(struct pm_model *m, int buf, const struct pt_stack *k,
+			const struct pt_stack *u)
+{
+	struct pt_record r = { 0 };
+
+	pt_event_init(&r.ev);
+	r.ev.type = PT_EV_DMABUF_EXPORT;
+	r.ev.hook = PT_HOOK_DMA_BUF_EXPORT;
+	r.ev.ts = 1000000 + buf;
+	r.ev.pid = r.ev.tid = getpid();
+	r.ev.dmabuf = 0xffff888000100000ULL + buf * 0x400;
+	r.ev.ino = 100 + buf;
+	r.ev.size = 4096;
+	r.kraw = k;
+	r.uraw = u;
+	pm_model_feed(m, &r);
+}
+
+UNIT_TEST(stacks_named_once_when_shown)
+{
+	const char text[] = "ffffffff81001000 t dma_buf_export\n"
+			    "ffffffff81002000 t drm_gem_prime_export\n";
+	FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
+	struct pt_syms *syms = pt_syms_from(f ? pt_ksyms_read(f) : NULL);
+	struct pt_usyms *u = pt_usyms_new();
+	const __u64 kips[] = { 0xffffffff81001005ULL, 0xffffffff81002073ULL };
+	__u64 uips[2];
+	struct pt_uframe uf[2];
+	struct pt_stack k = { .syms = syms, .n = 2, .ip = kips };
+	struct pt_stack us = { .syms = syms, .user = true, .n = 2, .uf = uf };
+	struct pm_model *m = pm_model_new(0);
+	const struct pm_buf *b1, *b2;
+	struct pt_record r = { 0 };
+	unsigned long before;
+	char *json = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	if (f)
+		fclose(f);
+	EXPECT(syms && u && m);
+	if (!syms || !u || !m)
+		goto out;
+	calling_function();
+	uips[0] = (__u64)(uintptr_t)&leaf_function + 1;
+	uips[1] = ret_addr;
+	pt_usyms_frames(u, getpid(), uips, 2, uf);
+
+	/* the model interns what it is fed: no names yet */
+	before = pt_stack_namings;
+	for (int i = 1; i <= 100; i++)
+		feed_export(m, i, &k, &us);
+	EXPECT_EQ(pt_stack_namings, before);
+	b1 = pm_model_buf(m, 0xffff888000100000ULL + 0x400);
+	b2 = pm_model_buf(m, 0xffff888000100000ULL + 100 * 0x400);
+	EXPECT(b1 && b2 && b1->kstack && b1->kstack == b2->kstack && b1->ustack == b2->ustack);
+	if (!b1 || !b2 || !b1->kstack || !b1->ustack)
+		goto out;
+	/* the source may be gone by the time the report is written */
+	pt_syms_put(syms);
+	syms = NULL;
+	EXPECT_STR(pm_stack_text(b1->kstack), "dma_buf_export+0x5;drm_gem_prime_export+0x73");
+	EXPECT(!strncmp(pm_stack_text(b1->ustack), "leaf_function+0x1;calling_function+0x",
+			strlen("leaf_function+0x1;calling_function+0x")));
+	EXPECT_EQ(pt_stack_namings, before + 2);
+	for (int i = 1; i <= 100; i++) {
+		const struct pm_buf *b = pm_model_buf(m, 0xffff888000100000ULL + i * 0x400);
+
+		EXPECT(b && pm_stack_text(b->kstack) && pm_stack_text(b->ustack));
+	}
+	EXPECT_EQ(pt_stack_namings, before + 2);
+
+	/* printers name a stack they have seen before from the cache */
+	out = open_memstream(&json, &len);
+	EXPECT(out != NULL);
+	if (!out)
+		goto out;
+	pt_event_init(&r.ev);
+	r.ev.type = PT_EV_DMABUF_EXPORT;
+	r.kraw = &b1->kstack->raw;
+	before = pt_stack_namings;
+	for (int i = 0; i < 50; i++)
+		pt_print_json(out, &r);
+	fclose(out);
+	EXPECT_EQ(pt_stack_namings, before + 1);
+	EXPECT(json && strstr(json, "\"kstack\":\"dma_buf_export+0x5;drm_gem_prime_export+0x73\""));
+	free(json);
+out:
+	pm_model_free(m);
+	pt_syms_put(syms);
+	pt_usyms_free(u);
+}
+
 int main(void)
 {
 	UNIT_RUN(names_own_functions);
 	UNIT_RUN(return_addresses_follow_calls);
 	UNIT_RUN(scanned_stack_keeps_real_frames);
 	UNIT_RUN(gone_process);
+	UNIT_RUN(stacks_named_once_when_shown);
 	UNIT_EXIT();
 }
