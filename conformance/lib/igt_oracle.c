@@ -162,10 +162,15 @@ int vprime_leaks(int inst)
 	return vprime_debugfs_count(inst, "leaks", "leaks");
 }
 
-int vprime_file_entries(int inst, int client, unsigned long ino, uint32_t *handle)
+/*
+ * The PRIME cache entries in 'files' that name dma-buf @ino: of the file
+ * with @client id (any dma-buf if @ino is 0; -1 when that file is not open),
+ * or of every file when @all; the handle of the first in @handle.
+ */
+static int cache_scan(int inst, bool all, int client, unsigned long ino, uint32_t *handle)
 {
 	FILE *f = vprime_open(inst, "files");
-	bool mine = false, open = false;
+	bool mine = all, open = all;
 	char line[256];
 	int n = 0;
 
@@ -179,9 +184,10 @@ int vprime_file_entries(int inst, int client, unsigned long ino, uint32_t *handl
 		unsigned int h;
 
 		if (vprime_parse_file(line, &file)) {
-			mine = (int)file.client == client;
+			mine = all || (int)file.client == client;
 			open |= mine;
-		} else if (mine && vprime_parse_prime(line, &i, &h, NULL) && (!ino || i == ino)) {
+		} else if (mine && vprime_parse_prime(line, &i, &h, NULL) &&
+			   (i == ino || (!all && !ino))) {
 			if (n++ == 0 && handle)
 				*handle = h;
 		}
@@ -190,27 +196,14 @@ int vprime_file_entries(int inst, int client, unsigned long ino, uint32_t *handl
 	return open ? n : -1;
 }
 
+int vprime_file_entries(int inst, int client, unsigned long ino, uint32_t *handle)
+{
+	return cache_scan(inst, false, client, ino, handle);
+}
+
 int vprime_cache_entries(int inst, unsigned long ino, uint32_t *handle)
 {
-	FILE *f = vprime_open(inst, "files");
-	char line[256];
-	int n = 0;
-
-	if (handle)
-		*handle = 0;
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long i;
-		unsigned int h;
-
-		if (vprime_parse_prime(line, &i, &h, NULL) && i == ino) {
-			if (n++ == 0 && handle)
-				*handle = h;
-		}
-	}
-	fclose(f);
-	return n;
+	return cache_scan(inst, true, 0, ino, handle);
 }
 
 int vprime_files_of(int inst, pid_t pid)
