@@ -605,18 +605,6 @@ char *pt_usyms_scanned_frames(const struct pt_uframe *fr, int n)
 	return s;
 }
 
-char *pt_usyms_scanned_stack(struct pt_usyms *u, __u32 pid, const __u64 *ips, int n)
-{
-	struct pt_uframe fr[PT_USTACK_MAX];
-
-	if (n > PT_USTACK_MAX)
-		n = PT_USTACK_MAX;
-	if (n <= 0)
-		return NULL;
-	pt_usyms_frames(u, pid, ips, n, fr);
-	return pt_usyms_scanned_frames(fr, n);
-}
-
 /* --- stacks, named when shown ------------------------------------------------ */
 
 /* the names printers asked for, by frames: bounded, emptied when full */

@@ -50,15 +50,17 @@ const char *pt_usyms_name(struct pt_usyms *u, __u32 pid, __u64 addr, char *buf, 
 bool pt_usyms_after_call(struct pt_usyms *u, __u32 pid, __u64 addr);
 
 /*
- * A stack found by scanning the user stack for code addresses: ips[0] is
- * where the task was, the others are candidate return addresses. Keeps
- * ips[0] and the candidates that follow a call, names them, and returns
- * them as "a;b;c" (malloc()ed), innermost first; NULL when n is 0.
+ * A stack found by scanning the user stack for code addresses, in two
+ * steps: ips[0] is where the task was, the others are candidate return
+ * addresses. First each of ips as a frame of pid now (cheap: where in
+ * which mapped file), while the process lives,
  */
-char *pt_usyms_scanned_stack(struct pt_usyms *u, __u32 pid, const __u64 *ips, int n);
-/* The same in two steps: each of ips as a frame of pid now (cheap), */
 void pt_usyms_frames(struct pt_usyms *u, __u32 pid, const __u64 *ips, int n, struct pt_uframe *out);
-/* then named, as long as the pt_usyms lives (reads the files' code bytes). */
+/*
+ * then, when shown and as long as the pt_usyms lives (it reads the files'
+ * code bytes), ips[0] and the candidates that follow a call, named, as
+ * "a;b;c" (malloc()ed), innermost first; NULL when n is 0.
+ */
 char *pt_usyms_scanned_frames(const struct pt_uframe *fr, int n);
 
 /*

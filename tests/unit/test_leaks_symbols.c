@@ -61,6 +61,7 @@ UNIT_TEST(return_addresses_follow_calls)
 UNIT_TEST(scanned_stack_keeps_real_frames)
 {
 	struct pt_usyms *u = pt_usyms_new();
+	struct pt_uframe fr[3];
 	__u64 ips[3];
 	char *s;
 
@@ -68,7 +69,9 @@ UNIT_TEST(scanned_stack_keeps_real_frames)
 	ips[0] = (__u64)(uintptr_t)&leaf_function + 1; /* where the task was */
 	ips[1] = (__u64)(uintptr_t)&leaf_function;     /* a code pointer, not a return */
 	ips[2] = ret_addr;			       /* into calling_function */
-	s = pt_usyms_scanned_stack(u, getpid(), ips, 3);
+	/* placed while the process lives, named when shown */
+	pt_usyms_frames(u, getpid(), ips, 3, fr);
+	s = pt_usyms_scanned_frames(fr, 3);
 	EXPECT(s != NULL);
 	if (s) {
 		const char *want = "leaf_function+0x1;calling_function+0x";
@@ -77,7 +80,7 @@ UNIT_TEST(scanned_stack_keeps_real_frames)
 		EXPECT(strchr(s, ';') == strrchr(s, ';'));
 	}
 	free(s);
-	EXPECT(pt_usyms_scanned_stack(u, getpid(), ips, 0) == NULL);
+	EXPECT(pt_usyms_scanned_frames(fr, 0) == NULL);
 	pt_usyms_free(u);
 }
 
