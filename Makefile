@@ -59,7 +59,9 @@ LDFLAGS ?=
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
 # BPF objects and skeletons: the sanitizer builds share the normal build's
 BPF_OUT ?= $(BUILD)/bpf
-INCLUDES := -I$(BPF_OUT) -Ibpf -Iuserspace -Ikmod -Iconformance/lib
+# userspace/: one folder per layer (README, "Layout"), each on the include path
+PT_LAYERS := lib record source model cmd
+INCLUDES := -I$(BPF_OUT) -Ibpf $(addprefix -Iuserspace/,$(PT_LAYERS)) -Ikmod -Iconformance/lib
 ALL_CFLAGS := $(CFLAGS) $(SAN_CFLAGS) $(WARN) $(INCLUDES) -D_GNU_SOURCE \
 	$(shell pkg-config --cflags libdrm 2>/dev/null)
 # static, so that the VM needs no libraries; the sanitizer runtimes are not
@@ -68,9 +70,9 @@ LINK := $(SAN_LDFLAGS) $(LDFLAGS)
 LIBS_BPF := -lbpf -lelf -lz
 LIBS_DRM := -ldrm
 
-# userspace/primetrace.c holds main(); everything else in userspace/ is the
-# library that the host unit tests link too.
-PT_SRCS   := $(filter-out userspace/primetrace.c,$(wildcard userspace/*.c))
+# userspace/main.c holds main(); the layers below it are the library that
+# the host unit tests and the fuzzers link too.
+PT_SRCS   := $(foreach l,$(PT_LAYERS),$(wildcard userspace/$(l)/*.c))
 PT_OBJS   := $(patsubst %.c,$(BUILD)/obj/%.o,$(PT_SRCS))
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BPF_OUT)/%.bpf.o,$(BPF_SRCS))
@@ -161,11 +163,11 @@ $(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< >$@
 
 # --- userspace ---------------------------------------------------------------
-HDRS := $(wildcard bpf/*.h userspace/*.h kmod/*.h conformance/lib/*.h)
+HDRS := $(wildcard bpf/*.h userspace/*/*.h kmod/*.h conformance/lib/*.h)
 # userspace includes the skeletons (named here so that make builds them
 # through the .bpf.c -> .bpf.o -> .skel.h chain)
 bpf: $(SKELS)
-$(PT_OBJS) $(BUILD)/obj/userspace/primetrace.o: $(SKELS)
+$(PT_OBJS) $(BUILD)/obj/userspace/main.o: $(SKELS)
 
 $(BUILD)/obj/%.o: %.c $(HDRS) | $(BUILD)/.deps
 	$(call msg,CC,$@)
@@ -180,14 +182,14 @@ $(BUILD)/lib/libigt.a: $(IGT_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/bin/primetrace: $(BUILD)/obj/userspace/primetrace.o $(BUILD)/lib/libprimetrace.a
+$(BUILD)/bin/primetrace: $(BUILD)/obj/userspace/main.o $(BUILD)/lib/libprimetrace.a
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDSTATIC) $(LINK) -o $@ $^ $(LIBS_BPF)
 
-# vprime's debugfs parser (userspace/vprime_truth.c) is shared by primetrace,
+# vprime's debugfs parser (userspace/lib/vprime_truth.c) is shared by primetrace,
 # the conformance tests and the VM test programs
-VT_OBJ := $(BUILD)/obj/userspace/vprime_truth.o
+VT_OBJ := $(BUILD)/obj/userspace/lib/vprime_truth.o
 
 $(BUILD)/bin/%: $(BUILD)/obj/conformance/%.o $(BUILD)/lib/libigt.a $(VT_OBJ)
 	$(call msg,LD,$@)
@@ -251,7 +253,7 @@ $(CHECKPATCH): | $(BUILD)/.deps
 lint: $(CHECKPATCH)
 	$(Q)perl $(CHECKPATCH) --no-tree --terse -q -f $(wildcard kmod/*.[ch])
 	$(Q)perl $(CHECKPATCH) --no-tree --terse -q --ignore VOLATILE -f $(wildcard bpf/*.[ch])
-	$(Q)clang-format --dry-run --Werror $(wildcard userspace/*.[ch] \
+	$(Q)clang-format --dry-run --Werror $(wildcard userspace/*.[ch] userspace/*/*.[ch] \
 		conformance/*.[ch] conformance/lib/*.[ch] tests/unit/*.[ch] tests/vm/*.c \
 		tests/fuzz/*.[ch])
 

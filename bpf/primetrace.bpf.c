@@ -1041,7 +1041,7 @@ static __always_inline int on_release(void *ctx, __u32 hook, struct dentry *dent
 
 /* --- programs ------------------------------------------------------------
  * For each function: fentry or fexit, then the kprobe flavour. Names are
- * <flavour>_<function>, the table in userspace/hooks.c refers to them.
+ * <flavour>_<function>, the table in userspace/source/hooks.c refers to them.
  */
 
 #define ARG(i) ((__u64)(a.a[i]))

@@ -20,7 +20,7 @@
 #define PT_NAME_LEN	32
 #define PT_MAX_STACK	64
 
-/* What happened. The JSON and text names are in userspace/event.c. */
+/* What happened. The JSON and text names are in userspace/record/event.c. */
 enum pt_event_type {
 	PT_EV_NONE = 0,
 	/* DRM_IOCTL_PRIME_* as seen by the DRM core, on every kernel */
@@ -141,7 +141,7 @@ struct pt_config {
  * are built without): the task's user ip, then each word of its user stack,
  * from sp up, that points into its executable's code (mm->start_code to
  * end_code). Userspace keeps the words that follow a call instruction and
- * names them (userspace/symbolize.c).
+ * names them (userspace/lib/symbolize.c).
  */
 /*
  * With want_kstack a record is followed by its kernel stack

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * primetrace: the records the snapshot iterators write (bpf/snapshot.bpf.c)
- * and userspace/snapshot.c reads, one fixed-size record per thing found.
+ * and userspace/source/snapshot.c reads, one fixed-size record per thing found.
  * Unknown values as in primetrace.h: 0 for pointers, -1 for counts.
  */
 #ifndef __PT_SNAPSHOT_REC_H

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Bytes the lifetime model (userspace/model.c) keeps per live buffer, with
+# Bytes the lifetime model (userspace/model/model.c) keeps per live buffer, with
 # its fd, mapping, attachment, import and two handles (tests/bench/
 # leaks_memory.c). Runs on the host, against a built libprimetrace.a:
 #
@@ -19,6 +19,6 @@ lib="$build/lib/libprimetrace.a"
 }
 bin="$build/bench/leaks-memory"
 mkdir -p "$build/bench"
-cc -O2 -g -D_GNU_SOURCE -I"$top/bpf" -I"$top/userspace" -I"$build/bpf" \
+cc -O2 -g -D_GNU_SOURCE -I"$top/bpf" $(for l in lib record source model cmd; do printf -- "-I%s " "$top/userspace/$l"; done) -I"$build/bpf" \
 	-o "$bin" "$top/tests/bench/leaks_memory.c" "$lib" -lbpf -lelf -lz
 "$bin" "$n"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The live checker's rules (userspace/checker.c) on real runs: each
+ * The live checker's rules (userspace/model/checker.c) on real runs: each
  * tests/unit/data/check-NAME.json is 'primetrace record' in the VM while
  * one conformance subtest ran on vprime;vprime:1 under one vprime fault
  * (or none), cut where the subtest ended, and check-NAME.truth is vprime's

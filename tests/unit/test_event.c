@@ -12,7 +12,7 @@
 
 #include "unit.h"
 #include "event.h"
-#include "trace.h"
+#include "run.h"
 
 struct recording {
 	struct pt_record *recs;

@@ -373,7 +373,7 @@ UNIT_TEST(bufinfo_lists_buffers)
 	EXPECT_EQ(recs[0].ev.ino, 5);
 	EXPECT_EQ(recs[0].ev.size, 65536);
 	EXPECT_EQ(recs[0].ev.file_count, 3);
-	EXPECT_EQ(recs[0].ev.dmabuf, PM_INO_KEY(5));
+	EXPECT_EQ(recs[0].ev.dmabuf, PT_INO_KEY(5));
 	EXPECT_EQ(recs[0].ev.ts, 42);
 	EXPECT_STR(recs[0].ev.exp_name, "drm");
 	EXPECT_EQ(recs[1].ev.ino, 6);

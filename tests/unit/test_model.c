@@ -461,7 +461,7 @@ UNIT_TEST(snapshot_lists_handles)
 	{
 		struct pt_record r = rec(PT_EV_SNAP_BUF, 1 * MS, 0);
 
-		r.ev.dmabuf = PM_INO_KEY(21);
+		r.ev.dmabuf = PT_INO_KEY(21);
 		r.ev.ino = 21;
 		r.ev.size = 65536;
 		snprintf(r.ev.exp_name, sizeof(r.ev.exp_name), "drm");
@@ -504,13 +504,13 @@ UNIT_TEST(unseen_gem_buffer_needs_its_exporter)
 
 	/* bufinfo alone: a GEM export whose handles are unknown is not judged */
 	snap_begin(m, 2 * S);
-	r.ev.dmabuf = PM_INO_KEY(30);
+	r.ev.dmabuf = PT_INO_KEY(30);
 	r.ev.ino = 30;
 	r.ev.size = 4096;
 	snprintf(r.ev.exp_name, sizeof(r.ev.exp_name), "drm");
 	feed(m, r);
 	/* ...but a heap's buffer nothing holds is */
-	r.ev.dmabuf = PM_INO_KEY(31);
+	r.ev.dmabuf = PT_INO_KEY(31);
 	r.ev.ino = 31;
 	snprintf(r.ev.exp_name, sizeof(r.ev.exp_name), "system");
 	feed(m, r);
@@ -531,13 +531,13 @@ UNIT_TEST(snapshot_by_inode_then_pointer)
 
 	/* bufinfo knows no pointer */
 	snap_begin(m, 1 * MS);
-	r.ev.dmabuf = PM_INO_KEY(44);
+	r.ev.dmabuf = PT_INO_KEY(44);
 	r.ev.ino = 44;
 	r.ev.size = 8192;
 	feed(m, r);
 	snap_end(m, 1 * MS, PT_SNAP_BUFS);
 	b = pm_model_buf_by_ino(m, 44);
-	EXPECT(b && b->dmabuf == PM_INO_KEY(44));
+	EXPECT(b && b->dmabuf == PT_INO_KEY(44));
 	/* an event names it */
 	r = rec(PT_EV_DMABUF_MMAP, 2 * MS, 5);
 	r.ev.dmabuf = DMABUF(4);
@@ -546,7 +546,7 @@ UNIT_TEST(snapshot_by_inode_then_pointer)
 	r.ev.len = 8192;
 	feed(m, r);
 	EXPECT(pm_model_buf(m, DMABUF(4)) == b);
-	EXPECT(pm_model_buf(m, PM_INO_KEY(44)) == NULL);
+	EXPECT(pm_model_buf(m, PT_INO_KEY(44)) == NULL);
 	EXPECT(b && pm_buf_maps(b) == 1);
 	pm_model_free(m);
 }

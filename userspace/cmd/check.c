@@ -43,7 +43,7 @@
 #include "lifetime.h"
 #include "options.h"
 #include "source.h"
-#include "trace.h"
+#include "run.h"
 
 #define CHECK_RINGBUF_DEFAULT (16u << 20)
 #define POLL_MS		      50

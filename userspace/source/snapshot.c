@@ -18,7 +18,6 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "model.h"
 #include "snapshot.h"
 #include "snapshot.skel.h"
 
@@ -133,7 +132,7 @@ int pt_bufinfo_parse(FILE *f, __u64 ts, pt_record_fn fn, void *ctx)
 		pt_event_init(&rec.ev);
 		rec.ev.type = PT_EV_SNAP_BUF;
 		rec.ev.ts = ts;
-		rec.ev.dmabuf = PM_INO_KEY(ino);
+		rec.ev.dmabuf = PT_INO_KEY(ino);
 		rec.ev.ino = ino;
 		rec.ev.size = size;
 		rec.ev.file_count = count;

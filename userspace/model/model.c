@@ -662,9 +662,9 @@ static struct pm_buf *buf_get(struct pm_model *m, const struct pt_record *rec, b
 		return NULL;
 	b = buf_find(m, e->dmabuf, e->ino);
 	if (b && e->dmabuf && b->dmabuf != e->dmabuf) {
-		if (PM_IS_INO_KEY(b->dmabuf) && !PM_IS_INO_KEY(e->dmabuf))
+		if (PT_IS_INO_KEY(b->dmabuf) && !PT_IS_INO_KEY(e->dmabuf))
 			buf_rekey(m, b, e->dmabuf); /* known by its inode until now */
-		else if (!PM_IS_INO_KEY(e->dmabuf))
+		else if (!PT_IS_INO_KEY(e->dmabuf))
 			b = map_get(&m->bufs, e->dmabuf); /* another buffer got the inode */
 	}
 	if (b && create) {

@@ -132,4 +132,11 @@ bool pt_filter_match(const struct pt_filter *f, const struct pt_event *ev);
  */
 int pt_parse_dev(const char *arg, struct pt_filter *f);
 
+/*
+ * A dma-buf known only by its inode (debugfs bufinfo lists no pointer) is
+ * keyed by this (in snapshot records and the model) until an event names its pointer.
+ */
+#define PT_INO_KEY(ino)	   (0x8000000000000000ULL | (ino))
+#define PT_IS_INO_KEY(key) (((key) >> 48) == 0x8000)
+
 #endif

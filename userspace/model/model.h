@@ -75,13 +75,6 @@ struct pm_attach {
 	char importer_driver[PT_DRIVER_LEN];
 };
 
-/*
- * A dma-buf known only by its inode (debugfs bufinfo lists no pointer) is
- * keyed by this until an event names its pointer.
- */
-#define PM_INO_KEY(ino)	   (0x8000000000000000ULL | (ino))
-#define PM_IS_INO_KEY(key) (((key) >> 48) == 0x8000)
-
 /* pm_buf.flags, pm_obj.flags */
 #define PM_F_UNSEEN   0x1 /* existed before tracing (or its creation was lost) */
 #define PM_F_SNAPSHOT 0x2 /* described by a snapshot */

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "trace.h"
+#include "run.h"
 
 /* --- options -------------------------------------------------------------- */
 

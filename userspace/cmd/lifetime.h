@@ -15,7 +15,7 @@
 #include "model.h"
 #include "perfetto.h"
 #include "snapshot.h"
-#include "trace.h"
+#include "run.h"
 
 struct pt_lifetime {
 	struct pt_trace_opts opts; /* the source, filled by pt_source_argp */

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * primetrace: the commands trace, record and features, the table of every
- * command (primetrace.c's main() and the command-line fuzzer parse through
- * it), and what every command's output shares: kernel-supplied text
- * escaped, write errors reported.
+ * primetrace trace and record: every event of the source (source/), as
+ * text or JSON lines as it happens ('trace'), or into a file that every
+ * analysing command reads back with --input ('record', which also writes
+ * the start-up snapshot with -S). Both drive the same loop; record is
+ * trace -j to a file.
  */
 #include <argp.h>
 #include <errno.h>
@@ -11,36 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
 #include "lifetime.h"
-#include "pt_features.h"
 #include "options.h"
-
-/* --- output ----------------------------------------------------------------- */
-
-int pt_output_error(FILE *f, const char *name, int err)
-{
-	/* a reader that went away (| head): quietly, as coreutils do */
-	if (err == EPIPE)
-		return PT_EXIT_OK;
-	fprintf(stderr, "%s: %s: %s\n", pt_prog, name ? name : "standard output",
-		strerror(err ?: EIO));
-	return PT_EXIT_ERROR;
-}
-
-int pt_output_close(FILE *f, const char *name)
-{
-	int err = 0;
-
-	errno = 0;
-	if (fflush(f) || ferror(f))
-		err = errno ?: EIO;
-	if (f != stdout && f != stderr && fclose(f) && !err)
-		err = errno ?: EIO;
-	return err ? pt_output_error(f, name, err) : PT_EXIT_OK;
-}
-
-/* --- trace and record --------------------------------------------------- */
 
 static struct trace_env {
 	struct pt_trace_opts opts;
@@ -324,98 +297,3 @@ int pt_record_run(void)
 		record_snapshot(env);
 	return finish(env, &sum, err);
 }
-
-/* --- features ------------------------------------------------------------- */
-
-static const char features_doc[] =
-    "Show how primetrace hooks this kernel: for every function, where it lives\n"
-    "(vmlinux or a module), how it attaches (fentry, fexit, kprobe, kretprobe),\n"
-    "or why not (missing, failed); the BTF found, whether DRM is loaded, and the\n"
-    "DRM devices. Hooks of a module that is not loaded attach when asked again\n"
-    "once it is.\n"
-    "\n"
-    "USAGE: primetrace features [-j] [--attach MODE] [--btf FILE]\n"
-    "\n"
-    "EXAMPLES:\n"
-    "    primetrace features\n"
-    "    primetrace features --attach kprobe   # what the kprobe fallback gives\n"
-    "\v";
-
-static struct features_env {
-	struct pt_trace_opts opts;
-	bool json;
-} features_env;
-
-static const struct argp_option features_options[] = {
-	{ "json", 'j', NULL, 0, "One JSON object", 0 },
-	{ 0 },
-};
-
-static error_t parse_features(int key, char *arg, struct argp_state *state)
-{
-	struct features_env *env = state->input;
-
-	switch (key) {
-	case ARGP_KEY_INIT:
-		state->child_inputs[0] = &env->opts;
-		break;
-	case 'j':
-		env->json = true;
-		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		return EINVAL;
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
-	return 0;
-}
-
-static const struct argp_child kernel_child[] = {
-	{ &pt_kernel_argp, 0, NULL, 0 },
-	{ &pt_help_argp, 0, NULL, -1 },
-	{ 0 },
-};
-
-static const struct argp features_argp = {
-	.options = features_options,
-	.parser = parse_features,
-	.doc = features_doc,
-	.children = kernel_child,
-};
-
-int pt_features_parse(int argc, char **argv)
-{
-	struct features_env *env = &features_env;
-
-	memset(env, 0, sizeof(*env));
-	pt_trace_opts_init(&env->opts);
-	return pt_argp_parse(&features_argp, argc, argv, 0, env);
-}
-
-int pt_features_run(void)
-{
-	struct features_env *env = &features_env;
-	int ret = pt_features(&env->opts, features_env.json) ? PT_EXIT_ERROR : PT_EXIT_OK;
-
-	return pt_output_close(stdout, NULL) ?: ret;
-}
-
-/* --- the commands ------------------------------------------------------------ */
-
-const struct pt_command pt_commands[] = {
-	{ "trace", "print PRIME and dma-buf events as they happen", pt_trace_parse, pt_trace_run },
-	{ "record", "record events as JSON lines for later --input", pt_record_parse,
-	  pt_record_run },
-	{ "features", "show which hooks this kernel offers and how they attach", pt_features_parse,
-	  pt_features_run },
-	{ "objects", "list the live dma-bufs and who holds them", pt_objects_parse,
-	  pt_objects_run },
-	{ "leaks", "trace, then report leaked buffers and handles with stacks", pt_leaks_parse,
-	  pt_leaks_run },
-	{ "top", "per-process buffers and rates, refreshed", pt_top_parse, pt_top_run },
-	{ "check", "verify the PRIME invariants live, or around test subtests", pt_check_parse,
-	  pt_check_run },
-};
-
-const unsigned int pt_ncommands = sizeof(pt_commands) / sizeof(pt_commands[0]);

@@ -17,7 +17,7 @@
 #include <argp.h>
 #include <stdio.h>
 
-#include "trace.h"
+#include "run.h"
 
 /* Exit codes, one meaning each, held by every command (docs/cli.md) */
 enum {
@@ -77,9 +77,9 @@ int pt_output_close(FILE *f, const char *name);
 int pt_output_error(FILE *f, const char *name, int err);
 
 /*
- * Each command X's entry points are pt_X_parse() and pt_X_run(): trace,
- * record and features here (cli.c), objects, leaks and top in lifetime.h,
- * check in check.h.
+ * Each command X's entry points are pt_X_parse() and pt_X_run(), in
+ * cmd/X.c: trace and record (trace.c) and features here, objects, leaks
+ * and top in lifetime.h, check in check.h.
  */
 int pt_trace_parse(int argc, char **argv);
 int pt_trace_run(void);

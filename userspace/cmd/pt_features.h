@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "trace.h"
+#include "run.h"
 
 /* Print the kernel's hooks as 'trace' would set them up: 0 or -errno. */
 int pt_features(const struct pt_trace_opts *opts, bool json);

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "trace.h"
+#include "run.h"
 #include "snapshot_rec.h"
 
 #define PT_BUFINFO_PATH "/sys/kernel/debug/dma_buf/bufinfo"

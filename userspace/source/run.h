@@ -4,8 +4,8 @@
  * command hands in a callback and gets each record, filtered, in order,
  * live from the BPF programs or replayed from a file of 'primetrace record'.
  */
-#ifndef PT_TRACE_H
-#define PT_TRACE_H
+#ifndef PT_RUN_H
+#define PT_RUN_H
 
 #include <stdbool.h>
 

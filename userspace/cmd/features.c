@@ -4,6 +4,7 @@
  * exactly as 'trace' would, so the table shows what a trace would really
  * use, then tears it down.
  */
+#include <argp.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 #include <drm.h>
 
+#include "options.h"
 #include "pt_features.h"
 #include "json.h"
 
@@ -212,4 +214,80 @@ int pt_features(const struct pt_trace_opts *opts, bool json)
 	else
 		print_text(&pk, btf, nodes, nnodes);
 	return err;
+}
+
+/* --- the command ------------------------------------------------------------ */
+
+static const char features_doc[] =
+    "Show how primetrace hooks this kernel: for every function, where it lives\n"
+    "(vmlinux or a module), how it attaches (fentry, fexit, kprobe, kretprobe),\n"
+    "or why not (missing, failed); the BTF found, whether DRM is loaded, and the\n"
+    "DRM devices. Hooks of a module that is not loaded attach when asked again\n"
+    "once it is.\n"
+    "\n"
+    "USAGE: primetrace features [-j] [--attach MODE] [--btf FILE]\n"
+    "\n"
+    "EXAMPLES:\n"
+    "    primetrace features\n"
+    "    primetrace features --attach kprobe   # what the kprobe fallback gives\n"
+    "\v";
+
+static struct features_env {
+	struct pt_trace_opts opts;
+	bool json;
+} features_env;
+
+static const struct argp_option features_options[] = {
+	{ "json", 'j', NULL, 0, "One JSON object", 0 },
+	{ 0 },
+};
+
+static error_t parse_features(int key, char *arg, struct argp_state *state)
+{
+	struct features_env *env = state->input;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &env->opts;
+		break;
+	case 'j':
+		env->json = true;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		return EINVAL;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_child kernel_child[] = {
+	{ &pt_kernel_argp, 0, NULL, 0 },
+	{ &pt_help_argp, 0, NULL, -1 },
+	{ 0 },
+};
+
+static const struct argp features_argp = {
+	.options = features_options,
+	.parser = parse_features,
+	.doc = features_doc,
+	.children = kernel_child,
+};
+
+int pt_features_parse(int argc, char **argv)
+{
+	struct features_env *env = &features_env;
+
+	memset(env, 0, sizeof(*env));
+	pt_trace_opts_init(&env->opts);
+	return pt_argp_parse(&features_argp, argc, argv, 0, env);
+}
+
+int pt_features_run(void)
+{
+	struct features_env *env = &features_env;
+	int ret = pt_features(&env->opts, features_env.json) ? PT_EXIT_ERROR : PT_EXIT_OK;
+
+	return pt_output_close(stdout, NULL) ?: ret;
 }

@@ -2,9 +2,10 @@
 /*
  * primetrace: observe the DRM PRIME and dma-buf paths.
  *
- * One binary, one command per concern. A command is an entry of
- * pt_commands (cli.c): its own argp, with pt_source_argp as a child when it
- * reads events (live or from a recorded file), parsed first, then run.
+ * One binary, one command per concern; this file only dispatches. A
+ * command is an entry of pt_commands (cmd/cli.c) and a file of cmd/: its
+ * own argp, with the source options as a child when it reads events (live
+ * or from a recorded file), parsed first, then run.
  */
 #include <stdio.h>
 #include <string.h>
