@@ -61,7 +61,7 @@ WARN    := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -
 BPF_OUT ?= $(BUILD)/bpf
 # userspace/: one folder per layer (README, "Layout"), each on the include path
 PT_LAYERS := lib record source model cmd
-INCLUDES := -I$(BPF_OUT) -Ibpf $(addprefix -Iuserspace/,$(PT_LAYERS)) -Ikmod -Iconformance/lib
+INCLUDES := -I$(BPF_OUT) -Ibpf $(addprefix -Iuserspace/,$(PT_LAYERS)) -Ikmod -Iconformance/lib -Itests/vm/lib
 ALL_CFLAGS := $(CFLAGS) $(SAN_CFLAGS) $(WARN) $(INCLUDES) -D_GNU_SOURCE \
 	$(shell pkg-config --cflags libdrm 2>/dev/null)
 # static, so that the VM needs no libraries; the sanitizer runtimes are not
@@ -196,8 +196,11 @@ $(BUILD)/bin/%: $(BUILD)/obj/conformance/%.o $(BUILD)/lib/libigt.a $(VT_OBJ)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDSTATIC) $(LINK) -o $@ $^ $(LIBS_DRM)
 
-# VM-side test programs stand alone: libdrm and the debugfs parser only
-$(BUILD)/bin/%: $(BUILD)/obj/tests/vm/%.o $(VT_OBJ)
+# VM-side test programs stand alone: libdrm, the debugfs parser and the
+# DRM and vprime calls they share (tests/vm/lib)
+VP_OBJ := $(BUILD)/obj/tests/vm/lib/vp_ioctl.o
+
+$(BUILD)/bin/%: $(BUILD)/obj/tests/vm/%.o $(VT_OBJ) $(VP_OBJ)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDSTATIC) $(LINK) -o $@ $^ $(LIBS_DRM)
@@ -254,7 +257,7 @@ lint: $(CHECKPATCH)
 	$(Q)perl $(CHECKPATCH) --no-tree --terse -q -f $(wildcard kmod/*.[ch])
 	$(Q)perl $(CHECKPATCH) --no-tree --terse -q --ignore VOLATILE -f $(wildcard bpf/*.[ch])
 	$(Q)clang-format --dry-run --Werror $(wildcard userspace/*.[ch] userspace/*/*.[ch] \
-		conformance/*.[ch] conformance/lib/*.[ch] tests/unit/*.[ch] tests/vm/*.c \
+		conformance/*.[ch] conformance/lib/*.[ch] tests/unit/*.[ch] tests/vm/*.c tests/vm/lib/*.[ch] \
 		tests/fuzz/*.[ch])
 
 # keeps the fuzzers' working corpora and findings (BUILD/fuzz/corpus, crashes)

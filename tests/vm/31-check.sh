@@ -11,12 +11,10 @@
 export IGT_PLAIN_OUTPUT=1
 D="vprime;vprime:1"
 
+# set_fault NAME 0|1: the knob on both instances, and their leaks given back
 set_fault() {
-	local i
-	for i in 0 1; do
-		echo "$2" >"$(vprime_dir $i)/faults/$1"
-		echo 1 >"$(vprime_dir $i)/leaks"
-	done
+	vprime_fault "$@"
+	vprime_reclaim
 }
 
 # a clean subtest: ok, exit 0, no line of the checker's

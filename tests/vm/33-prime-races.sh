@@ -33,20 +33,6 @@ totals_zero() {
 	done
 }
 
-set_fault() {
-	local i
-	for i in 0 1; do
-		echo "$2" >"$(vprime_dir $i)/faults/$1" || return 1
-	done
-}
-
-reclaim() {
-	local i
-	for i in 0 1; do
-		echo 1 >"$(vprime_dir $i)/leaks"
-	done
-}
-
 # must_fail FAULT SUBTEST...: each subtest fails with the fault on
 must_fail() {
 	local fault="$1" sub result why log=/tmp/races-fault.log
@@ -58,7 +44,7 @@ must_fail() {
 		return ;;
 	*) fail "fault $fault" "no such knob in $(vprime_dir 0)/faults"; return ;;
 	esac
-	set_fault "$fault" 1 || { fail "fault $fault" "cannot switch it on"; return; }
+	vprime_fault "$fault" 1 || { fail "fault $fault" "cannot switch it on"; return; }
 	for sub in "$@"; do
 		PRIMETRACE_RACE_ROUNDS=20 $BIN --device "vprime;vprime:1" --run-subtest "$sub" \
 			>"$log" 2>&1
@@ -70,9 +56,9 @@ must_fail() {
 		else
 			fail "fault $fault breaks $BIN/$sub" "it did not: ${result:-no result} $why"
 		fi
-		reclaim
+		vprime_reclaim
 	done
-	set_fault "$fault" 0
+	vprime_fault "$fault" 0
 }
 
 run_binary vprime $BIN "vprime;vprime:1"

@@ -151,20 +151,6 @@ run_one() {
 		echo "NONE $sub $(tail -n 1 "$log")"
 }
 
-set_fault() {
-	local i
-	for i in 0 1; do
-		echo "$2" >"$(vprime_dir $i)/faults/$1" || return 1
-	done
-}
-
-reclaim() {
-	local i
-	for i in 0 1; do
-		echo 1 >"$(vprime_dir $i)/leaks"
-	done
-}
-
 # matrix_row FAULT|none: every subtest under one fault
 matrix_row() {
 	local fault="$1" want others=0 bin sub result why
@@ -175,12 +161,12 @@ matrix_row() {
 		unsupported) skip "fault $fault" "this kernel cannot break that rule"; return ;;
 		*) fail "fault $fault" "no such knob in $(vprime_dir 0)/faults"; return ;;
 		esac
-		set_fault "$fault" 1 || { fail "fault $fault" "cannot switch it on"; return; }
+		vprime_fault "$fault" 1 || { fail "fault $fault" "cannot switch it on"; return; }
 	fi
 	: >/tmp/checker.flagged
 	for bin in $CONFORMANCE_BINS; do
 		for sub in $("$bin" --list-subtests); do
-			reclaim
+			vprime_reclaim
 			read -r result _ why <<-EOF
 			$(run_one "$bin" "$sub")
 			EOF
@@ -205,8 +191,8 @@ matrix_row() {
 			esac
 		done
 	done
-	[ "$fault" = none ] || set_fault "$fault" 0
-	reclaim
+	[ "$fault" = none ] || vprime_fault "$fault" 0
+	vprime_reclaim
 	pass "fault $fault: the $others other subtests pass"
 	[ -n "$CHECK" ] && checker_row "$fault"
 }

@@ -22,6 +22,22 @@ check() {
 # vprime_dir N: debugfs directory of vprime instance N
 vprime_dir() { echo "/sys/kernel/debug/vprime/$1"; }
 
+# vprime_fault NAME 0|1: switch fault knob NAME on both vprime instances
+vprime_fault() {
+	local i
+	for i in 0 1; do
+		echo "$2" >"$(vprime_dir $i)/faults/$1" || return 1
+	done
+}
+
+# vprime_reclaim: both instances give back what their faults leaked
+vprime_reclaim() {
+	local i
+	for i in 0 1; do
+		echo 1 >"$(vprime_dir $i)/leaks"
+	done
+}
+
 # driver_card NAME: the primary node (/dev/dri/cardN) of the first device
 # whose DRM driver is NAME. vgem and vprime are platform devices with no
 # driver bound in sysfs, so the DRM core's debugfs 'name' file is the source.

@@ -37,6 +37,7 @@
 
 #include "vprime_drm.h"
 #include "vprime_truth.h"
+#include "vp_ioctl.h"
 
 #define DEBUGFS	   VPRIME_DEBUGFS
 #define PAGE	   4096
@@ -232,21 +233,6 @@ static struct gt_file *gt_client(struct gt *g, unsigned int client)
 
 /* --- DRM ------------------------------------------------------------------ */
 
-/* a DRM file of vprime instance @inst, render node unless @primary */
-static int vp_open(int inst, bool primary)
-{
-	char buf[64], node[80];
-	int card, render;
-
-	if (dbg_read(inst, "card", buf, sizeof(buf)) < 0 || !vprime_parse_card(buf, &card, &render))
-		return -ENOENT;
-	if (primary)
-		snprintf(node, sizeof(node), "/dev/dri/card%d", card);
-	else
-		snprintf(node, sizeof(node), "/dev/dri/renderD%d", render);
-	return open(node, O_RDWR | O_CLOEXEC);
-}
-
 /* primary node of the first device driven by @driver, or -ENOENT */
 static int driver_open(const char *driver)
 {
@@ -271,65 +257,25 @@ static int driver_open(const char *driver)
 	return -ENOENT;
 }
 
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	return drmIoctl(fd, req, arg) ? -errno : 0;
-}
-
-static int vp_create(int fd, uint64_t size, uint32_t *handle, uint32_t *id)
-{
-	struct drm_vprime_create c = { .size = size };
-	int ret = xioctl(fd, DRM_IOCTL_VPRIME_CREATE, &c);
-
-	*handle = ret ? 0 : c.handle;
-	if (id)
-		*id = ret ? 0 : c.id;
-	return ret;
-}
-
 static unsigned int vp_id(int fd, uint32_t handle)
 {
 	struct drm_vprime_info info = { .handle = handle };
 
-	return xioctl(fd, DRM_IOCTL_VPRIME_INFO, &info) ? 0 : info.id;
+	return vp_xioctl(fd, DRM_IOCTL_VPRIME_INFO, &info) ? 0 : info.id;
 }
 
 static unsigned int vp_client(int fd)
 {
 	struct drm_vprime_info info = { 0 };
 
-	return xioctl(fd, DRM_IOCTL_VPRIME_INFO, &info) ? 0 : info.client;
-}
-
-static int vp_vmap(int fd, uint32_t handle, uint32_t offset, uint64_t *value)
-{
-	struct drm_vprime_vmap v = { .handle = handle, .offset = offset };
-	int ret = xioctl(fd, DRM_IOCTL_VPRIME_VMAP, &v);
-
-	if (!ret && value)
-		*value = v.value;
-	return ret;
-}
-
-static int vp_vunmap(int fd, uint32_t handle)
-{
-	struct drm_vprime_vmap v = { .handle = handle };
-
-	return xioctl(fd, DRM_IOCTL_VPRIME_VUNMAP, &v);
-}
-
-static int gem_close(int fd, uint32_t handle)
-{
-	struct drm_gem_close c = { .handle = handle };
-
-	return xioctl(fd, DRM_IOCTL_GEM_CLOSE, &c);
+	return vp_xioctl(fd, DRM_IOCTL_VPRIME_INFO, &info) ? 0 : info.client;
 }
 
 static int dumb_create(int fd, uint32_t w, uint32_t h, uint32_t bpp, uint32_t *handle,
 		       uint64_t *size)
 {
 	struct drm_mode_create_dumb c = { .width = w, .height = h, .bpp = bpp };
-	int ret = xioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &c);
+	int ret = vp_xioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &c);
 
 	*handle = ret ? 0 : c.handle;
 	if (size)
@@ -342,22 +288,10 @@ static void *dumb_mmap(int fd, uint32_t handle, size_t size)
 	struct drm_mode_map_dumb m = { .handle = handle };
 	void *p;
 
-	if (xioctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &m))
+	if (vp_xioctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &m))
 		return NULL;
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, m.offset);
 	return p == MAP_FAILED ? NULL : p;
-}
-
-static int prime_export(int fd, uint32_t handle, int *dmafd)
-{
-	*dmafd = -1;
-	return drmPrimeHandleToFD(fd, handle, DRM_CLOEXEC | DRM_RDWR, dmafd) ? -errno : 0;
-}
-
-static int prime_import(int fd, int dmafd, uint32_t *handle)
-{
-	*handle = 0;
-	return drmPrimeFDToHandle(fd, dmafd, handle) ? -errno : 0;
 }
 
 static unsigned long inode_of(int fd)
@@ -592,28 +526,28 @@ static void test_create(int r0, int c0)
 	int ret;
 
 	c = (struct drm_vprime_create){ .size = 0 };
-	report(xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c) == -EINVAL, "create: size 0 is EINVAL",
-	       "got %d", xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c));
+	report(vp_xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c) == -EINVAL, "create: size 0 is EINVAL",
+	       "got %d", vp_xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c));
 	c = (struct drm_vprime_create){ .size = PAGE, .flags = 1 };
-	report(xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c) == -EINVAL,
+	report(vp_xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c) == -EINVAL,
 	       "create: unknown flags are EINVAL", "accepted");
 	c = (struct drm_vprime_create){ .size = PAGE, .flags = VPRIME_CREATE_NO_SG | (1u << 31) };
-	report(xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c) == -EINVAL,
+	report(vp_xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c) == -EINVAL,
 	       "create: VPRIME_CREATE_NO_SG with an unknown flag is EINVAL", "accepted");
 	c = (struct drm_vprime_create){ .size = PAGE, .pad = 1 };
-	report(xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c) == -EINVAL, "create: pad is EINVAL",
+	report(vp_xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c) == -EINVAL, "create: pad is EINVAL",
 	       "accepted");
 	c = (struct drm_vprime_create){ .size = (4096ull << 20) + 1 };
-	report(xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c) == -E2BIG,
+	report(vp_xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c) == -E2BIG,
 	       "create: above max_size_mb (4096) is E2BIG", "not refused with E2BIG");
 	c = (struct drm_vprime_create){ .size = UINT64_MAX };
-	report(xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c) == -E2BIG,
+	report(vp_xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c) == -E2BIG,
 	       "create: UINT64_MAX (page rounding would overflow) is E2BIG",
 	       "not refused with E2BIG");
 	expect_count("create: refused sizes leave no object", 0, 0);
 
 	c = (struct drm_vprime_create){ .size = 3 * PAGE - 100 };
-	ret = xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c);
+	ret = vp_xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c);
 	report(!ret && c.size == 3 * PAGE && c.handle && c.id,
 	       "create: 3 pages less 100 bytes round up to 3 pages", "ret %d size %llu", ret,
 	       (unsigned long long)c.size);
@@ -622,16 +556,16 @@ static void test_create(int r0, int c0)
 	expect_file("create: the file holds one handle", 0, vp_client(r0), 1, 0);
 
 	info = (struct drm_vprime_info){ .handle = c.handle };
-	ret = xioctl(r0, DRM_IOCTL_VPRIME_INFO, &info);
+	ret = vp_xioctl(r0, DRM_IOCTL_VPRIME_INFO, &info);
 	report(!ret && info.id == c.id && info.size == 3 * PAGE && info.flags == 0 &&
 		   info.client == vp_client(r0),
 	       "info: id, size, flags and client", "ret %d id %u size %llu flags %#x", ret, info.id,
 	       (unsigned long long)info.size, info.flags);
 	info = (struct drm_vprime_info){ .handle = 9999 };
-	report(xioctl(r0, DRM_IOCTL_VPRIME_INFO, &info) == -ENOENT,
+	report(vp_xioctl(r0, DRM_IOCTL_VPRIME_INFO, &info) == -ENOENT,
 	       "info: unknown handle is ENOENT", "not ENOENT");
 
-	report(!gem_close(r0, c.handle), "create: GEM_CLOSE", "failed");
+	report(!vp_gem_close(r0, c.handle), "create: GEM_CLOSE", "failed");
 	expect_gone("create: closing the only handle frees the object", 0, c.id);
 
 	/* dumb buffers: primary node only */
@@ -643,7 +577,7 @@ static void test_create(int r0, int c0)
 	report(!ret && size == 2ull << 30, "dumb: 32768x32768x16 (2 GiB, pages on first use)",
 	       "got %d", ret);
 	if (!ret)
-		gem_close(c0, h);
+		vp_gem_close(c0, h);
 	ret = dumb_create(c0, 64, 64, 32, &h, &size);
 	id = ret ? 0 : vp_id(c0, h);
 	report(!ret && size == 64 * 64 * 4 && id, "dumb: 64x64x32 on the primary node",
@@ -653,7 +587,7 @@ static void test_create(int r0, int c0)
 	{
 		struct drm_mode_destroy_dumb d = { .handle = h };
 
-		report(!xioctl(c0, DRM_IOCTL_MODE_DESTROY_DUMB, &d), "dumb: destroy", "failed");
+		report(!vp_xioctl(c0, DRM_IOCTL_MODE_DESTROY_DUMB, &d), "dumb: destroy", "failed");
 	}
 	expect_gone("dumb: destroy frees the object", 0, id);
 
@@ -663,8 +597,8 @@ static void test_create(int r0, int c0)
 	report(h != h2 && vp_id(r0, h2) == id + 1, "create: ids are per device and increasing",
 	       "handles %u/%u ids %u/%u", h, h2, id, vp_id(r0, h2));
 	expect_file("create: two handles in the file", 0, vp_client(r0), 2, 0);
-	gem_close(r0, h);
-	gem_close(r0, h2);
+	vp_gem_close(r0, h);
+	vp_gem_close(r0, h2);
 }
 
 static void test_mmap_vmap(int r0)
@@ -678,7 +612,7 @@ static void test_mmap_vmap(int r0)
 
 	vp_create(r0, 3 * PAGE, &h, &id);
 	mo = (struct drm_vprime_map_offset){ .handle = h };
-	ret = xioctl(r0, DRM_IOCTL_VPRIME_MAP_OFFSET, &mo);
+	ret = vp_xioctl(r0, DRM_IOCTL_VPRIME_MAP_OFFSET, &mo);
 	report(!ret && mo.offset, "mmap: MAP_OFFSET on the render node", "ret %d", ret);
 
 	p = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, r0, mo.offset);
@@ -749,7 +683,7 @@ static void test_mmap_vmap(int r0)
 	expect_obj("mmap: munmap gives the reference back", 0, id,
 		   (struct want){ .size = 3 * PAGE, .refcount = 1, .handles = 1, .import = "-" });
 out:
-	gem_close(r0, h);
+	vp_gem_close(r0, h);
 	expect_gone("mmap: freed once handle and mapping are gone", 0, id);
 }
 
@@ -762,7 +696,7 @@ static void test_export_self(int r0, int c0)
 	uint8_t *p;
 
 	vp_create(r0, 2 * PAGE, &h, &id);
-	ret = prime_export(r0, h, &d);
+	ret = vp_prime_export(r0, h, &d);
 	ino = ret ? 0 : inode_of(d);
 	report(!ret && ino, "export: PRIME_HANDLE_TO_FD", "ret %d", ret);
 	if (ret)
@@ -774,7 +708,7 @@ static void test_export_self(int r0, int c0)
 	expect_file("export: the exporting file caches (dma-buf, handle)", 0, vp_client(r0), 1, 1,
 		    ino, h);
 
-	ret = prime_export(r0, h, &d2);
+	ret = vp_prime_export(r0, h, &d2);
 	report(!ret && inode_of(d2) == ino, "export: exporting again gives the same dma-buf",
 	       "ret %d inode %lu", ret, ret ? 0 : inode_of(d2));
 	if (!ret)
@@ -801,7 +735,7 @@ static void test_export_self(int r0, int c0)
 		q = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, d, PAGE);
 		/* the object's fake offset, asked for now, must not move q's pages */
 		mo = (struct drm_vprime_map_offset){ .handle = h };
-		xioctl(r0, DRM_IOCTL_VPRIME_MAP_OFFSET, &mo);
+		vp_xioctl(r0, DRM_IOCTL_VPRIME_MAP_OFFSET, &mo);
 		report(q != MAP_FAILED && mem_is(q, 0x5b, PAGE),
 		       "export: a dma-buf mapping at page 1 sees page 1", "%s",
 		       q == MAP_FAILED ? strerror(errno) : "wrong data");
@@ -810,10 +744,10 @@ static void test_export_self(int r0, int c0)
 		munmap(p, 2 * PAGE);
 	}
 
-	ret = prime_import(r0, d, &hs);
+	ret = vp_prime_import(r0, d, &hs);
 	report(!ret && hs == h, "self-import: same file gets the same handle from the cache",
 	       "ret %d handle %u (want %u)", ret, hs, h);
-	ret = prime_import(c0, d, &hc);
+	ret = vp_prime_import(c0, d, &hc);
 	report(!ret && vp_id(c0, hc) == id, "self-import: another file gets the same object",
 	       "ret %d id %u (want %u)", ret, vp_id(c0, hc), id);
 	expect_obj(
@@ -829,19 +763,19 @@ static void test_export_self(int r0, int c0)
 	    "export: closing the fd keeps the dma-buf (the object holds it)", 0, id,
 	    (struct want){
 		.size = 2 * PAGE, .refcount = 2, .handles = 2, .dmabuf = ino, .import = "-" });
-	ret = prime_export(r0, h, &d);
+	ret = vp_prime_export(r0, h, &d);
 	report(!ret && inode_of(d) == ino, "export: re-export finds the same dma-buf", "inode %lu",
 	       ret ? 0 : inode_of(d));
 	if (!ret)
 		close(d);
 
-	gem_close(c0, hc);
+	vp_gem_close(c0, hc);
 	expect_file("self-import: GEM_CLOSE drops the cache entry", 0, vp_client(c0), 0, 0);
-	gem_close(r0, h);
+	vp_gem_close(r0, h);
 	expect_gone("export: the last handle frees object and dma-buf", 0, id);
 	return;
 out:
-	gem_close(r0, h);
+	vp_gem_close(r0, h);
 }
 
 static void test_cross(int r0, int r1)
@@ -855,7 +789,7 @@ static void test_cross(int r0, int r1)
 	uint8_t *p;
 
 	vp_create(r0, 3 * PAGE, &ha, &id_a);
-	prime_export(r0, ha, &d);
+	vp_prime_export(r0, ha, &d);
 	ino = inode_of(d);
 	p = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, d, 0);
 	if (p != MAP_FAILED) {
@@ -863,7 +797,7 @@ static void test_cross(int r0, int r1)
 		munmap(p, 3 * PAGE);
 	}
 
-	ret = prime_import(r1, d, &hb);
+	ret = vp_prime_import(r1, d, &hb);
 	id_b = ret ? 0 : vp_id(r1, hb);
 	report(!ret && id_b, "cross: vprime 1 imports vprime 0's dma-buf", "ret %d", ret);
 	if (ret)
@@ -888,7 +822,7 @@ static void test_cross(int r0, int r1)
 		   im.contig >= PAGE && im.contig <= 3 * PAGE && im.contig % PAGE == 0,
 	       "cross: imports records exporter, pages and contiguous DMA size", "'%s'", buf);
 
-	ret = prime_import(r1, d, &hb2);
+	ret = vp_prime_import(r1, d, &hb2);
 	report(!ret && hb2 == hb, "cross: importing again hits the cache", "handle %u (want %u)",
 	       hb2, hb);
 	expect_count("cross: still one object on the importer", 1, 1);
@@ -896,14 +830,14 @@ static void test_cross(int r0, int r1)
 	{
 		struct drm_vprime_info info = { .handle = hb };
 
-		report(!xioctl(r1, DRM_IOCTL_VPRIME_INFO, &info) &&
+		report(!vp_xioctl(r1, DRM_IOCTL_VPRIME_INFO, &info) &&
 			   info.flags == VPRIME_INFO_IMPORTED,
 		       "cross: info flags the import", "flags %#x", info.flags);
 	}
 	{
 		struct drm_vprime_map_offset mo = { .handle = hb };
 
-		report(xioctl(r1, DRM_IOCTL_VPRIME_MAP_OFFSET, &mo) == -EINVAL,
+		report(vp_xioctl(r1, DRM_IOCTL_VPRIME_MAP_OFFSET, &mo) == -EINVAL,
 		       "cross: MAP_OFFSET of an import is EINVAL", "accepted");
 	}
 
@@ -937,7 +871,7 @@ static void test_cross(int r0, int r1)
 				  .import = "-",
 				  .pins = 1 });
 
-	ret = prime_export(r1, hb, &d2);
+	ret = vp_prime_export(r1, hb, &d2);
 	report(!ret && inode_of(d2) == ino,
 	       "cross: re-exporting the import gives the original dma-buf", "ret %d inode %lu", ret,
 	       ret ? 0 : inode_of(d2));
@@ -945,7 +879,7 @@ static void test_cross(int r0, int r1)
 		close(d2);
 
 	close(d);
-	gem_close(r1, hb);
+	vp_gem_close(r1, hb);
 	expect_gone("cross: closing the import frees it", 1, id_b);
 	expect_obj(
 	    "cross: ... and unpins the exporter (detach)", 0, id_a,
@@ -954,11 +888,11 @@ static void test_cross(int r0, int r1)
 	expect_file("cross: the importing file's cache is empty", 1, vp_client(r1), 0, 0);
 
 	/* importer -> dma-buf -> exporter: the exporter outlives its handle */
-	prime_export(r0, ha, &d);
-	prime_import(r1, d, &hb);
+	vp_prime_export(r0, ha, &d);
+	vp_prime_import(r1, d, &hb);
 	id_b = vp_id(r1, hb);
 	close(d);
-	gem_close(r0, ha);
+	vp_gem_close(r0, ha);
 	expect_obj("chain: without handle or fd the exporter lives on the import's dma-buf", 0,
 		   id_a,
 		   (struct want){ .size = 3 * PAGE,
@@ -967,12 +901,12 @@ static void test_cross(int r0, int r1)
 				  .dmabuf = 0,
 				  .import = "-",
 				  .pins = 1 });
-	gem_close(r1, hb);
+	vp_gem_close(r1, hb);
 	expect_gone("chain: freeing the import frees the exporter", 0, id_a);
 	return;
 out:
 	close(d);
-	gem_close(r0, ha);
+	vp_gem_close(r0, ha);
 }
 
 static void test_vgem(int r0, int r1)
@@ -993,9 +927,9 @@ static void test_vgem(int r0, int r1)
 
 	/* vprime -> vgem */
 	vp_create(r0, PAGE, &ha, &id_a);
-	prime_export(r0, ha, &d);
+	vp_prime_export(r0, ha, &d);
 	ino = inode_of(d);
-	ret = prime_import(vg, d, &hv);
+	ret = vp_prime_import(vg, d, &hv);
 	report(!ret, "vgem: vgem imports vprime's dma-buf", "ret %d", ret);
 	if (!ret) {
 		expect_obj("vgem: vgem's attachment pins the vprime object", 0, id_a,
@@ -1005,14 +939,14 @@ static void test_vgem(int r0, int r1)
 					  .dmabuf = ino,
 					  .import = "-",
 					  .pins = 1 });
-		gem_close(vg, hv);
+		vp_gem_close(vg, hv);
 		expect_obj(
 		    "vgem: vgem's free detaches", 0, id_a,
 		    (struct want){
 			.size = PAGE, .refcount = 2, .handles = 1, .dmabuf = ino, .import = "-" });
 	}
 	close(d);
-	gem_close(r0, ha);
+	vp_gem_close(r0, ha);
 
 	/* vgem -> vprime */
 	ret = dumb_create(vg, 1024, 2, 32, &hv, &size);
@@ -1021,12 +955,12 @@ static void test_vgem(int r0, int r1)
 	if (!p)
 		goto out;
 	mem_fill(p, 0x77, size);
-	ret = prime_export(vg, hv, &d);
+	ret = vp_prime_export(vg, hv, &d);
 	report(!ret, "vgem: vgem exports", "ret %d", ret);
 	if (ret)
 		goto out_unmap;
 	ino = inode_of(d);
-	ret = prime_import(r1, d, &hb);
+	ret = vp_prime_import(r1, d, &hb);
 	id_b = ret ? 0 : vp_id(r1, hb);
 	report(!ret, "vgem: vprime imports vgem's dma-buf", "ret %d", ret);
 	if (!ret) {
@@ -1045,14 +979,14 @@ static void test_vgem(int r0, int r1)
 		       "vgem: vmap of the import reads vgem's pages", "ret %d value %#llx", ret,
 		       (unsigned long long)value);
 		vp_vunmap(r1, hb);
-		gem_close(r1, hb);
+		vp_gem_close(r1, hb);
 		expect_gone("vgem: the import is freed", 1, id_b);
 	}
 	close(d);
 out_unmap:
 	munmap(p, size);
 out:
-	gem_close(vg, hv);
+	vp_gem_close(vg, hv);
 	close(vg);
 }
 
@@ -1079,13 +1013,13 @@ static void test_virtio_gpu(int r0, int r1)
 		goto vprime_to_virtio;
 	}
 	mem_fill(p, 0x19, size);
-	ret = prime_export(vg, hv, &d);
+	ret = vp_prime_export(vg, hv, &d);
 	if (ret) {
 		snprintf(why, sizeof(why), "virtio_gpu refuses to export (%s)", strerror(-ret));
 		skip("virtio-gpu -> vprime", why);
 	} else {
 		ino = inode_of(d);
-		ret = prime_import(r1, d, &hb);
+		ret = vp_prime_import(r1, d, &hb);
 		id_b = ret ? 0 : vp_id(r1, hb);
 		report(!ret, "virtio-gpu: vprime imports virtio_gpu's dma-buf", "ret %d", ret);
 		if (!ret) {
@@ -1101,18 +1035,18 @@ static void test_virtio_gpu(int r0, int r1)
 			       "ret %d value %#llx", ret, (unsigned long long)value);
 			if (!ret)
 				vp_vunmap(r1, hb);
-			gem_close(r1, hb);
+			vp_gem_close(r1, hb);
 			expect_gone("virtio-gpu: the import is freed", 1, id_b);
 		}
 		close(d);
 	}
 	munmap(p, size);
-	gem_close(vg, hv);
+	vp_gem_close(vg, hv);
 
 vprime_to_virtio:
 	vp_create(r0, PAGE, &ha, &id_a);
-	prime_export(r0, ha, &d);
-	ret = prime_import(vg, d, &hv);
+	vp_prime_export(r0, ha, &d);
+	ret = vp_prime_import(vg, d, &hv);
 	if (ret) {
 		/* virtio-gpu only takes virtio dma-bufs */
 		snprintf(why, sizeof(why), "virtio_gpu refuses foreign dma-bufs (%s)",
@@ -1132,10 +1066,10 @@ vprime_to_virtio:
 					  .dmabuf = inode_of(d),
 					  .import = "-",
 					  .pins = 1 });
-		gem_close(vg, hv);
+		vp_gem_close(vg, hv);
 	}
 	close(d);
-	gem_close(r0, ha);
+	vp_gem_close(r0, ha);
 	close(vg);
 }
 
@@ -1149,23 +1083,24 @@ static void test_no_sg(int r0, int c0, int r1)
 	int d, vg, ret;
 	uint8_t *p;
 
-	ret = xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c);
+	ret = vp_xioctl(r0, DRM_IOCTL_VPRIME_CREATE, &c);
 	info = (struct drm_vprime_info){ .handle = c.handle };
-	report(!ret && !xioctl(r0, DRM_IOCTL_VPRIME_INFO, &info) && info.flags == VPRIME_INFO_NO_SG,
+	report(!ret && !vp_xioctl(r0, DRM_IOCTL_VPRIME_INFO, &info) &&
+		   info.flags == VPRIME_INFO_NO_SG,
 	       "no-sg: VPRIME_CREATE_NO_SG, and INFO reports VPRIME_INFO_NO_SG", "ret %d flags %#x",
 	       ret, info.flags);
 	if (ret)
 		return;
-	ret = prime_export(r0, c.handle, &d);
+	ret = vp_prime_export(r0, c.handle, &d);
 	report(!ret, "no-sg: the object exports", "ret %d", ret);
 	if (ret)
 		goto out;
 	ino = inode_of(d);
 
-	ret = prime_import(r1, d, &hb);
+	ret = vp_prime_import(r1, d, &hb);
 	report(ret == -ENOSYS, "no-sg: vprime 1 cannot import it (ENOSYS)", "ret %d", ret);
 	if (!ret)
-		gem_close(r1, hb);
+		vp_gem_close(r1, hb);
 	expect_count("no-sg: the refused import leaves no object on vprime 1", 1, 0);
 	expect_obj(
 	    "no-sg: ... and the exporter unpinned", 0, c.id,
@@ -1173,18 +1108,18 @@ static void test_no_sg(int r0, int c0, int r1)
 		.size = 2 * PAGE, .refcount = 2, .handles = 1, .dmabuf = ino, .import = "-" });
 	vg = driver_open("vgem");
 	if (vg >= 0) {
-		ret = prime_import(vg, d, &hv);
+		ret = vp_prime_import(vg, d, &hv);
 		report(ret == -ENOSYS, "no-sg: vgem cannot import it (ENOSYS)", "ret %d", ret);
 		if (!ret)
-			gem_close(vg, hv);
+			vp_gem_close(vg, hv);
 		close(vg);
 	}
 
-	ret = prime_import(c0, d, &hc);
+	ret = vp_prime_import(c0, d, &hc);
 	report(!ret && vp_id(c0, hc) == c.id, "no-sg: its own device imports it (self-import)",
 	       "ret %d id %u (want %u)", ret, ret ? 0 : vp_id(c0, hc), c.id);
 	if (!ret)
-		gem_close(c0, hc);
+		vp_gem_close(c0, hc);
 	p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, d, 0);
 	report(p != MAP_FAILED && mem_fill(p, 0x6e, 2 * PAGE),
 	       "no-sg: the dma-buf maps without an sg_table", "%s",
@@ -1193,7 +1128,7 @@ static void test_no_sg(int r0, int c0, int r1)
 		munmap(p, 2 * PAGE);
 	close(d);
 out:
-	gem_close(r0, c.handle);
+	vp_gem_close(r0, c.handle);
 	expect_gone("no-sg: freed with its handle and fd", 0, c.id);
 }
 
@@ -1209,8 +1144,8 @@ static void test_exit_cleanup(void)
 		uint32_t h, hb;
 
 		vp_create(r0, 4 * PAGE, &h, NULL);
-		prime_export(r0, h, &d);
-		prime_import(r1, d, &hb);
+		vp_prime_export(r0, h, &d);
+		vp_prime_import(r1, d, &hb);
 		vp_vmap(r1, hb, 0, NULL);
 		_exit(0);
 	}
@@ -1283,10 +1218,10 @@ static int run_unload(void)
 
 	vp_create(r0, PAGE, &h1, NULL);
 	mo = (struct drm_vprime_map_offset){ .handle = h1 };
-	xioctl(r0, DRM_IOCTL_VPRIME_MAP_OFFSET, &mo);
+	vp_xioctl(r0, DRM_IOCTL_VPRIME_MAP_OFFSET, &mo);
 	gp = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, r0, mo.offset);
 	vp_create(r0, PAGE, &h2, NULL);
-	prime_export(r0, h2, &d);
+	vp_prime_export(r0, h2, &d);
 	dp = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, d, 0);
 	if (gp == MAP_FAILED || dp == MAP_FAILED) {
 		report(false, "unload: set up mappings", "%s", strerror(errno));
@@ -1419,11 +1354,11 @@ static void sc_export_extra_ref(struct run *r)
 	uint32_t ha, a;
 
 	vp_create(f0, PAGE, &ha, &a);
-	prime_export(f0, ha, &d);
+	vp_prime_export(f0, ha, &d);
 	r->ino = inode_of(d);
 	checkpoint(r, "exported");
 	obs_obj(r, "A", 0, a);
-	gem_close(f0, ha);
+	vp_gem_close(f0, ha);
 	checkpoint(r, "handle-closed");
 	obs_obj(r, "A", 0, a);
 	close(d);
@@ -1439,18 +1374,18 @@ static void sc_import_skip_prime_destroy(struct run *r)
 	uint32_t ha, hb, a, b;
 
 	vp_create(f0, PAGE, &ha, &a);
-	prime_export(f0, ha, &d);
+	vp_prime_export(f0, ha, &d);
 	r->ino = inode_of(d);
-	prime_import(f1, d, &hb);
+	vp_prime_import(f1, d, &hb);
 	b = vp_id(f1, hb);
 	checkpoint(r, "imported");
 	obs_obj(r, "A", 0, a);
 	obs_obj(r, "B", 1, b);
-	gem_close(f1, hb);
+	vp_gem_close(f1, hb);
 	checkpoint(r, "import-closed");
 	obs_obj(r, "A", 0, a);
 	obs_obj(r, "B", 1, b);
-	gem_close(f0, ha);
+	vp_gem_close(f0, ha);
 	close(d);
 	checkpoint(r, "all-closed");
 	obs_obj(r, "A", 0, a);
@@ -1465,19 +1400,19 @@ static void sc_unpin_noop(struct run *r)
 	uint32_t ha, hb, a;
 
 	vp_create(f0, PAGE, &ha, &a);
-	prime_export(f0, ha, &d);
+	vp_prime_export(f0, ha, &d);
 	r->ino = inode_of(d);
-	prime_import(f1, d, &hb);
+	vp_prime_import(f1, d, &hb);
 	checkpoint(r, "imported");
 	obs_obj(r, "A", 0, a);
-	gem_close(f1, hb);
+	vp_gem_close(f1, hb);
 	checkpoint(r, "import-closed");
 	obs_obj(r, "A", 0, a);
-	prime_import(f1, d, &hb);
+	vp_prime_import(f1, d, &hb);
 	checkpoint(r, "reimported");
 	obs_obj(r, "A", 0, a);
-	gem_close(f1, hb);
-	gem_close(f0, ha);
+	vp_gem_close(f1, hb);
+	vp_gem_close(f0, ha);
 	close(d);
 	checkpoint(r, "all-closed");
 	obs_obj(r, "A", 0, a);
@@ -1495,34 +1430,34 @@ static void sc_no_get_sg_table(struct run *r)
 
 	vp_create(f0, PAGE, &ha, &a);
 	info.handle = ha;
-	xioctl(f0, DRM_IOCTL_VPRIME_INFO, &info);
-	prime_export(f0, ha, &d);
+	vp_xioctl(f0, DRM_IOCTL_VPRIME_INFO, &info);
+	vp_prime_export(f0, ha, &d);
 	r->ino = inode_of(d);
 	checkpoint(r, "exported");
 	obs_set(r, "A.no_sg", !!(info.flags & VPRIME_INFO_NO_SG));
 	obs_obj(r, "A", 0, a);
 
-	ret = prime_import(f1, d, &hb);
+	ret = vp_prime_import(f1, d, &hb);
 	checkpoint(r, "import");
 	obs_set(r, "errno", -ret);
 	obs_obj(r, "A", 0, a);
 	obs_file(r, "f1", 1, vp_client(f1));
 	if (!ret)
-		gem_close(f1, hb);
+		vp_gem_close(f1, hb);
 
 	vg = driver_open("vgem");
 	if (vg >= 0) {
-		ret = prime_import(vg, d, &hv);
+		ret = vp_prime_import(vg, d, &hv);
 		checkpoint(r, "vgem-import");
 		obs_set(r, "errno", -ret);
 		obs_obj(r, "A", 0, a);
 		if (!ret)
-			gem_close(vg, hv);
+			vp_gem_close(vg, hv);
 		close(vg);
 	}
 
 	/* self-import needs no sg_table, nor does mmap */
-	ret = prime_import(c0, d, &hc);
+	ret = vp_prime_import(c0, d, &hc);
 	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, d, 0);
 	checkpoint(r, "self-import-mmap");
 	obs_set(r, "errno", -ret);
@@ -1530,8 +1465,8 @@ static void sc_no_get_sg_table(struct run *r)
 	obs_obj(r, "A", 0, a);
 	if (p != MAP_FAILED)
 		munmap(p, PAGE);
-	gem_close(c0, hc);
-	gem_close(f0, ha);
+	vp_gem_close(c0, hc);
+	vp_gem_close(f0, ha);
 	close(d);
 	checkpoint(r, "all-closed");
 	obs_obj(r, "A", 0, a);
@@ -1547,28 +1482,28 @@ static void sc_import_bypass_cache(struct run *r)
 	uint32_t ha, hb, hb2, hs, a, b;
 
 	vp_create(f0, PAGE, &ha, &a);
-	prime_export(f0, ha, &d);
+	vp_prime_export(f0, ha, &d);
 	r->ino = inode_of(d);
-	prime_import(f1, d, &hb);
-	prime_import(f1, d, &hb2);
+	vp_prime_import(f1, d, &hb);
+	vp_prime_import(f1, d, &hb2);
 	b = vp_id(f1, hb);
 	checkpoint(r, "imported-twice");
 	obs_set(r, "same_handle", hb == hb2);
 	obs_obj(r, "A", 0, a);
 	obs_obj(r, "B", 1, b);
 	obs_file(r, "f1", 1, vp_client(f1));
-	gem_close(f1, hb);
+	vp_gem_close(f1, hb);
 	if (hb2 != hb)
-		gem_close(f1, hb2);
+		vp_gem_close(f1, hb2);
 
-	prime_import(f0, d, &hs);
+	vp_prime_import(f0, d, &hs);
 	checkpoint(r, "self");
 	obs_set(r, "same_handle", hs == ha);
 	obs_obj(r, "A", 0, a);
 	obs_file(r, "f0", 0, vp_client(f0));
 	if (hs != ha)
-		gem_close(f0, hs);
-	gem_close(f0, ha);
+		vp_gem_close(f0, hs);
+	vp_gem_close(f0, ha);
 	close(d);
 	checkpoint(r, "all-closed");
 	obs_obj(r, "A", 0, a);
@@ -1583,19 +1518,19 @@ static void sc_export_bypass_cache(struct run *r)
 	uint32_t ha, hs, a;
 
 	vp_create(f0, PAGE, &ha, &a);
-	prime_export(f0, ha, &d);
+	vp_prime_export(f0, ha, &d);
 	r->ino = inode_of(d);
 	checkpoint(r, "exported");
 	obs_obj(r, "A", 0, a);
 	obs_file(r, "f0", 0, vp_client(f0));
-	prime_import(f0, d, &hs);
+	vp_prime_import(f0, d, &hs);
 	checkpoint(r, "reimported");
 	obs_set(r, "same_handle", hs == ha);
 	obs_obj(r, "A", 0, a);
 	obs_file(r, "f0", 0, vp_client(f0));
 	if (hs != ha)
-		gem_close(f0, hs);
-	gem_close(f0, ha);
+		vp_gem_close(f0, hs);
+	vp_gem_close(f0, ha);
 	close(d);
 	checkpoint(r, "all-closed");
 	obs_obj(r, "A", 0, a);
@@ -1609,17 +1544,17 @@ static void sc_no_self_import(struct run *r)
 	uint32_t ha, hi, a, i;
 
 	vp_create(f0, PAGE, &ha, &a);
-	prime_export(f0, ha, &d);
+	vp_prime_export(f0, ha, &d);
 	r->ino = inode_of(d);
-	prime_import(c0, d, &hi);
+	vp_prime_import(c0, d, &hi);
 	i = vp_id(c0, hi);
 	checkpoint(r, "imported");
 	obs_set(r, "same_object", i == a);
 	obs_obj(r, "A", 0, a);
 	obs_obj(r, "I", 0, i);
 	obs_file(r, "c0", 0, vp_client(c0));
-	gem_close(c0, hi);
-	gem_close(f0, ha);
+	vp_gem_close(c0, hi);
+	vp_gem_close(f0, ha);
 	close(d);
 	checkpoint(r, "all-closed");
 	obs_obj(r, "A", 0, a);
@@ -1639,17 +1574,17 @@ static void sc_export_new_dmabuf(struct run *r)
 	void *p;
 
 	vp_create(f0, PAGE, &ha, &a);
-	prime_export(f0, ha, &d1);
+	vp_prime_export(f0, ha, &d1);
 	r->ino = inode_of(d1);
-	prime_export(f0, ha, &d2);
+	vp_prime_export(f0, ha, &d2);
 	checkpoint(r, "exported-twice");
 	obs_set(r, "same_dmabuf", inode_of(d2) == r->ino);
 	obs_obj(r, "A", 0, a);
 	obs_file(r, "f0", 0, vp_client(f0));
 
-	prime_import(f1, d1, &hb);
+	vp_prime_import(f1, d1, &hb);
 	b = vp_id(f1, hb);
-	prime_export(f1, hb, &d3);
+	vp_prime_export(f1, hb, &d3);
 	checkpoint(r, "reexported");
 	obs_set(r, "same_dmabuf", inode_of(d3) == r->ino);
 	obs_obj(r, "A", 0, a);
@@ -1660,24 +1595,24 @@ static void sc_export_new_dmabuf(struct run *r)
 	obs_set(r, "mmap_errno", p == MAP_FAILED ? errno : 0);
 	if (p != MAP_FAILED)
 		munmap(p, PAGE);
-	ret = prime_import(f0, d3, &hr);
+	ret = vp_prime_import(f0, d3, &hr);
 	obs_set(r, "import_back_errno", -ret);
 	if (!ret && hr != ha)
-		gem_close(f0, hr);
+		vp_gem_close(f0, hr);
 	close(d3);
-	gem_close(f1, hb);
+	vp_gem_close(f1, hb);
 
-	prime_import(c0, d2, &hc);
+	vp_prime_import(c0, d2, &hc);
 	c = vp_id(c0, hc);
 	checkpoint(r, "self-imported");
 	obs_set(r, "same_object", c == a);
 	obs_obj(r, "A", 0, a);
 	obs_obj(r, "C", 0, c);
 	obs_file(r, "c0", 0, vp_client(c0));
-	gem_close(c0, hc);
+	vp_gem_close(c0, hc);
 	close(d1);
 	close(d2);
-	gem_close(f0, ha);
+	vp_gem_close(f0, ha);
 	checkpoint(r, "all-closed");
 	obs_obj(r, "A", 0, a);
 	close(f0);
@@ -1710,13 +1645,13 @@ static void sc_dmabuf_mmap_wrong_page(struct run *r)
 
 	vp_create(f0, 3 * PAGE, &ha, &a);
 	mo.handle = ha;
-	xioctl(f0, DRM_IOCTL_VPRIME_MAP_OFFSET, &mo);
+	vp_xioctl(f0, DRM_IOCTL_VPRIME_MAP_OFFSET, &mo);
 	g = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, f0, mo.offset);
 	if (g == MAP_FAILED)
 		g = NULL;
 	for (int i = 0; g && i < 3; i++)
 		mem_fill(g + i * PAGE, 0x10 + i, PAGE);
-	prime_export(f0, ha, &d);
+	vp_prime_export(f0, ha, &d);
 	r->ino = inode_of(d);
 	m = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, d, 0);
 	if (m == MAP_FAILED)
@@ -1750,7 +1685,7 @@ static void sc_dmabuf_mmap_wrong_page(struct run *r)
 	if (g)
 		munmap(g, 3 * PAGE);
 	close(d);
-	gem_close(f0, ha);
+	vp_gem_close(f0, ha);
 	checkpoint(r, "all-closed");
 	obs_obj(r, "A", 0, a);
 	close(f0);

@@ -37,6 +37,7 @@
 
 #include "vprime_drm.h"
 #include "vprime_truth.h"
+#include "vp_ioctl.h"
 
 #define DEBUGFS VPRIME_DEBUGFS
 #define PAGE	4096
@@ -123,80 +124,13 @@ static long long total(int inst, const char *key)
 	return vprime_debugfs_count(inst, "totals", key);
 }
 
-static int vp_open(int inst, bool primary)
-{
-	char buf[64], node[80];
-	int card, render;
-
-	if (vprime_debugfs_read(inst, "card", buf, sizeof(buf)) < 0 ||
-	    !vprime_parse_card(buf, &card, &render))
-		return -ENOENT;
-	if (primary)
-		snprintf(node, sizeof(node), "/dev/dri/card%d", card);
-	else
-		snprintf(node, sizeof(node), "/dev/dri/renderD%d", render);
-	return open(node, O_RDWR | O_CLOEXEC);
-}
-
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	return drmIoctl(fd, req, arg) ? -errno : 0;
-}
-
-static int vp_create(int fd, uint64_t size, uint32_t *handle, uint32_t *id)
-{
-	struct drm_vprime_create c = { .size = size };
-	int ret = xioctl(fd, DRM_IOCTL_VPRIME_CREATE, &c);
-
-	*handle = ret ? 0 : c.handle;
-	if (id)
-		*id = ret ? 0 : c.id;
-	return ret;
-}
-
-static int vp_vmap(int fd, uint32_t handle, uint64_t *value)
-{
-	struct drm_vprime_vmap v = { .handle = handle };
-	int ret = xioctl(fd, DRM_IOCTL_VPRIME_VMAP, &v);
-
-	if (!ret && value)
-		*value = v.value;
-	return ret;
-}
-
-static int vp_vunmap(int fd, uint32_t handle)
-{
-	struct drm_vprime_vmap v = { .handle = handle };
-
-	return xioctl(fd, DRM_IOCTL_VPRIME_VUNMAP, &v);
-}
-
 static int vp_offset(int fd, uint32_t handle, uint64_t *offset)
 {
 	struct drm_vprime_map_offset m = { .handle = handle };
-	int ret = xioctl(fd, DRM_IOCTL_VPRIME_MAP_OFFSET, &m);
+	int ret = vp_xioctl(fd, DRM_IOCTL_VPRIME_MAP_OFFSET, &m);
 
 	*offset = m.offset;
 	return ret;
-}
-
-static int prime_export(int fd, uint32_t handle, int *dmafd)
-{
-	*dmafd = -1;
-	return drmPrimeHandleToFD(fd, handle, DRM_CLOEXEC | DRM_RDWR, dmafd) ? -errno : 0;
-}
-
-static int prime_import(int fd, int dmafd, uint32_t *handle)
-{
-	*handle = 0;
-	return drmPrimeFDToHandle(fd, dmafd, handle) ? -errno : 0;
-}
-
-static void gem_close(int fd, uint32_t handle)
-{
-	struct drm_gem_close c = { .handle = handle };
-
-	xioctl(fd, DRM_IOCTL_GEM_CLOSE, &c);
 }
 
 /* both instances back to no object, no page, no mapping */
@@ -223,35 +157,35 @@ static void check_vmap_accounting(void)
 	int dfd, ret;
 
 	if (f0 < 0 || f0b < 0 || f1 < 0 || vp_create(f0, 2 * PAGE, &a, NULL) ||
-	    prime_export(f0, a, &dfd) || prime_import(f1, dfd, &b)) {
+	    vp_prime_export(f0, a, &dfd) || vp_prime_import(f1, dfd, &b)) {
 		report(false, "vmap: setup", "%s", strerror(errno));
 		return;
 	}
-	report(vp_vmap(f1, b, &v) == 0, "vmap: an import maps through the exporter", "refused");
+	report(vp_vmap(f1, b, 0, &v) == 0, "vmap: an import maps through the exporter", "refused");
 	ret = vp_vunmap(f0, a);
 	report(ret == -EINVAL, "vmap: VUNMAP of the exporter's object without a VMAP is EINVAL",
 	       "got %d", ret);
 	if (!ret)
-		vp_vmap(f0, a, NULL); /* give A its count back before going on */
-	report(vp_vmap(f1, b, &v) == 0 && v == 0, "vmap: the import still maps after that",
+		vp_vmap(f0, a, 0, NULL); /* give A its count back before going on */
+	report(vp_vmap(f1, b, 0, &v) == 0 && v == 0, "vmap: the import still maps after that",
 	       "value %llx", (unsigned long long)v);
 	report(vp_vunmap(f1, b) == 0 && vp_vunmap(f1, b) == 0 && vp_vunmap(f1, b) == -EINVAL,
 	       "vmap: the import's two VMAPs undone, the third VUNMAP EINVAL", "unbalanced");
 
 	/* a second file of the same device, with a handle of A */
-	report(vp_vmap(f0, a, NULL) == 0, "vmap: the owner maps A", "refused");
-	if (prime_import(f0b, dfd, &a2)) {
+	report(vp_vmap(f0, a, 0, NULL) == 0, "vmap: the owner maps A", "refused");
+	if (vp_prime_import(f0b, dfd, &a2)) {
 		report(false, "vmap: second file: import", "%s", strerror(errno));
 	} else {
 		ret = vp_vunmap(f0b, a2);
 		report(ret == -EINVAL, "vmap: another file's VUNMAP of A is EINVAL", "got %d", ret);
 		if (!ret)
-			vp_vmap(f0b, a2, NULL);
+			vp_vmap(f0b, a2, 0, NULL);
 	}
 	report(vp_vunmap(f0, a) == 0, "vmap: the owner's VUNMAP", "refused");
 
 	/* mappings nobody gave back die with the object */
-	report(vp_vmap(f1, b, NULL) == 0 && vp_vmap(f0b, a2, NULL) == 0,
+	report(vp_vmap(f1, b, 0, NULL) == 0 && vp_vmap(f0b, a2, 0, NULL) == 0,
 	       "vmap: mappings left to the objects' free", "refused");
 	close(dfd);
 	close(f0);
@@ -269,7 +203,7 @@ static void check_vmap_bound(void)
 		report(false, "vmap bound: setup", "%s", strerror(errno));
 		return;
 	}
-	while (n <= VPRIME_VMAP_MAX + 16 && !(ret = vp_vmap(fd, h, NULL)))
+	while (n <= VPRIME_VMAP_MAX + 16 && !(ret = vp_vmap(fd, h, 0, NULL)))
 		n++;
 	report(n == VPRIME_VMAP_MAX && ret == -ENOSPC, "vmap bound: VPRIME_VMAP_MAX, then ENOSPC",
 	       "%d mappings, then %d", n, ret);
@@ -325,18 +259,18 @@ static void check_lazy(void)
 	uint8_t *p;
 	int ret;
 
-	ret = xioctl(c, DRM_IOCTL_MODE_CREATE_DUMB, &d);
+	ret = vp_xioctl(c, DRM_IOCTL_MODE_CREATE_DUMB, &d);
 	report(ret == 0 && d.size == big, "lazy: dumb 32768x32768x16bpp (2 GiB) is accepted",
 	       "ret %d size %llu", ret, (unsigned long long)d.size);
 	if (!ret) {
 		report(total(0, "pages") == 0, "lazy: ... and allocates no page",
 		       "totals pages %lld", total(0, "pages"));
-		gem_close(c, d.handle);
+		vp_gem_close(c, d.handle);
 	}
 	ret = vp_create(r, 4096ull << 20, &h, NULL);
 	report(ret == 0, "lazy: VPRIME_CREATE of 4 GiB is accepted", "got %d", ret);
 	if (!ret)
-		gem_close(r, h);
+		vp_gem_close(r, h);
 	ret = vp_create(r, (4096ull << 20) + 1, &h, NULL);
 	report(ret == -E2BIG, "lazy: above max_size_mb (default 4096) is E2BIG", "got %d", ret);
 
@@ -357,7 +291,7 @@ static void check_lazy(void)
 	report(obj_pages(0, id) == 2 && total(0, "pages") == 2, "lazy: two pages touched, pages=2",
 	       "pages=%lld totals %lld", obj_pages(0, id), total(0, "pages"));
 	munmap(p, big);
-	gem_close(r, h);
+	vp_gem_close(r, h);
 
 	/* a whole small object is allocated by a VMAP, and charged */
 	if (!cg_enter()) {
@@ -366,7 +300,7 @@ static void check_lazy(void)
 		ret = vp_create(r, touch, &h, &id);
 		before = cg_current();
 		if (!ret)
-			ret = vp_vmap(r, h, &v);
+			ret = vp_vmap(r, h, 0, &v);
 		after = cg_current();
 		report(!ret && obj_pages(0, id) == (long long)(touch / PAGE),
 		       "lazy: VMAP allocates every page", "ret %d pages=%lld", ret,
@@ -375,7 +309,7 @@ static void check_lazy(void)
 		       "lazy: the pages are charged to the caller's memory cgroup",
 		       "memory.current grew by %lld for %llu bytes", after - before,
 		       (unsigned long long)touch);
-		gem_close(r, h);
+		vp_gem_close(r, h);
 		cg_leave();
 	}
 	close(r);
@@ -396,19 +330,19 @@ static void check_uapi(void)
 		return;
 	}
 	info.handle = h;
-	ret = xioctl(fd, DRM_IOCTL_VPRIME_INFO, &info);
+	ret = vp_xioctl(fd, DRM_IOCTL_VPRIME_INFO, &info);
 	report(ret == -EINVAL, "uapi: INFO with input flags set is EINVAL", "got %d", ret);
-	vp_vmap(fd, h, NULL);
+	vp_vmap(fd, h, 0, NULL);
 	v.handle = h;
 	v.offset = 8;
-	ret = xioctl(fd, DRM_IOCTL_VPRIME_VUNMAP, &v);
+	ret = vp_xioctl(fd, DRM_IOCTL_VPRIME_VUNMAP, &v);
 	report(ret == -EINVAL, "uapi: VUNMAP with offset set is EINVAL", "got %d", ret);
 	v.offset = 0;
 	v.value = 1;
-	ret = xioctl(fd, DRM_IOCTL_VPRIME_VUNMAP, &v);
+	ret = vp_xioctl(fd, DRM_IOCTL_VPRIME_VUNMAP, &v);
 	report(ret == -EINVAL, "uapi: VUNMAP with value set is EINVAL", "got %d", ret);
 	v.value = 0;
-	ret = xioctl(fd, DRM_IOCTL_VPRIME_VUNMAP, &v);
+	ret = vp_xioctl(fd, DRM_IOCTL_VPRIME_VUNMAP, &v);
 	report(ret == 0, "uapi: VUNMAP with them 0 works", "got %d", ret);
 	close(fd);
 	expect_empty("uapi: closed, nothing left");
@@ -424,7 +358,7 @@ static int make_leak(const char *kind)
 	uint32_t a, b;
 
 	if (f0 < 0 || f1 < 0 || dbg_write(inst, knob, "1") || vp_create(f0, PAGE, &a, NULL) ||
-	    prime_export(f0, a, &dfd) || (import && prime_import(f1, dfd, &b))) {
+	    vp_prime_export(f0, a, &dfd) || (import && vp_prime_import(f1, dfd, &b))) {
 		fprintf(stderr, "vprime_safety: leak %s: setup failed: %s\n", kind,
 			strerror(errno));
 		return 1;
