@@ -109,7 +109,7 @@ BINS := $(BUILD)/bin/primetrace $(CONF_BINS) $(VMT_BINS) $(VMT_SCRIPTS)
 # keep objects and skeletons (intermediate files of the pattern chains)
 .SECONDARY:
 .PHONY: all deps bpf kernel kernels kmod kmods bins kernels-doc unit test vmtest demo bench lint \
-	vmlinux-h clean distclean san fuzzers fuzz install install-dkms uninstall deb FORCE
+	vmlinux-h clean distclean san fuzzers fuzz programs install install-dkms uninstall deb FORCE
 
 ifeq ($(SAN),1)
 # the sanitizer builds: what runs on the host, nothing for the VM
@@ -261,7 +261,10 @@ DOCS        := README.md $(wildcard docs/*.md)
 UNIT        := $(wildcard packaging/primetrace.service)
 INSTALL     ?= install
 
-install: $(BUILD)/bin/primetrace $(CONF_SUITE)
+# what make install installs: primetrace and the conformance suite
+programs: $(BUILD)/bin/primetrace $(CONF_SUITE)
+
+install: programs
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR) \
 		$(DESTDIR)$(BASHCOMPDIR) $(sort $(foreach m,$(MAN_PAGES),\
 		$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))))
@@ -282,7 +285,7 @@ endif
 install-dkms:
 	$(INSTALL) -d $(DESTDIR)$(DKMSDIR)
 	$(INSTALL) -m 644 kmod/Kbuild kmod/Makefile $(wildcard kmod/*.c kmod/*.h) $(DESTDIR)$(DKMSDIR)/
-	sed 's/@VERSION@/$(VERSION)/' kmod/dkms.conf >$(DESTDIR)$(DKMSDIR)/dkms.conf
+	sed 's/#MODULE_VERSION#/$(VERSION)/' kmod/dkms.conf >$(DESTDIR)$(DKMSDIR)/dkms.conf
 	chmod 644 $(DESTDIR)$(DKMSDIR)/dkms.conf
 
 uninstall:
@@ -294,6 +297,32 @@ uninstall:
 	rm -f $(DESTDIR)$(UNITDIR)/primetrace.service
 	rm -rf $(DESTDIR)$(DKMSDIR)
 	rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+# make deb: the packages primetrace and vprime-dkms in BUILD/deb, built by
+# dpkg-buildpackage from a copy of this tree (packaging/debian as its
+# debian/, the changelog written for VERSION), then checked by lintian,
+# which fails the build on an error. Needs the Build-Depends of
+# packaging/debian/control ('make deps' installs them).
+DEB_DIR := $(BUILD)/deb
+DEB_SRC := $(DEB_DIR)/primetrace-$(VERSION)
+deb: | $(BUILD)/.deps
+	$(call msg,DEB,$(DEB_DIR))
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_SRC)
+	$(Q)tar -c --exclude=./build --exclude=./.git --exclude='./build-*' . | tar -x -C $(DEB_SRC)
+	$(Q)cp -r packaging/debian $(DEB_SRC)/debian
+	$(Q)printf '%s (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- %s  %s\n' \
+		primetrace $(VERSION) $(VERSION) \
+		"$$(sed -n 's/^Maintainer: //p' packaging/debian/control)" \
+		"$$(date -R -d @$$($(GIT) log -1 --format=%ct 2>/dev/null || date +%s))" \
+		>$(DEB_SRC)/debian/changelog
+	$(Q)cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+		dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; echo "deb: dpkg-buildpackage failed; see $(DEB_DIR)/build.log"; exit 1; }
+	$(Q)lintian --fail-on error $(DEB_DIR)/primetrace_$(VERSION)_*.changes \
+		>$(DEB_DIR)/lintian.txt 2>&1 || \
+		{ cat $(DEB_DIR)/lintian.txt; echo "deb: lintian reports errors"; exit 1; }
+	$(Q)cat $(DEB_DIR)/lintian.txt
+	$(Q)ls $(DEB_DIR)/*.deb
 
 # --- running -----------------------------------------------------------------
 unit: $(UNIT_BINS)
