@@ -222,6 +222,17 @@ else
 	fi
 fi
 
+# --- the systemd unit, installed once packaging/primetrace.service exists ------------
+printf '[Unit]\nDescription=test\n' >"$tmp/primetrace.service"
+unit=$root$prefix/lib/systemd/system/primetrace.service
+if ! out=$(mk install DESTDIR="$root" PREFIX="$prefix" UNIT="$tmp/primetrace.service" 2>&1); then
+	fail "install: a systemd unit" "make install: $(tail -n 1 <<<"$out")"
+elif [ ! -f "$unit" ]; then
+	fail "install: a systemd unit" "not in $prefix/lib/systemd/system"
+else
+	pass "install: a systemd unit goes to $prefix/lib/systemd/system"
+fi
+
 # --- make uninstall -------------------------------------------------------------------
 if ! out=$(mk uninstall DESTDIR="$root" PREFIX="$prefix" 2>&1); then
 	fail "install: make uninstall" "$(tail -n 3 <<<"$out" | tr '\n' ' ')"
