@@ -11,6 +11,7 @@
 #             make fuzz     every fuzzer of tests/fuzz for FUZZ_SECONDS (600) each
 #             make install  primetrace, the conformance suite, man pages,
 #                           completion and docs under DESTDIR/PREFIX
+#                           (install-dkms: vprime's DKMS source; uninstall)
 #             make deb      the Debian packages primetrace and vprime-dkms
 #
 # All outputs go under build/ (BUILD=...): bin/ (static binaries, also what
@@ -243,8 +244,8 @@ $(FUZZ_BINS): $(BUILD)/bin/%: $(BUILD)/obj/$(FUZZ_DIR)/%.o $(FUZZ_LIB) $(BUILD)/
 # conformance suite in LIBEXECDIR with IGT's test-list.txt, so that
 # 'igt_runner LIBEXECDIR RESULTS' runs it as it is; the man pages, the bash
 # completion and the docs. make install-dkms: vprime's source where DKMS
-# looks for it (/usr/src/vprime-VERSION with PREFIX=/usr). Both install what
-# was built: 'make bins' first (as root, install only copies).
+# looks for it (/usr/src/vprime-VERSION with PREFIX=/usr). install builds
+# what it installs when it is missing or stale ('make programs').
 PREFIX      ?= /usr/local
 SBINDIR     ?= $(PREFIX)/sbin
 LIBEXECDIR  ?= $(PREFIX)/libexec/primetrace

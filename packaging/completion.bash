@@ -4,6 +4,8 @@
 # Commands, each command's options, and the values of those that take one:
 # attach modes, DRM nodes of /dev/dri, process ids, files and directories.
 # tests/host/install.sh checks the lists below against 'primetrace CMD --help'.
+# (COMPREPLY=($(compgen ...)) splits on purpose, as completions do)
+# shellcheck disable=SC2207
 
 # the options every command that reads events takes (cmd/options.c)
 _primetrace_source_opts='--pid -p --cgroup -c --comm --dev -d --ringbuf-size -b

@@ -183,7 +183,7 @@ check_vprime() {
 
 # warnings PAGE: what man and groff say about it
 warnings() {
-	LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$1" 2>&1 >/dev/null
+	{ LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$1" >/dev/null; } 2>&1
 	groff -ww -man -z "$1" 2>&1
 }
 
