@@ -9,6 +9,10 @@
 #             make lint     checkpatch (kmod/, bpf/) and clang-format (C userspace)
 #             make san      primetrace and the unit tests under ASan and UBSan
 #             make fuzz     every fuzzer of tests/fuzz for FUZZ_SECONDS (600) each
+#             make install  primetrace, the conformance suite, man pages,
+#                           completion and docs under DESTDIR/PREFIX
+#                           (install-dkms: vprime's DKMS source; uninstall)
+#             make deb      the Debian packages primetrace and vprime-dkms
 #
 # All outputs go under build/ (BUILD=...): bin/ (static binaries, also what
 # the VM gets on its PATH), bpf/ (objects, skeletons), obj/, kmod/SERIES/,
@@ -20,7 +24,8 @@
 # into build/san ('make san' is the same next to the normal build); FUZZ=1
 # adds libFuzzer's coverage and builds tests/fuzz/fuzz_*.c into build/fuzz.
 # A -fsanitize in CFLAGS or LDFLAGS also turns static linking off.
-# V=1 prints the full commands.
+# V=1 prints the full commands. STATIC=0 links the binaries dynamically
+# (what the Debian package does).
 
 KERNEL  ?= 6.1
 KERNELS ?= 6.1 6.12 7.3
@@ -40,6 +45,12 @@ BUILD   ?= build
 CACHE   ?= build/cache
 export PRIMETRACE_BUILD := $(abspath $(BUILD))
 export PRIMETRACE_CACHE := $(abspath $(CACHE))
+
+# the one version of primetrace, vprime's DKMS package and the Debian packages
+VERSION := $(shell cat VERSION)
+# the checkout it was built from; a tree without git (a tarball) says so
+GIT     ?= git
+GIT_DESC := $(or $(shell $(GIT) describe --always --dirty --tags 2>/dev/null),not a git checkout)
 
 ifeq ($(V),1)
 Q =
@@ -65,7 +76,9 @@ INCLUDES := -I$(BPF_OUT) -Ibpf $(addprefix -Iuserspace/,$(PT_LAYERS)) -Ikmod -Ic
 ALL_CFLAGS := $(CFLAGS) $(SAN_CFLAGS) $(WARN) $(INCLUDES) -D_GNU_SOURCE \
 	$(shell pkg-config --cflags libdrm 2>/dev/null)
 # static, so that the VM needs no libraries; the sanitizer runtimes are not
-LDSTATIC := $(if $(filter 1,$(SAN))$(findstring -fsanitize,$(CFLAGS) $(LDFLAGS)),,-static)
+STATIC  ?= 1
+LDSTATIC := $(if $(filter 1,$(SAN))$(filter-out 1,$(STATIC))$(findstring -fsanitize,$(CFLAGS) \
+	$(LDFLAGS)),,-static)
 LINK := $(SAN_LDFLAGS) $(LDFLAGS)
 LIBS_BPF := -lbpf -lelf -lz
 LIBS_DRM := -ldrm
@@ -97,7 +110,7 @@ BINS := $(BUILD)/bin/primetrace $(CONF_BINS) $(VMT_BINS) $(VMT_SCRIPTS)
 # keep objects and skeletons (intermediate files of the pattern chains)
 .SECONDARY:
 .PHONY: all deps bpf kernel kernels kmod kmods bins kernels-doc unit test vmtest demo bench lint \
-	vmlinux-h clean distclean san fuzzers fuzz
+	vmlinux-h clean distclean san fuzzers fuzz programs install install-dkms uninstall deb FORCE
 
 ifeq ($(SAN),1)
 # the sanitizer builds: what runs on the host, nothing for the VM
@@ -174,6 +187,16 @@ $(BUILD)/obj/%.o: %.c $(HDRS) | $(BUILD)/.deps
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# the version and the git description main.c prints, rewritten only when
+# they change (so that a commit relinks primetrace and nothing else)
+$(BUILD)/gen/version.h: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)printf '#define PT_VERSION "%s"\n#define PT_GIT_DESC "%s"\n' \
+		'$(VERSION)' '$(subst ','',$(GIT_DESC))' >$@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/obj/userspace/main.o: $(BUILD)/gen/version.h
+$(BUILD)/obj/userspace/main.o: ALL_CFLAGS += -I$(BUILD)/gen
+
 $(BUILD)/lib/libprimetrace.a: $(PT_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -219,6 +242,92 @@ $(FUZZ_BINS): $(BUILD)/bin/%: $(BUILD)/obj/$(FUZZ_DIR)/%.o $(FUZZ_LIB) $(BUILD)/
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LINK) -fsanitize=fuzzer -o $@ $^ $(LIBS_BPF)
 
+# --- installing ----------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=]: primetrace in sbin; the
+# conformance suite in LIBEXECDIR with IGT's test-list.txt, so that
+# 'igt_runner LIBEXECDIR RESULTS' runs it as it is; the man pages, the bash
+# completion and the docs. make install-dkms: vprime's source where DKMS
+# looks for it (/usr/src/vprime-VERSION with PREFIX=/usr). install builds
+# what it installs when it is missing or stale ('make programs').
+PREFIX      ?= /usr/local
+SBINDIR     ?= $(PREFIX)/sbin
+LIBEXECDIR  ?= $(PREFIX)/libexec/primetrace
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/primetrace
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+DKMSDIR     ?= $(PREFIX)/src/vprime-$(VERSION)
+# the suite igt_runner runs: every conformance test but the harness's self-test
+CONF_SUITE  := $(filter-out $(BUILD)/bin/harness_selftest,$(CONF_BINS))
+MAN_PAGES   := $(wildcard docs/man/*.[0-9])
+DOCS        := README.md $(wildcard docs/*.md)
+# the systemd unit of 'primetrace monitor', once that command ships it
+UNIT        := $(wildcard packaging/primetrace.service)
+INSTALL     ?= install
+
+# what make install installs: primetrace and the conformance suite
+programs: $(BUILD)/bin/primetrace $(CONF_SUITE)
+
+install: programs
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(BASHCOMPDIR) $(sort $(foreach m,$(MAN_PAGES),\
+		$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))))
+	$(INSTALL) -m 755 $(BUILD)/bin/primetrace $(DESTDIR)$(SBINDIR)/primetrace
+	$(INSTALL) -m 755 $(CONF_SUITE) $(DESTDIR)$(LIBEXECDIR)/
+	{ echo TESTLIST; echo $(notdir $(CONF_SUITE)); echo END TESTLIST; } \
+		>$(DESTDIR)$(LIBEXECDIR)/test-list.txt
+	chmod 644 $(DESTDIR)$(LIBEXECDIR)/test-list.txt
+	$(foreach m,$(MAN_PAGES),sed -e "s|@VERSION@|$(VERSION)|" -e "s|@LIBEXECDIR@|$(LIBEXECDIR)|" $(m) \
+		>$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)) &&) true
+	$(INSTALL) -m 644 packaging/completion.bash $(DESTDIR)$(BASHCOMPDIR)/primetrace
+	$(INSTALL) -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+ifneq ($(UNIT),)
+	$(INSTALL) -d $(DESTDIR)$(UNITDIR)
+	$(INSTALL) -m 644 $(UNIT) $(DESTDIR)$(UNITDIR)/
+endif
+
+install-dkms:
+	$(INSTALL) -d $(DESTDIR)$(DKMSDIR)
+	$(INSTALL) -m 644 kmod/Kbuild kmod/Makefile $(wildcard kmod/*.c kmod/*.h) $(DESTDIR)$(DKMSDIR)/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' kmod/dkms.conf >$(DESTDIR)$(DKMSDIR)/dkms.conf
+	chmod 644 $(DESTDIR)$(DKMSDIR)/dkms.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/primetrace $(DESTDIR)$(BASHCOMPDIR)/primetrace
+	rm -f $(addprefix $(DESTDIR)$(LIBEXECDIR)/,$(notdir $(CONF_SUITE)) test-list.txt)
+	rm -f $(foreach m,$(MAN_PAGES),\
+		$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
+	rm -f $(DESTDIR)$(UNITDIR)/primetrace.service
+	rm -rf $(DESTDIR)$(DKMSDIR)
+	rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+# make deb: the packages primetrace and vprime-dkms in BUILD/deb, built by
+# dpkg-buildpackage from a copy of this tree (packaging/debian as its
+# debian/, the changelog written for VERSION), then checked by lintian,
+# which fails the build on an error. Needs the Build-Depends of
+# packaging/debian/control ('make deps' installs them).
+DEB_DIR := $(BUILD)/deb
+DEB_SRC := $(DEB_DIR)/primetrace-$(VERSION)
+deb: | $(BUILD)/.deps
+	$(call msg,DEB,$(DEB_DIR))
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_SRC)
+	$(Q)tar -c --exclude=./build --exclude=./.git --exclude='./build-*' . | tar -x -C $(DEB_SRC)
+	$(Q)cp -r packaging/debian $(DEB_SRC)/debian
+	$(Q)printf '%s (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- %s  %s\n' \
+		primetrace $(VERSION) $(VERSION) \
+		"$$(sed -n 's/^Maintainer: //p' packaging/debian/control)" \
+		"$$(date -R -d @$$($(GIT) log -1 --format=%ct 2>/dev/null || date +%s))" \
+		>$(DEB_SRC)/debian/changelog
+	$(Q)cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+		dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; echo "deb: dpkg-buildpackage failed; see $(DEB_DIR)/build.log"; exit 1; }
+	$(Q)lintian --fail-on error $(DEB_DIR)/primetrace_$(VERSION)_*.changes \
+		>$(DEB_DIR)/lintian.txt 2>&1 || \
+		{ cat $(DEB_DIR)/lintian.txt; echo "deb: lintian reports errors"; exit 1; }
+	$(Q)cat $(DEB_DIR)/lintian.txt
+	$(Q)ls $(DEB_DIR)/*.deb
+
 # --- running -----------------------------------------------------------------
 unit: $(UNIT_BINS)
 	$(Q)tools/run-tests --unit-only
@@ -262,7 +371,7 @@ lint: $(CHECKPATCH)
 
 # keeps the fuzzers' working corpora and findings (BUILD/fuzz/corpus, crashes)
 clean:
-	rm -rf $(BUILD)/bin $(BUILD)/obj $(BUILD)/bpf $(BUILD)/lib $(BUILD)/tests $(BUILD)/kmod \
+	rm -rf $(BUILD)/bin $(BUILD)/obj $(BUILD)/bpf $(BUILD)/lib $(BUILD)/tests $(BUILD)/kmod $(BUILD)/gen \
 		$(BUILD)/san $(addprefix $(BUILD)/fuzz/,bin obj lib tests .deps)
 
 distclean:

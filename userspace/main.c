@@ -10,9 +10,17 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "options.h"
+#include <bpf/libbpf.h>
 
-const char *argp_program_version = "primetrace 0.1";
+#include "options.h"
+#include "version.h" /* PT_VERSION, PT_GIT_DESC: written by the build */
+
+/* the release, the checkout it was built from, and the libbpf it runs with */
+static void version(FILE *f)
+{
+	fprintf(f, "primetrace %s\nbuilt from: %s\nlibbpf: %u.%u\n", PT_VERSION, PT_GIT_DESC,
+		libbpf_major_version(), libbpf_minor_version());
+}
 
 static void usage(FILE *f)
 {
@@ -22,6 +30,8 @@ static void usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", pt_commands[i].name, pt_commands[i].help);
 	fprintf(f, "\n'primetrace COMMAND --help' (or 'primetrace help COMMAND') describes each "
 		   "one.\n"
+		   "'primetrace --version' (-V) gives the version, the checkout it was built "
+		   "from\nand the libbpf version.\n"
 		   "Exit status: 0 success, 1 an error (setting up, reading the input, writing "
 		   "the output),\n"
 		   "2 a bad option or argument, 3 'check' found invariant violations.\n");
@@ -69,7 +79,11 @@ int main(int argc, char **argv)
 		return run(cmd, 2, help_argv);
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-		printf("%s\n", argp_program_version);
+		if (argc > 2) {
+			fprintf(stderr, "primetrace: %s takes no argument\n", argv[1]);
+			return PT_EXIT_USAGE;
+		}
+		version(stdout);
 		return pt_output_close(stdout, NULL);
 	}
 	cmd = pt_command_find(argv[1]);
