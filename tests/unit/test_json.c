@@ -4,6 +4,7 @@
 
 #include "unit.h"
 #include "json.h"
+#include "json_writer.h"
 #include "ksyms.h"
 
 static char *written(const char *s)
