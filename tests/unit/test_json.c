@@ -309,15 +309,34 @@ UNIT_TEST(ksyms_lookup)
 	pt_ksyms_free(ks);
 }
 
+/* a writer into memory: mem_text() ends it and gives what was written (free it) */
+struct mem {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static void mem_writer(struct mem *m, struct jw *w)
+{
+	m->buf = NULL;
+	m->f = open_memstream(&m->buf, &m->len);
+	jw_init(w, m->f);
+}
+
+static char *mem_text(struct mem *m)
+{
+	fclose(m->f);
+	return m->buf;
+}
+
 /* the writer puts the commas: none at depth 0, none between a name and its value */
 UNIT_TEST(writer_commas_and_nesting)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
+	struct mem m;
+	char *buf;
 	struct jw w;
 
-	jw_init(&w, m);
+	mem_writer(&m, &w);
 	jw_object_begin(&w);
 	jw_field_string(&w, "s", "a\"b");
 	jw_name(&w, "empty");
@@ -344,7 +363,7 @@ UNIT_TEST(writer_commas_and_nesting)
 	jw_object_begin(&w);
 	jw_object_end(&w);
 	jw_newline(&w);
-	fclose(m);
+	buf = mem_text(&m);
 	EXPECT_STR(buf, "{\"s\":\"a\\\"b\",\"empty\":[],\"a\":[1,-2,{},{\"p\":\"0xff\",\"t\":true,"
 			"\"n\":null},0.500],\"i\":-1}\n{}\n");
 	free(buf);
@@ -353,12 +372,11 @@ UNIT_TEST(writer_commas_and_nesting)
 /* a container chosen for it has each value on a line, and its closing bracket */
 UNIT_TEST(writer_one_per_line)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
+	struct mem m;
+	char *buf;
 	struct jw w;
 
-	jw_init(&w, m);
+	mem_writer(&m, &w);
 	jw_object_begin(&w);
 	jw_name(&w, "e");
 	jw_array_begin(&w);
@@ -369,7 +387,7 @@ UNIT_TEST(writer_one_per_line)
 	jw_u64(&w, 2);
 	jw_array_end(&w);
 	jw_object_end(&w);
-	fclose(m);
+	buf = mem_text(&m);
 	EXPECT_STR(buf, "{\"e\":[\n{\"x\":1},\n2\n]}");
 	free(buf);
 }
@@ -378,20 +396,19 @@ UNIT_TEST(writer_one_per_line)
 UNIT_TEST(writer_reader_agree)
 {
 	char in[256], key[300], out[300];
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
 	struct json_in j;
+	struct mem m;
+	char *buf;
 	struct jw w;
 
 	for (int i = 1; i < 256; i++)
 		in[i - 1] = (char)i;
 	in[255] = '\0';
-	jw_init(&w, m);
+	mem_writer(&m, &w);
 	jw_object_begin(&w);
 	jw_field_string(&w, in, in);
 	jw_object_end(&w);
-	fclose(m);
+	buf = mem_text(&m);
 	j = (struct json_in){ buf };
 	EXPECT_EQ(json_object_begin(&j), 0);
 	EXPECT_EQ(json_object_next(&j, key, sizeof(key)), 1);
