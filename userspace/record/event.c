@@ -292,7 +292,7 @@ static void write_field(struct jw *w, const struct field *fl, const struct pt_re
 			jw_field_string(w, fl->key, name);
 		return;
 	case F_STR:
-		if (*p)
+		if (*p || fl->when != W_NONEMPTY)
 			jw_field_string(w, fl->key, p);
 		return;
 	case F_STACK:
