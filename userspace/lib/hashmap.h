@@ -20,6 +20,7 @@
 #define PT_HASHMAP_H
 
 #include <stddef.h>
+#include <stdlib.h> /* free(), for pt_map_for_each_safe */
 #include <linux/types.h>
 
 struct pt_map_ops {

@@ -48,14 +48,18 @@ static void ts_us(struct pt_perfetto *p, __u64 ts)
 	jw_printf(&p->w, "%.3f", ts >= p->t0 ? (ts - p->t0) / 1e3 : 0.0);
 }
 
-/* an event's members up to its "args" object, which is left open */
-static void event_begin(struct pt_perfetto *p, const char *ph, const char *cat, const char *name,
-			const char *id, __u32 pid, __u32 tid, __u64 ts)
+/*
+ * An event's members up to its "args" object, which is left open: of
+ * phase ph, an instant's scope s (NULL for the others), a slice's id (NULL
+ * for an instant).
+ */
+static void event_begin(struct pt_perfetto *p, const char *ph, const char *s, const char *cat,
+			const char *name, const char *id, __u32 pid, __u32 tid, __u64 ts)
 {
 	jw_object_begin(&p->w);
 	jw_field_string(&p->w, "ph", ph);
-	if (!strcmp(ph, "i"))
-		jw_field_string(&p->w, "s", "t");
+	if (s)
+		jw_field_string(&p->w, "s", s);
 	jw_field_string(&p->w, "cat", cat);
 	jw_field_string(&p->w, "name", name);
 	if (id) {
@@ -129,7 +133,7 @@ static bool slice_begin(struct pt_perfetto *p, __u64 key, __u32 pid, const char 
 	s->next = p->open;
 	p->open = s;
 	saw_pid(p, pid, comm);
-	event_begin(p, "b", s->cat, s->name, s->id, pid, pid, ts);
+	event_begin(p, "b", NULL, s->cat, s->name, s->id, pid, pid, ts);
 	return true;
 }
 
@@ -144,7 +148,7 @@ static void slice_end(struct pt_perfetto *p, __u64 key, const char *cat, __u64 t
 	if (!s)
 		return;
 	*pp = s->next;
-	event_begin(p, "e", s->cat, s->name, s->id, s->pid, s->pid, ts);
+	event_begin(p, "e", NULL, s->cat, s->name, s->id, s->pid, s->pid, ts);
 	jw_field_bool(&p->w, "alive_at_end", alive);
 	event_end(p);
 	free(s);
@@ -211,7 +215,7 @@ static void on_instant(void *ctx, const struct pt_record *rec, const struct pm_b
 		snprintf(name, sizeof(name), "%s ino %llu", what, (unsigned long long)b->ino);
 	else
 		snprintf(name, sizeof(name), "%s", what);
-	event_begin(p, "i", "event", name, NULL, e->pid, e->tid ? e->tid : e->pid, e->ts);
+	event_begin(p, "i", "t", "event", name, NULL, e->pid, e->tid ? e->tid : e->pid, e->ts);
 	jw_field_u64(&p->w, "ino", b ? b->ino : e->ino);
 	if (e->importer[0])
 		jw_field_string(&p->w, "importer", e->importer);
