@@ -115,6 +115,7 @@ static void report(FILE *f, struct pm_model *m, const struct pm_suspect *s, int 
 {
 	struct pm_stats st;
 	char buf[512], sz[24];
+	struct jw w;
 
 	pm_model_stats(m, &st);
 	fprintf(f, "%d suspects, %llu events, %llu lost\n", n, (unsigned long long)st.events,
@@ -134,26 +135,27 @@ static void report(FILE *f, struct pm_model *m, const struct pm_suspect *s, int 
 	}
 	fprintf(f, "incomplete: %s\n", pm_model_incomplete_text(m, buf, sizeof(buf)));
 
-	fputs("{\"suspects\":[", f);
+	jw_init(&w, f);
+	jw_object_begin(&w);
+	jw_name(&w, "suspects");
+	jw_array_begin(&w);
 	for (int i = 0; i < n; i++) {
-		fprintf(f, "%s{\"kind\":\"%s\",\"reason\":", i ? "," : "",
-			pm_leak_kind_name(s[i].kind));
-		json_write_string(f, s[i].reason);
-		fputs(",\"comm\":", f);
-		json_write_string(f, s[i].comm);
-		fputs(",\"driver\":", f);
-		json_write_string(f, s[i].driver);
-		fputs(",\"evidence\":", f);
-		json_write_string(f, s[i].evidence);
-		fputs(",\"kstack\":", f);
-		pt_print_stack_json(f, s[i].kstack ? s[i].kstack->s : NULL);
-		fputs(",\"ustack\":", f);
-		pt_print_stack_json(f, s[i].ustack ? s[i].ustack->s : NULL);
-		fputc('}', f);
+		jw_object_begin(&w);
+		jw_field_string(&w, "kind", pm_leak_kind_name(s[i].kind));
+		jw_field_string(&w, "reason", s[i].reason);
+		jw_field_string(&w, "comm", s[i].comm);
+		jw_field_string(&w, "driver", s[i].driver);
+		jw_field_string(&w, "evidence", s[i].evidence);
+		jw_name(&w, "kstack");
+		pt_print_stack_json(&w, s[i].kstack ? s[i].kstack->s : NULL);
+		jw_name(&w, "ustack");
+		pt_print_stack_json(&w, s[i].ustack ? s[i].ustack->s : NULL);
+		jw_object_end(&w);
 	}
-	fputs("],\"incomplete\":", f);
-	json_write_string(f, pm_model_incomplete_text(m, buf, sizeof(buf)));
-	fputs("}\n", f);
+	jw_array_end(&w);
+	jw_field_string(&w, "incomplete", pm_model_incomplete_text(m, buf, sizeof(buf)));
+	jw_object_end(&w);
+	jw_newline(&w);
 }
 
 /* what 'objects' lists: every buffer with its exporter, holders and age */

@@ -4,6 +4,7 @@
 
 #include "unit.h"
 #include "json.h"
+#include "json_writer.h"
 #include "ksyms.h"
 
 static char *written(const char *s)
@@ -308,6 +309,117 @@ UNIT_TEST(ksyms_lookup)
 	pt_ksyms_free(ks);
 }
 
+/* a writer into memory: mem_text() ends it and gives what was written (free it) */
+struct mem {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static void mem_writer(struct mem *m, struct jw *w)
+{
+	m->buf = NULL;
+	m->f = open_memstream(&m->buf, &m->len);
+	jw_init(w, m->f);
+}
+
+static char *mem_text(struct mem *m)
+{
+	fclose(m->f);
+	return m->buf;
+}
+
+/* the writer puts the commas: none at depth 0, none between a name and its value */
+UNIT_TEST(writer_commas_and_nesting)
+{
+	struct mem m;
+	char *buf;
+	struct jw w;
+
+	mem_writer(&m, &w);
+	jw_object_begin(&w);
+	jw_field_string(&w, "s", "a\"b");
+	jw_name(&w, "empty");
+	jw_array_begin(&w);
+	jw_array_end(&w);
+	jw_name(&w, "a");
+	jw_array_begin(&w);
+	jw_u64(&w, 1);
+	jw_i64(&w, -2);
+	jw_object_begin(&w);
+	jw_object_end(&w);
+	jw_object_begin(&w);
+	jw_field_hex(&w, "p", 0xff);
+	jw_field_bool(&w, "t", true);
+	jw_name(&w, "n");
+	jw_null(&w);
+	jw_object_end(&w);
+	jw_printf(&w, "%.3f", 0.5);
+	jw_array_end(&w);
+	jw_field_i64(&w, "i", -1);
+	jw_object_end(&w);
+	jw_newline(&w);
+	/* JSON lines: the next top-level value has no comma before it */
+	jw_object_begin(&w);
+	jw_object_end(&w);
+	jw_newline(&w);
+	buf = mem_text(&m);
+	EXPECT_STR(buf, "{\"s\":\"a\\\"b\",\"empty\":[],\"a\":[1,-2,{},{\"p\":\"0xff\",\"t\":true,"
+			"\"n\":null},0.500],\"i\":-1}\n{}\n");
+	free(buf);
+}
+
+/* a container chosen for it has each value on a line, and its closing bracket */
+UNIT_TEST(writer_one_per_line)
+{
+	struct mem m;
+	char *buf;
+	struct jw w;
+
+	mem_writer(&m, &w);
+	jw_object_begin(&w);
+	jw_name(&w, "e");
+	jw_array_begin(&w);
+	jw_one_per_line(&w, 2);
+	jw_object_begin(&w);
+	jw_field_u64(&w, "x", 1);
+	jw_object_end(&w);
+	jw_u64(&w, 2);
+	jw_array_end(&w);
+	jw_object_end(&w);
+	buf = mem_text(&m);
+	EXPECT_STR(buf, "{\"e\":[\n{\"x\":1},\n2\n]}");
+	free(buf);
+}
+
+/* what the writer writes, the reader reads back: names and strings of any bytes */
+UNIT_TEST(writer_reader_agree)
+{
+	char in[256], key[300], out[300];
+	struct json_in j;
+	struct mem m;
+	char *buf;
+	struct jw w;
+
+	for (int i = 1; i < 256; i++)
+		in[i - 1] = (char)i;
+	in[255] = '\0';
+	mem_writer(&m, &w);
+	jw_object_begin(&w);
+	jw_field_string(&w, in, in);
+	jw_object_end(&w);
+	buf = mem_text(&m);
+	j = (struct json_in){ buf };
+	EXPECT_EQ(json_object_begin(&j), 0);
+	EXPECT_EQ(json_object_next(&j, key, sizeof(key)), 1);
+	EXPECT_STR(key, in);
+	EXPECT_EQ(json_read_string(&j, out, sizeof(out)), 0);
+	EXPECT_STR(out, in);
+	EXPECT_EQ(json_object_next(&j, key, sizeof(key)), 0);
+	EXPECT(json_at_end(&j));
+	free(buf);
+}
+
 int main(void)
 {
 	UNIT_RUN(write_escapes);
@@ -320,5 +432,8 @@ int main(void)
 	UNIT_RUN(nesting_is_bounded);
 	UNIT_RUN(strings_are_strict);
 	UNIT_RUN(ksyms_lookup);
+	UNIT_RUN(writer_commas_and_nesting);
+	UNIT_RUN(writer_one_per_line);
+	UNIT_RUN(writer_reader_agree);
 	UNIT_EXIT();
 }

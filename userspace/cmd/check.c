@@ -39,7 +39,7 @@
 
 #include "check.h"
 #include "checker.h"
-#include "json.h"
+#include "json_writer.h"
 #include "lifetime.h"
 #include "options.h"
 #include "source.h"
@@ -98,23 +98,24 @@ static void format_violation(char *buf, size_t len, const struct pc_violation *v
 
 static void print_json(FILE *f, const struct pc_violation *v, const char *test, const char *subtest)
 {
-	fprintf(f, "{\"rule\":");
-	json_write_string(f, pc_rule_name(v->rule));
-	fprintf(f, ",\"invariant\":");
-	json_write_string(f, pc_rule_invariant(v->rule));
-	fprintf(f, ",\"ts\":%llu,\"pid\":%u,\"comm\":", (unsigned long long)v->ts, v->pid);
-	json_write_string(f, v->comm);
-	fprintf(f, ",\"obj\":\"0x%llx\",\"ino\":%llu", (unsigned long long)v->obj,
-		(unsigned long long)v->ino);
+	struct jw w;
+
+	jw_init(&w, f);
+	jw_object_begin(&w);
+	jw_field_string(&w, "rule", pc_rule_name(v->rule));
+	jw_field_string(&w, "invariant", pc_rule_invariant(v->rule));
+	jw_field_u64(&w, "ts", v->ts);
+	jw_field_u64(&w, "pid", v->pid);
+	jw_field_string(&w, "comm", v->comm);
+	jw_field_hex(&w, "obj", v->obj);
+	jw_field_u64(&w, "ino", v->ino);
 	if (test) {
-		fprintf(f, ",\"test\":");
-		json_write_string(f, test);
-		fprintf(f, ",\"subtest\":");
-		json_write_string(f, subtest ? subtest : "");
+		jw_field_string(&w, "test", test);
+		jw_field_string(&w, "subtest", subtest ? subtest : "");
 	}
-	fprintf(f, ",\"text\":");
-	json_write_string(f, v->text);
-	fprintf(f, "}\n");
+	jw_field_string(&w, "text", v->text);
+	jw_object_end(&w);
+	jw_newline(&w);
 }
 
 /* --- sessions -------------------------------------------------------------------- */

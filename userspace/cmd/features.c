@@ -17,7 +17,7 @@
 
 #include "options.h"
 #include "pt_features.h"
-#include "json.h"
+#include "json_writer.h"
 
 struct drm_node {
 	char name[32];
@@ -162,42 +162,50 @@ static void print_text(const struct pt_kernel *pk, const char *btf, struct drm_n
 static void print_json(const struct pt_kernel *pk, const char *btf, struct drm_node *nodes,
 		       int nnodes)
 {
+	struct jw w;
 	char buf[96];
 
-	printf("{\"kernel\":");
-	json_write_string(stdout, pk->release);
-	printf(",\"btf\":");
+	jw_init(&w, stdout);
+	jw_object_begin(&w);
+	jw_field_string(&w, "kernel", pk->release);
+	jw_name(&w, "btf");
 	if (pk->have_btf)
-		json_write_string(stdout, btf);
+		jw_string(&w, btf);
 	else
-		printf("null");
-	printf(",\"privileged\":%s,\"fentry\":%s,\"kprobes\":%s,\"drm_loaded\":%s,"
-	       "\"dmabuf_tracepoints\":%s",
-	       pk->privileged ? "true" : "false", pk->fentry_ok ? "true" : "false",
-	       pk->kprobe_ok ? "true" : "false", pk->drm_loaded ? "true" : "false",
-	       pk->dmabuf_tracepoints ? "true" : "false");
-	printf(",\"devices\":[");
+		jw_null(&w);
+	jw_field_bool(&w, "privileged", pk->privileged);
+	jw_field_bool(&w, "fentry", pk->fentry_ok);
+	jw_field_bool(&w, "kprobes", pk->kprobe_ok);
+	jw_field_bool(&w, "drm_loaded", pk->drm_loaded);
+	jw_field_bool(&w, "dmabuf_tracepoints", pk->dmabuf_tracepoints);
+	jw_name(&w, "devices");
+	jw_array_begin(&w);
 	for (int i = 0; i < nnodes; i++) {
-		printf("%s{\"node\":", i ? "," : "");
-		json_write_string(stdout, nodes[i].name);
-		printf(",\"driver\":");
-		json_write_string(stdout, nodes[i].driver);
-		printf("}");
+		jw_object_begin(&w);
+		jw_field_string(&w, "node", nodes[i].name);
+		jw_field_string(&w, "driver", nodes[i].driver);
+		jw_object_end(&w);
 	}
-	printf("],\"hooks\":[");
+	jw_array_end(&w);
+	jw_name(&w, "hooks");
+	jw_array_begin(&w);
 	for (int id = 1; id < PT_HOOK_MAX; id++) {
 		const struct pt_hook_state *st = &pk->hooks[id];
 
-		printf("%s{\"func\":\"%s\",\"where\":", id > 1 ? "," : "", pt_hook_name(id));
+		jw_object_begin(&w);
+		jw_field_string(&w, "func", pt_hook_name(id));
+		jw_name(&w, "where");
 		if (st->where)
-			json_write_string(stdout, st->where);
+			jw_string(&w, st->where);
 		else
-			printf("null");
-		printf(",\"how\":\"%s\",\"note\":", hook_how(pk, id));
-		json_write_string(stdout, hook_note(pk, id, buf, sizeof(buf)));
-		printf("}");
+			jw_null(&w);
+		jw_field_string(&w, "how", hook_how(pk, id));
+		jw_field_string(&w, "note", hook_note(pk, id, buf, sizeof(buf)));
+		jw_object_end(&w);
 	}
-	printf("]}\n");
+	jw_array_end(&w);
+	jw_object_end(&w);
+	jw_newline(&w);
 }
 
 int pt_features(const struct pt_trace_opts *opts, bool json)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "json_writer.h"
 #include "lifetime.h"
 #include "options.h"
 
@@ -189,47 +189,56 @@ static void print_json(FILE *f, struct leaks_env *env, const struct pm_suspect *
 {
 	struct pm_model *m = env->lt.m;
 	struct pm_stats st;
+	struct jw w;
 	char buf[512];
 
 	pm_model_stats(m, &st);
-	fprintf(f, "{\"suspects\":[");
+	jw_init(&w, f);
+	jw_object_begin(&w);
+	jw_name(&w, "suspects");
+	jw_array_begin(&w);
 	for (int i = 0; i < n; i++) {
-		fprintf(f, "%s{\"kind\":\"%s\",\"reason\":", i ? "," : "",
-			pm_leak_kind_name(s[i].kind));
-		json_write_string(f, s[i].reason);
-		fprintf(f, ",\"pid\":%u,\"comm\":", s[i].pid);
-		json_write_string(f, s[i].comm);
-		fprintf(f, ",\"pid_exited\":%s,\"ts\":%llu,\"ino\":%llu,\"size\":%llu",
-			s[i].pid_exited ? "true" : "false", (unsigned long long)s[i].ts,
-			(unsigned long long)s[i].ino, (unsigned long long)s[i].size);
+		jw_object_begin(&w);
+		jw_field_string(&w, "kind", pm_leak_kind_name(s[i].kind));
+		jw_field_string(&w, "reason", s[i].reason);
+		jw_field_u64(&w, "pid", s[i].pid);
+		jw_field_string(&w, "comm", s[i].comm);
+		jw_field_bool(&w, "pid_exited", s[i].pid_exited);
+		jw_field_u64(&w, "ts", s[i].ts);
+		jw_field_u64(&w, "ino", s[i].ino);
+		jw_field_u64(&w, "size", s[i].size);
 		if (s[i].dmabuf)
-			fprintf(f, ",\"dmabuf\":\"0x%llx\"", (unsigned long long)s[i].dmabuf);
+			jw_field_hex(&w, "dmabuf", s[i].dmabuf);
 		if (s[i].obj)
-			fprintf(f, ",\"obj\":\"0x%llx\"", (unsigned long long)s[i].obj);
-		if (s[i].file)
-			fprintf(f, ",\"file\":\"0x%llx\",\"handle\":%u",
-				(unsigned long long)s[i].file, s[i].handle);
-		if (s[i].count)
-			fprintf(f, ",\"count\":%llu,\"bytes\":%llu", (unsigned long long)s[i].count,
-				(unsigned long long)s[i].bytes);
-		fputs(",\"driver\":", f);
-		json_write_string(f, s[i].driver);
-		fputs(",\"evidence\":", f);
-		json_write_string(f, s[i].evidence);
-		fputs(",\"kstack\":", f);
-		pt_print_stack_json(f, pm_stack_text(s[i].kstack));
-		fputs(",\"ustack\":", f);
-		pt_print_stack_json(f, pm_stack_text(s[i].ustack));
-		fputc('}', f);
+			jw_field_hex(&w, "obj", s[i].obj);
+		if (s[i].file) {
+			jw_field_hex(&w, "file", s[i].file);
+			jw_field_u64(&w, "handle", s[i].handle);
+		}
+		if (s[i].count) {
+			jw_field_u64(&w, "count", s[i].count);
+			jw_field_u64(&w, "bytes", s[i].bytes);
+		}
+		jw_field_string(&w, "driver", s[i].driver);
+		jw_field_string(&w, "evidence", s[i].evidence);
+		jw_name(&w, "kstack");
+		pt_print_stack_json(&w, pm_stack_text(s[i].kstack));
+		jw_name(&w, "ustack");
+		pt_print_stack_json(&w, pm_stack_text(s[i].ustack));
+		jw_object_end(&w);
 	}
-	fprintf(f,
-		"],\"events\":%llu,\"drops\":%llu,\"duration\":%.3f,\"live_buffers\":%u,"
-		"\"tracked\":%u,\"max_objects\":%u,\"untracked\":%llu,\"incomplete\":",
-		(unsigned long long)st.events, (unsigned long long)st.drops,
-		st.t_last > st.t_first ? (st.t_last - st.t_first) / 1e9 : 0, st.bufs, st.entries,
-		st.max_entries, (unsigned long long)st.untracked);
-	json_write_string(f, pm_model_incomplete_text(m, buf, sizeof(buf)));
-	fputs("}\n", f);
+	jw_array_end(&w);
+	jw_field_u64(&w, "events", st.events);
+	jw_field_u64(&w, "drops", st.drops);
+	jw_name(&w, "duration");
+	jw_printf(&w, "%.3f", st.t_last > st.t_first ? (st.t_last - st.t_first) / 1e9 : 0);
+	jw_field_u64(&w, "live_buffers", st.bufs);
+	jw_field_u64(&w, "tracked", st.entries);
+	jw_field_u64(&w, "max_objects", st.max_entries);
+	jw_field_u64(&w, "untracked", st.untracked);
+	jw_field_string(&w, "incomplete", pm_model_incomplete_text(m, buf, sizeof(buf)));
+	jw_object_end(&w);
+	jw_newline(&w);
 }
 
 int pt_leaks_parse(int argc, char **argv)

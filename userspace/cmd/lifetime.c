@@ -5,7 +5,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "json.h"
 #include "lifetime.h"
 #include "options.h"
 
@@ -265,23 +264,19 @@ void pt_print_stack(FILE *f, const char *stack, const char *indent, int max)
 	}
 }
 
-void pt_print_stack_json(FILE *f, const char *stack)
+void pt_print_stack_json(struct jw *w, const char *stack)
 {
 	const char *prev = NULL;
 	char frame[256];
-	bool first = true;
 	size_t plen = 0;
 
-	fputc('[', f);
+	jw_array_begin(w);
 	for (const char *p = stack; p && *p;) {
 		size_t len = strcspn(p, ";");
 
 		if (!skip_frame(p, len, prev, plen)) {
 			snprintf(frame, sizeof(frame), "%.*s", (int)len, p);
-			if (!first)
-				fputc(',', f);
-			json_write_string(f, frame);
-			first = false;
+			jw_string(w, frame);
 		}
 		if (!bpf_frame(p, len)) {
 			prev = p;
@@ -291,7 +286,7 @@ void pt_print_stack_json(FILE *f, const char *stack)
 		if (*p == ';')
 			p++;
 	}
-	fputc(']', f);
+	jw_array_end(w);
 }
 
 int pt_parse_uint(const char *arg, unsigned long min, unsigned long max, unsigned long *out)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "json_writer.h"
 #include "model.h"
 #include "perfetto.h"
 #include "snapshot.h"
@@ -55,7 +56,7 @@ const char *pt_exporter_text(char *buf, size_t len, const struct pm_buf *b);
  */
 void pt_print_stack(FILE *f, const char *stack, const char *indent, int max);
 /* The same as a JSON array of strings. */
-void pt_print_stack_json(FILE *f, const char *stack);
+void pt_print_stack_json(struct jw *w, const char *stack);
 
 /* argp parsers shared by the commands */
 int pt_parse_uint(const char *arg, unsigned long min, unsigned long max, unsigned long *out);

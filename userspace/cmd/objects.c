@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "json_writer.h"
 #include "lifetime.h"
 #include "options.h"
 
@@ -218,75 +218,89 @@ static void print_json(FILE *out, struct objects_env *env)
 	const struct pm_buf **bufs;
 	size_t n = pm_model_bufs(m, &bufs), nfiles = pm_model_files(m, &files);
 	__u64 now = pm_model_now(m);
+	struct jw w;
 	char why[256];
 
-	fputs("{\"buffers\":[", out);
+	jw_init(&w, out);
+	jw_object_begin(&w);
+	jw_name(&w, "buffers");
+	jw_array_begin(&w);
 	for (size_t i = 0; i < n; i++) {
 		const struct pm_buf *b = bufs[i];
 		char exp[32];
-		bool first;
 
-		fprintf(out, "%s{\"ino\":%llu,\"size\":%llu,\"exporter\":", i ? "," : "",
-			(unsigned long long)b->ino, (unsigned long long)b->size);
-		json_write_string(out, pt_exporter_text(exp, sizeof(exp), b));
-		fputs(",\"exp_name\":", out);
-		json_write_string(out, b->exp_name);
-		fprintf(out, ",\"exp_pid\":%u,\"exp_comm\":", b->exp_pid);
-		json_write_string(out, b->exp_comm);
-		fprintf(out, ",\"age\":%.3f,\"before_tracing\":%s,\"fds\":[",
-			b->t_create && now > b->t_create ? (now - b->t_create) / 1e9 : -1.0,
-			(b->flags & PM_F_UNSEEN) ? "true" : "false");
-		first = true;
+		jw_object_begin(&w);
+		jw_field_u64(&w, "ino", b->ino);
+		jw_field_u64(&w, "size", b->size);
+		jw_field_string(&w, "exporter", pt_exporter_text(exp, sizeof(exp), b));
+		jw_field_string(&w, "exp_name", b->exp_name);
+		jw_field_u64(&w, "exp_pid", b->exp_pid);
+		jw_field_string(&w, "exp_comm", b->exp_comm);
+		jw_name(&w, "age");
+		jw_printf(&w, "%.3f",
+			  b->t_create && now > b->t_create ? (now - b->t_create) / 1e9 : -1.0);
+		jw_field_bool(&w, "before_tracing", b->flags & PM_F_UNSEEN);
+		jw_name(&w, "fds");
+		jw_array_begin(&w);
 		for (const struct pm_holder *h = b->holders; h; h = h->next) {
 			if (h->fd < 0)
 				continue;
-			fprintf(out, "%s{\"pid\":%u,\"fd\":%d}", first ? "" : ",", h->pid, h->fd);
-			first = false;
+			jw_object_begin(&w);
+			jw_field_u64(&w, "pid", h->pid);
+			jw_field_i64(&w, "fd", h->fd);
+			jw_object_end(&w);
 		}
-		fputs("],\"maps\":[", out);
-		first = true;
+		jw_array_end(&w);
+		jw_name(&w, "maps");
+		jw_array_begin(&w);
 		for (const struct pm_holder *h = b->holders; h; h = h->next) {
 			if (h->fd >= 0)
 				continue;
-			fprintf(out, "%s{\"pid\":%u,\"addr\":\"0x%llx\",\"len\":%llu}",
-				first ? "" : ",", h->pid, (unsigned long long)h->addr,
-				(unsigned long long)h->len);
-			first = false;
+			jw_object_begin(&w);
+			jw_field_u64(&w, "pid", h->pid);
+			jw_field_hex(&w, "addr", h->addr);
+			jw_field_u64(&w, "len", h->len);
+			jw_object_end(&w);
 		}
-		fputs("],\"attachments\":[", out);
-		first = true;
+		jw_array_end(&w);
+		jw_name(&w, "attachments");
+		jw_array_begin(&w);
 		for (const struct pm_attach *a = b->attachments; a; a = a->next) {
-			fprintf(out, "%s{\"importer\":", first ? "" : ",");
-			json_write_string(out, a->importer);
-			fputs(",\"driver\":", out);
-			json_write_string(out, a->importer_driver);
-			fprintf(out, ",\"pid\":%u,\"maps\":%d,\"dangling\":%s}", a->pid, a->maps,
-				a->dangling ? "true" : "false");
-			first = false;
+			jw_object_begin(&w);
+			jw_field_string(&w, "importer", a->importer);
+			jw_field_string(&w, "driver", a->importer_driver);
+			jw_field_u64(&w, "pid", a->pid);
+			jw_field_i64(&w, "maps", a->maps);
+			jw_field_bool(&w, "dangling", a->dangling);
+			jw_object_end(&w);
 		}
-		fputs("],\"handles\":[", out);
-		first = true;
+		jw_array_end(&w);
+		jw_name(&w, "handles");
+		jw_array_begin(&w);
 		for (size_t j = 0; j < nfiles; j++) {
 			for (const struct pm_handle *h = files[j]->handles; h; h = h->next) {
 				if (!handle_names(m, h, b))
 					continue;
-				fprintf(out, "%s{\"pid\":%u,\"driver\":", first ? "" : ",",
-					files[j]->pid);
-				json_write_string(out, files[j]->driver);
-				fprintf(out, ",\"minor\":%d,\"handle\":%u,\"import\":%s}",
-					files[j]->minor, h->handle, h->import ? "true" : "false");
-				first = false;
+				jw_object_begin(&w);
+				jw_field_u64(&w, "pid", files[j]->pid);
+				jw_field_string(&w, "driver", files[j]->driver);
+				jw_field_i64(&w, "minor", files[j]->minor);
+				jw_field_u64(&w, "handle", h->handle);
+				jw_field_bool(&w, "import", h->import);
+				jw_object_end(&w);
 			}
 		}
-		fputs("],\"kstack\":", out);
-		pt_print_stack_json(out, pm_stack_text(b->kstack));
-		fputs(",\"ustack\":", out);
-		pt_print_stack_json(out, pm_stack_text(b->ustack));
-		fputc('}', out);
+		jw_array_end(&w);
+		jw_name(&w, "kstack");
+		pt_print_stack_json(&w, pm_stack_text(b->kstack));
+		jw_name(&w, "ustack");
+		pt_print_stack_json(&w, pm_stack_text(b->ustack));
+		jw_object_end(&w);
 	}
-	fputs("],\"incomplete\":", out);
-	json_write_string(out, pm_model_incomplete_text(m, why, sizeof(why)));
-	fputs("}\n", out);
+	jw_array_end(&w);
+	jw_field_string(&w, "incomplete", pm_model_incomplete_text(m, why, sizeof(why)));
+	jw_object_end(&w);
+	jw_newline(&w);
 	free(bufs);
 	free(files);
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "checker.h"
+#include "hashmap.h"
 #include "model.h"
 #include "vprime_truth.h"
 
@@ -88,103 +89,33 @@ int pc_rule_by_name(const char *name)
 	return -1;
 }
 
-/* --- a map from (u64, u64) keys to pointers --------------------------------- */
+/* --- maps (hashmap.h) ------------------------------------------------------ */
 
-struct slot {
-	__u64 a, b;
-	void *val; /* NULL: empty */
-};
-
-struct map {
-	struct slot *slots;
-	size_t cap; /* a power of two, or 0 */
-	size_t n;
-};
-
-static size_t slot_of(const struct map *m, __u64 a, __u64 b)
+/* free every value, then the table */
+static void map_free_all(struct pt_map *m)
 {
-	__u64 x = a * 0x9e3779b97f4a7c15ULL ^ (b + 0x632be59bd9b4e019ULL);
+	pt_map_for_each(m, s) free(s->val);
+	pt_map_release(m);
+}
+
+/* threads hash as they always did: the order pc_checker_settle() visits them in */
+static __u64 tid_hash(__u64 key)
+{
+	__u64 x = (__u32)key * 0x9e3779b97f4a7c15ULL ^ (1 + 0x632be59bd9b4e019ULL);
 
 	x ^= x >> 31;
 	x *= 0xbf58476d1ce4e5b9ULL;
 	x ^= x >> 29;
-	return x & (m->cap - 1);
+	return x;
 }
 
-static void *map_get(const struct map *m, __u64 a, __u64 b)
+static const struct pt_map_ops thread_ops = { .hash = tid_hash };
+
+/* a thread's key: never 0, tid 0 (interrupts) included */
+static __u64 tid_key(__u32 tid)
 {
-	if (!m->cap)
-		return NULL;
-	for (size_t i = slot_of(m, a, b); m->slots[i].val; i = (i + 1) & (m->cap - 1))
-		if (m->slots[i].a == a && m->slots[i].b == b)
-			return m->slots[i].val;
-	return NULL;
+	return (__u64)tid | 1ULL << 32;
 }
-
-static int map_put(struct map *m, __u64 a, __u64 b, void *val)
-{
-	if ((m->n + 1) * 2 > m->cap) {
-		struct map bigger = { .cap = m->cap ? m->cap * 2 : 64 };
-
-		bigger.slots = calloc(bigger.cap, sizeof(*bigger.slots));
-		if (!bigger.slots)
-			return -ENOMEM;
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->slots[i].val)
-				map_put(&bigger, m->slots[i].a, m->slots[i].b, m->slots[i].val);
-		free(m->slots);
-		*m = bigger;
-	}
-	for (size_t i = slot_of(m, a, b);; i = (i + 1) & (m->cap - 1)) {
-		struct slot *s = &m->slots[i];
-
-		if (!s->val || (s->a == a && s->b == b)) {
-			m->n += !s->val;
-			s->a = a;
-			s->b = b;
-			s->val = val;
-			return 0;
-		}
-	}
-}
-
-/* linear probing: the entries after the hole move back into it */
-static void map_del(struct map *m, __u64 a, __u64 b)
-{
-	size_t i, j, k;
-
-	if (!m->cap)
-		return;
-	for (i = slot_of(m, a, b); m->slots[i].val; i = (i + 1) & (m->cap - 1))
-		if (m->slots[i].a == a && m->slots[i].b == b)
-			break;
-	if (!m->slots[i].val)
-		return;
-	m->slots[i].val = NULL;
-	m->n--;
-	for (j = (i + 1) & (m->cap - 1); m->slots[j].val; j = (j + 1) & (m->cap - 1)) {
-		k = slot_of(m, m->slots[j].a, m->slots[j].b);
-		/* leave it where it is if its home lies cyclically in (i, j] */
-		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
-			continue;
-		m->slots[i] = m->slots[j];
-		m->slots[j].val = NULL;
-		i = j;
-	}
-}
-
-/* free every value and the table */
-static void map_release(struct map *m)
-{
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->slots[i].val);
-	free(m->slots);
-	memset(m, 0, sizeof(*m));
-}
-
-#define map_for_each(m, type, v)                 \
-	for (size_t _i = 0; _i < (m)->cap; _i++) \
-		for (type *v = (m)->slots[_i].val; v; v = NULL)
 
 /* --- state ------------------------------------------------------------------ */
 
@@ -209,6 +140,8 @@ struct objstate {
 
 /* a cache entry removed: by which thread, when */
 struct tomb {
+	__u64 file;
+	__u32 handle;
 	__u32 tid;
 	__u64 seq;
 };
@@ -275,7 +208,7 @@ struct truth {
 	__u64 (*entries)[2];
 	size_t nentries, cap_entries;
 	/* from the model, at begin */
-	struct map exported; /* exporting object -> its live dma-bufs' counts */
+	struct pt_map exported; /* exporting object -> its live dma-bufs' counts */
 	__u64 live_bufs, attachments;
 };
 
@@ -286,11 +219,11 @@ struct exp_count {
 
 struct pc_checker {
 	struct pm_model *m;
-	__u64 hooks;	    /* active pt_hook bits */
-	struct map cache;   /* (file, handle) -> struct entry */
-	struct map tombs;   /* (file, handle) -> struct tomb, of removed entries */
-	struct map objs;    /* (obj, 0) -> struct objstate */
-	struct map threads; /* (tid, 0) -> struct thread */
+	__u64 hooks;	       /* active pt_hook bits */
+	struct pt_map cache;   /* pt_map_key2(file, handle) -> struct entry */
+	struct pt_map tombs;   /* pt_map_key2(file, handle) -> struct tomb, of removed entries */
+	struct pt_map objs;    /* obj -> struct objstate */
+	struct pt_map threads; /* tid_key(tid) -> struct thread */
 	/* the tids with an export in flight, for the disturbance check */
 	__u32 exporting[32];
 	int nexporting;
@@ -317,6 +250,7 @@ struct pc_checker *pc_checker_new(void)
 		return NULL;
 	}
 	c->hooks = ~0ULL;
+	c->threads = PT_MAP_INIT(&thread_ops);
 	return c;
 }
 
@@ -325,11 +259,11 @@ void pc_checker_free(struct pc_checker *c)
 	if (!c)
 		return;
 	pm_model_free(c->m);
-	map_release(&c->cache);
-	map_release(&c->tombs);
-	map_release(&c->objs);
-	map_release(&c->threads);
-	map_release(&c->t.exported);
+	map_free_all(&c->cache);
+	map_free_all(&c->tombs);
+	map_free_all(&c->objs);
+	map_free_all(&c->threads);
+	map_free_all(&c->t.exported);
 	free(c->t.entries);
 	free(c->v);
 	free(c);
@@ -420,12 +354,12 @@ static __attribute__((format(printf, 3, 4))) void incomplete(struct pc_checker *
 
 static struct objstate *objstate(struct pc_checker *c, __u64 obj, bool create)
 {
-	struct objstate *o = map_get(&c->objs, obj, 0);
+	struct objstate *o = pt_map_get(&c->objs, obj);
 
 	if (o || !create || !obj)
 		return o;
 	o = calloc(1, sizeof(*o));
-	if (o && map_put(&c->objs, obj, 0, o)) {
+	if (o && pt_map_put(&c->objs, obj, o)) {
 		free(o);
 		o = NULL;
 	}
@@ -434,27 +368,27 @@ static struct objstate *objstate(struct pc_checker *c, __u64 obj, bool create)
 
 static void objstate_del(struct pc_checker *c, __u64 obj)
 {
-	struct objstate *o = map_get(&c->objs, obj, 0);
+	struct objstate *o = pt_map_get(&c->objs, obj);
 
 	if (!o)
 		return;
-	map_del(&c->objs, obj, 0);
+	pt_map_del(&c->objs, obj);
 	free(o);
 }
 
 static struct thread *thread(struct pc_checker *c, __u32 tid)
 {
-	struct thread *t = map_get(&c->threads, tid, 1);
+	struct thread *t = pt_map_get(&c->threads, tid_key(tid));
 
 	if (t)
 		return t;
 	/* threads come and go: a table this big holds mostly dead ones */
 	if (c->threads.n >= 4096) {
-		map_release(&c->threads);
+		map_free_all(&c->threads);
 		c->nexporting = 0;
 	}
 	t = calloc(1, sizeof(*t));
-	if (t && map_put(&c->threads, tid, 1, t)) {
+	if (t && pt_map_put(&c->threads, tid_key(tid), t)) {
 		free(t);
 		return NULL;
 	}
@@ -497,7 +431,7 @@ static void exporting_drop(struct pc_checker *c, __u32 tid)
 static void disturb(struct pc_checker *c, const struct pt_event *e)
 {
 	for (int i = 0; i < c->nexporting; i++) {
-		struct thread *t = map_get(&c->threads, c->exporting[i], 1);
+		struct thread *t = pt_map_get(&c->threads, tid_key(c->exporting[i]));
 
 		if (!t || !t->exp_live || t->tid == e->tid)
 			continue;
@@ -519,7 +453,9 @@ static void thread_reset(struct pc_checker *c, struct thread *t)
 
 static struct entry *entry_get(struct pc_checker *c, __u64 file, __u32 handle)
 {
-	return map_get(&c->cache, file, handle);
+	struct entry *en = pt_map_get(&c->cache, pt_map_key2(file, handle));
+
+	return en && en->file == file && en->handle == handle ? en : NULL;
 }
 
 static void entry_del(struct pc_checker *c, __u64 file, __u32 handle)
@@ -528,7 +464,7 @@ static void entry_del(struct pc_checker *c, __u64 file, __u32 handle)
 
 	if (!en)
 		return;
-	map_del(&c->cache, file, handle);
+	pt_map_del(&c->cache, pt_map_key2(file, handle));
 	free(en);
 }
 
@@ -540,15 +476,18 @@ static void tomb(struct pc_checker *c, const struct pt_event *e)
 		return;
 	/* only recent ones matter: a table this big is mostly old ones */
 	if (c->tombs.n >= 8192)
-		map_release(&c->tombs);
-	tb = map_get(&c->tombs, e->file, e->handle);
+		map_free_all(&c->tombs);
+	/* one of another (file, handle) with the same key makes way */
+	tb = pt_map_get(&c->tombs, pt_map_key2(e->file, e->handle));
 	if (!tb) {
 		tb = calloc(1, sizeof(*tb));
-		if (!tb || map_put(&c->tombs, e->file, e->handle, tb)) {
+		if (!tb || pt_map_put(&c->tombs, pt_map_key2(e->file, e->handle), tb)) {
 			free(tb);
 			return;
 		}
 	}
+	tb->file = e->file;
+	tb->handle = e->handle;
 	tb->tid = e->tid;
 	tb->seq = c->st.events;
 }
@@ -593,10 +532,11 @@ static void on_cache_add(struct pc_checker *c, const struct pt_record *rec, stru
 
 	if (e->ret || !e->file || !e->dmabuf)
 		return;
-	en = entry_get(c, e->file, e->handle);
+	/* an entry of another (file, handle) with the same key makes way */
+	en = pt_map_get(&c->cache, pt_map_key2(e->file, e->handle));
 	if (!en) {
 		en = calloc(1, sizeof(*en));
-		if (!en || map_put(&c->cache, e->file, e->handle, en)) {
+		if (!en || pt_map_put(&c->cache, pt_map_key2(e->file, e->handle), en)) {
 			free(en);
 			return;
 		}
@@ -788,8 +728,9 @@ static void on_handle_to_fd(struct pc_checker *c, const struct pt_record *rec, s
 	 * thread closed the handle since the call began (the hook sees the
 	 * removal before it happens, so the object can still be found here).
 	 */
-	tb = map_get(&c->tombs, e->file, e->handle);
-	if (tb && t && tb->tid != t->tid && tb->seq > t->exit_seq)
+	tb = pt_map_get(&c->tombs, pt_map_key2(e->file, e->handle));
+	if (tb && tb->file == e->file && tb->handle == e->handle && t && tb->tid != t->tid &&
+	    tb->seq > t->exit_seq)
 		return;
 	en = entry_get(c, e->file, e->handle);
 	if (added_here(t, e->file, e->handle, e->dmabuf)) {
@@ -851,7 +792,7 @@ static void on_export(struct pc_checker *c, const struct pt_record *rec, struct 
 	o = objstate(c, e->obj, false);
 	t->exp_disturbed = false;
 	if (o && o->last_tid && o->last_tid != t->tid) {
-		struct thread *other = map_get(&c->threads, o->last_tid, 1);
+		struct thread *other = pt_map_get(&c->threads, tid_key(o->last_tid));
 
 		t->exp_disturbed = other && other->last_seq == o->last_seq;
 	}
@@ -889,8 +830,10 @@ static void on_dmabuf_release(struct pc_checker *c, const struct pt_record *rec)
 	 * has cleared it.
 	 */
 	if (o && o->kdmabuf) {
-		map_for_each(&c->threads, struct thread, t)
+		pt_map_for_each(&c->threads, _s)
 		{
+			struct thread *t = _s->val;
+
 			if (t->del_pending && t->del_last && t->del_obj == e->obj) {
 				o->kdmabuf = 0;
 				t->del_last = false;
@@ -1044,8 +987,10 @@ void pc_checker_feed(struct pc_checker *c, const struct pt_record *rec)
 
 void pc_checker_settle(struct pc_checker *c, __u64 now)
 {
-	map_for_each(&c->threads, struct thread, t)
+	pt_map_for_each(&c->threads, _s)
 	{
+		struct thread *t = _s->val;
+
 		if (t->last_ts + SETTLE_NS > now)
 			continue;
 		resolve_delete(c, t);
@@ -1113,7 +1058,7 @@ void pc_truth_begin(struct pc_checker *c, int instance, int minor)
 	size_t n;
 	bool baseline = t->baseline;
 
-	map_release(&t->exported);
+	map_free_all(&t->exported);
 	free(t->entries);
 	memset(t, 0, sizeof(*t));
 	t->baseline = baseline;
@@ -1132,10 +1077,10 @@ void pc_truth_begin(struct pc_checker *c, int instance, int minor)
 			continue;
 		t->live_bufs++;
 		t->attachments += pm_buf_attachments(b);
-		ec = map_get(&t->exported, b->exp_obj, 0);
+		ec = pt_map_get(&t->exported, b->exp_obj);
 		if (!ec) {
 			ec = calloc(1, sizeof(*ec));
-			if (!ec || map_put(&t->exported, b->exp_obj, 0, ec)) {
+			if (!ec || pt_map_put(&t->exported, b->exp_obj, ec)) {
 				free(ec);
 				continue;
 			}
@@ -1191,7 +1136,7 @@ void pc_truth_objects_line(struct pc_checker *c, const char *line)
 	if (dmabuf) {
 		const struct pm_buf *b = pm_model_buf_by_ino(c->m, dmabuf);
 		const struct exp_count *ec =
-		    b && b->exp_obj ? map_get(&t->exported, b->exp_obj, 0) : NULL;
+		    b && b->exp_obj ? pt_map_get(&t->exported, b->exp_obj) : NULL;
 
 		if (ec) {
 			dmabufs = ec->bufs;
@@ -1270,8 +1215,10 @@ static bool view_agrees(struct pc_checker *c)
 	mine = calloc(c->cache.n + 1, sizeof(*mine));
 	if (!mine)
 		return same;
-	map_for_each(&c->cache, struct entry, en)
+	pt_map_for_each(&c->cache, _s)
 	{
+		struct entry *en = _s->val;
+
 		if (en->minor == t->minor) {
 			mine[nmine][0] = en->ino;
 			mine[nmine][1] = en->handle;
@@ -1336,8 +1283,10 @@ static void resync(struct pc_checker *c, int minor)
 
 	k = 0;
 	gone = calloc(2 * c->cache.n + 2, sizeof(*gone));
-	map_for_each(&c->cache, struct entry, en)
+	pt_map_for_each(&c->cache, _s)
 	{
+		struct entry *en = _s->val;
+
 		if (gone && en->minor == minor) {
 			gone[k++] = en->file;
 			gone[k++] = en->handle;

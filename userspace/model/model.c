@@ -17,173 +17,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashmap.h"
 #include "model.h"
 
-/* --- a map from non-zero u64 keys to pointers ------------------------------ */
-
-struct pm_map {
-	__u64 *keys;
-	void **vals;
-	size_t cap; /* a power of two, or 0 */
-	size_t n;
-};
-
-static __u64 mix64(__u64 x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
-/* two values as one key: collisions are checked by the callers */
-static __u64 key2(__u64 a, __u64 b)
-{
-	return mix64(a ^ mix64(b + 0x9e3779b97f4a7c15ULL)) | 1;
-}
-
-struct pm_model;
-static void *xcalloc(struct pm_model *m, size_t n, size_t size);
-static void xfree(struct pm_model *m, void *p, size_t size);
-
-static void *map_get(const struct pm_map *map, __u64 key)
-{
-	size_t i;
-
-	if (!map->cap || !key)
-		return NULL;
-	for (i = mix64(key) & (map->cap - 1); map->keys[i]; i = (i + 1) & (map->cap - 1))
-		if (map->keys[i] == key)
-			return map->vals[i];
-	return NULL;
-}
-
-static int map_grow(struct pm_model *m, struct pm_map *map)
-{
-	size_t cap = map->cap ? map->cap * 2 : 64;
-	__u64 *keys = xcalloc(m, cap, sizeof(*keys));
-	void **vals = xcalloc(m, cap, sizeof(*vals));
-
-	if (!keys || !vals) {
-		xfree(m, keys, keys ? cap * sizeof(*keys) : 0);
-		xfree(m, vals, vals ? cap * sizeof(*vals) : 0);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < map->cap; i++) {
-		size_t j;
-
-		if (!map->keys[i])
-			continue;
-		for (j = mix64(map->keys[i]) & (cap - 1); keys[j]; j = (j + 1) & (cap - 1))
-			;
-		keys[j] = map->keys[i];
-		vals[j] = map->vals[i];
-	}
-	xfree(m, map->keys, map->cap * sizeof(*map->keys));
-	xfree(m, map->vals, map->cap * sizeof(*map->vals));
-	map->keys = keys;
-	map->vals = vals;
-	map->cap = cap;
-	return 0;
-}
-
-static int map_put(struct pm_model *m, struct pm_map *map, __u64 key, void *val)
-{
-	size_t i;
-
-	if (!key)
-		return -EINVAL;
-	if ((map->n + 1) * 4 > map->cap * 3 && map_grow(m, map))
-		return -ENOMEM;
-	for (i = mix64(key) & (map->cap - 1); map->keys[i]; i = (i + 1) & (map->cap - 1)) {
-		if (map->keys[i] == key) {
-			map->vals[i] = val;
-			return 0;
-		}
-	}
-	map->keys[i] = key;
-	map->vals[i] = val;
-	map->n++;
-	return 0;
-}
-
-/* linear probing: shift the entries after the hole back into it */
-static void map_del(struct pm_map *map, __u64 key)
-{
-	size_t i, j, mask = map->cap - 1;
-
-	if (!map->cap || !key)
-		return;
-	for (i = mix64(key) & mask; map->keys[i]; i = (i + 1) & mask)
-		if (map->keys[i] == key)
-			break;
-	if (!map->keys[i])
-		return;
-	map->keys[i] = 0;
-	map->n--;
-	for (j = (i + 1) & mask; map->keys[j]; j = (j + 1) & mask) {
-		size_t home = mix64(map->keys[j]) & mask;
-
-		/* can the entry at j move to the hole at i? */
-		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
-			map->keys[i] = map->keys[j];
-			map->vals[i] = map->vals[j];
-			map->keys[j] = 0;
-			i = j;
-		}
-	}
-}
-
-static void map_release(struct pm_model *m, struct pm_map *map)
-{
-	xfree(m, map->keys, map->cap * sizeof(*map->keys));
-	xfree(m, map->vals, map->cap * sizeof(*map->vals));
-	memset(map, 0, sizeof(*map));
-}
-
-#define map_for_each(map, i)                    \
-	for (size_t i = 0; i < (map)->cap; i++) \
-		if ((map)->keys[i])
-
 /*
- * The values of a map, copied: what loops that free entries walk. The
- * copy is temporary and not counted in the model's bytes.
+ * Every table is a pt_map (hashmap.h) whose slot arrays come from
+ * xcalloc/xfree, so that m->bytes counts them too; a key made of two
+ * values (pt_map_key2) may collide: the callers check what they find.
  */
-static void **map_values(const struct pm_map *map, size_t *n)
-{
-	void **v = malloc((map->n ? map->n : 1) * sizeof(*v));
-
-	*n = 0;
-	if (!v)
-		return NULL;
-	map_for_each(map, i) v[(*n)++] = map->vals[i];
-	return v;
-}
-
-/* for each value of map (a copy taken first): the body may free it */
-#define map_for_each_safe(map, type, var)                                         \
-	for (size_t _n, _i = 0, _once = 1; _once; _once = 0)                      \
-		for (void **_v = map_values((map), &_n); _v; free(_v), _v = NULL) \
-			for (type * var; _i < _n && ((var = _v[_i]), 1); _i++)
-
 /* --- the model ------------------------------------------------------------- */
 
 #define PM_MAX_FINDINGS 256
 
 struct pm_model {
-	struct pm_map bufs;	/* dmabuf -> pm_buf */
-	struct pm_map inos;	/* ino -> pm_buf */
-	struct pm_map objs;	/* obj -> pm_obj */
-	struct pm_map files;	/* file -> pm_file */
-	struct pm_map handles;	/* key2(file, handle) -> pm_handle */
-	struct pm_map attaches; /* attach -> pm_attach */
-	struct pm_map fds;	/* key2(pid, fd) -> pm_holder */
-	struct pm_map maps;	/* key2(pid, addr) -> pm_holder */
-	struct pm_map procs;	/* pid -> pm_proc */
-	struct pm_map pending;	/* tid -> dmabuf: an fd-to-handle in progress */
-	struct pm_map strs;	/* hash -> pm_str chain */
+	struct pt_map bufs;	/* dmabuf -> pm_buf */
+	struct pt_map inos;	/* ino -> pm_buf */
+	struct pt_map objs;	/* obj -> pm_obj */
+	struct pt_map files;	/* file -> pm_file */
+	struct pt_map handles;	/* pt_map_key2(file, handle) -> pm_handle */
+	struct pt_map attaches; /* attach -> pm_attach */
+	struct pt_map fds;	/* pt_map_key2(pid, fd) -> pm_holder */
+	struct pt_map maps;	/* pt_map_key2(pid, addr) -> pm_holder */
+	struct pt_map procs;	/* pid -> pm_proc */
+	struct pt_map pending;	/* tid -> dmabuf: an fd-to-handle in progress */
+	struct pt_map strs;	/* hash -> pm_str chain */
+
+	struct pt_map_ops map_ops; /* through xcalloc/xfree */
 
 	const struct pm_observer *obs;
 	void *obs_ctx;
@@ -221,6 +80,27 @@ static void xfree(struct pm_model *m, void *p, size_t size)
 		return;
 	m->bytes -= size;
 	free(p);
+}
+
+/* the i-th of the model's PM_NMAPS maps */
+#define PM_NMAPS 11
+static struct pt_map *model_map(struct pm_model *m, size_t i)
+{
+	struct pt_map *all[PM_NMAPS] = { &m->bufs,    &m->inos,	    &m->objs, &m->files,
+					 &m->handles, &m->attaches, &m->fds,  &m->maps,
+					 &m->procs,   &m->pending,  &m->strs };
+
+	return all[i];
+}
+
+static void *map_alloc(void *ctx, size_t n, size_t size)
+{
+	return xcalloc(ctx, n, size);
+}
+
+static void map_free(void *ctx, void *p, size_t bytes)
+{
+	xfree(ctx, p, bytes);
 }
 
 /* one more entry of any kind; false at the bound */
@@ -275,7 +155,7 @@ static struct pm_str *str_add(struct pm_model *m, struct pm_str *p, struct pm_st
 {
 	p->refs = 1;
 	p->next = head;
-	if (map_put(m, &m->strs, p->hash, p)) {
+	if (pt_map_put(&m->strs, p->hash, p)) {
 		xfree(m, p, str_size(p));
 		return NULL;
 	}
@@ -291,7 +171,7 @@ static struct pm_str *str_get(struct pm_model *m, const char *s)
 	if (!s || !*s)
 		return NULL;
 	h = str_hash(s);
-	head = map_get(&m->strs, h);
+	head = pt_map_get(&m->strs, h);
 	for (p = head; p; p = p->next) {
 		if (p->hash == h && !p->taken && !strcmp(p->s, s)) {
 			p->refs++;
@@ -315,7 +195,7 @@ static struct pm_str *raw_get(struct pm_model *m, const struct pt_stack *st)
 	size_t bytes = pt_stack_bytes(st);
 	struct pm_str *p, *head;
 
-	head = map_get(&m->strs, h);
+	head = pt_map_get(&m->strs, h);
 	for (p = head; p; p = p->next) {
 		if (p->hash == h && p->taken && pt_stack_equal(&p->raw, st)) {
 			p->refs++;
@@ -382,15 +262,15 @@ static void str_put(struct pm_model *m, struct pm_str *p)
 
 	if (!p || --p->refs)
 		return;
-	head = map_get(&m->strs, p->hash);
+	head = pt_map_get(&m->strs, p->hash);
 	for (pp = &head; *pp && *pp != p; pp = &(*pp)->next)
 		;
 	if (*pp)
 		*pp = p->next;
 	if (head)
-		map_put(m, &m->strs, p->hash, head);
+		pt_map_put(&m->strs, p->hash, head);
 	else
-		map_del(&m->strs, p->hash);
+		pt_map_del(&m->strs, p->hash);
 	str_free(m, p);
 }
 
@@ -434,7 +314,7 @@ static struct pm_proc *proc_get(struct pm_model *m, __u32 pid, const char *comm,
 
 	if (!pid)
 		return NULL;
-	p = map_get(&m->procs, pid);
+	p = pt_map_get(&m->procs, pid);
 	if (p) {
 		/* the pid was reused after its process exited */
 		if (p->exited && ts > p->t_exit) {
@@ -449,7 +329,7 @@ static struct pm_proc *proc_get(struct pm_model *m, __u32 pid, const char *comm,
 	p = entry_new(m, sizeof(*p));
 	if (!p)
 		return NULL;
-	if (map_put(m, &m->procs, pid, p)) {
+	if (pt_map_put(&m->procs, pid, p)) {
 		entry_free(m, p, sizeof(*p));
 		return NULL;
 	}
@@ -464,20 +344,20 @@ static struct pm_proc *proc_get(struct pm_model *m, __u32 pid, const char *comm,
 
 static struct pm_buf *buf_find(const struct pm_model *m, __u64 dmabuf, __u64 ino)
 {
-	struct pm_buf *b = map_get(&m->bufs, dmabuf);
+	struct pm_buf *b = pt_map_get(&m->bufs, dmabuf);
 
-	return b ? b : map_get(&m->inos, ino);
+	return b ? b : pt_map_get(&m->inos, ino);
 }
 
 static void holder_unlink(struct pm_model *m, struct pm_holder *h, __u64 dmabuf)
 {
-	struct pm_buf *b = map_get(&m->bufs, dmabuf);
+	struct pm_buf *b = pt_map_get(&m->bufs, dmabuf);
 	struct pm_holder **pp;
 
 	if (h->fd >= 0)
-		map_del(&m->fds, key2(h->pid, (__u32)h->fd));
+		pt_map_del(&m->fds, pt_map_key2(h->pid, (__u32)h->fd));
 	else
-		map_del(&m->maps, key2(h->pid, h->addr));
+		pt_map_del(&m->maps, pt_map_key2(h->pid, h->addr));
 	if (b) {
 		for (pp = &b->holders; *pp && *pp != h; pp = &(*pp)->next)
 			;
@@ -502,9 +382,9 @@ static void holder_drop(struct pm_model *m, struct pm_holder *h)
 static void holder_add(struct pm_model *m, struct pm_buf *b, __u32 pid, __s32 fd, __u64 addr,
 		       __u64 len, __u64 ts, bool confirmed)
 {
-	struct pm_map *map = fd >= 0 ? &m->fds : &m->maps;
-	__u64 key = fd >= 0 ? key2(pid, (__u32)fd) : key2(pid, addr);
-	struct holder_ent *e = map_get(map, key);
+	struct pt_map *map = fd >= 0 ? &m->fds : &m->maps;
+	__u64 key = fd >= 0 ? pt_map_key2(pid, (__u32)fd) : pt_map_key2(pid, addr);
+	struct holder_ent *e = pt_map_get(map, key);
 
 	if (!pid || (fd < 0 && !addr))
 		return;
@@ -518,7 +398,7 @@ static void holder_add(struct pm_model *m, struct pm_buf *b, __u32 pid, __s32 fd
 		e = entry_new(m, sizeof(*e));
 		if (!e)
 			return;
-		if (map_put(m, map, key, e)) {
+		if (pt_map_put(map, key, e)) {
 			entry_free(m, e, sizeof(*e));
 			return;
 		}
@@ -557,14 +437,14 @@ static void proc_maybe_free(struct pm_model *m, struct pm_proc *p)
 {
 	if (!p || !p->exited || p->live_exports > 0 || p->live_imports > 0)
 		return;
-	map_for_each(&m->files, i)
+	pt_map_for_each(&m->files, i)
 	{
-		if (((struct pm_file *)m->files.vals[i])->pid == p->pid)
+		if (((struct pm_file *)i->val)->pid == p->pid)
 			return;
 	}
-	map_for_each(&m->objs, i)
+	pt_map_for_each(&m->objs, i)
 	{
-		const struct pm_obj *o = m->objs.vals[i];
+		const struct pm_obj *o = i->val;
 
 		if (o->pid == p->pid || o->exp_pid == p->pid)
 			return;
@@ -572,7 +452,7 @@ static void proc_maybe_free(struct pm_model *m, struct pm_proc *p)
 	for (int i = 0; i < m->nfindings; i++)
 		if (m->findings[i].pid == p->pid)
 			m->findings[i].pid_exited = true;
-	map_del(&m->procs, p->pid);
+	pt_map_del(&m->procs, p->pid);
 	entry_free(m, p, sizeof(*p));
 }
 
@@ -586,7 +466,7 @@ static void attach_free(struct pm_model *m, struct pm_buf *b, struct pm_attach *
 		if (*pp)
 			*pp = a->next;
 	}
-	map_del(&m->attaches, a->attach);
+	pt_map_del(&m->attaches, a->attach);
 	entry_free(m, a, sizeof(*a));
 }
 
@@ -601,7 +481,7 @@ static void buf_free(struct pm_model *m, struct pm_buf *b, __u64 ts)
 		attach_free(m, b, b->attachments);
 	obj_unexported(m, b, ts);
 	if (b->exp_pid && !(b->flags & PM_F_UNSEEN)) {
-		p = map_get(&m->procs, b->exp_pid);
+		p = pt_map_get(&m->procs, b->exp_pid);
 		if (p && p->live_exports > 0) {
 			p->live_exports--;
 			p->live_export_bytes -= b->size;
@@ -610,9 +490,9 @@ static void buf_free(struct pm_model *m, struct pm_buf *b, __u64 ts)
 	} else {
 		p = NULL;
 	}
-	map_del(&m->bufs, b->dmabuf);
-	if (b->ino && map_get(&m->inos, b->ino) == b)
-		map_del(&m->inos, b->ino);
+	pt_map_del(&m->bufs, b->dmabuf);
+	if (b->ino && pt_map_get(&m->inos, b->ino) == b)
+		pt_map_del(&m->inos, b->ino);
 	str_put(m, b->kstack);
 	str_put(m, b->ustack);
 	entry_free(m, b, sizeof(*b));
@@ -639,9 +519,9 @@ static void buf_fill(struct pm_buf *b, const struct pt_event *e)
 
 static void buf_rekey(struct pm_model *m, struct pm_buf *b, __u64 dmabuf)
 {
-	map_del(&m->bufs, b->dmabuf);
+	pt_map_del(&m->bufs, b->dmabuf);
 	b->dmabuf = dmabuf;
-	if (map_put(m, &m->bufs, dmabuf, b))
+	if (pt_map_put(&m->bufs, dmabuf, b))
 		return;
 	for (struct pm_holder *h = b->holders; h; h = h->next)
 		((struct holder_ent *)h)->dmabuf = dmabuf;
@@ -665,7 +545,7 @@ static struct pm_buf *buf_get(struct pm_model *m, const struct pt_record *rec, b
 		if (PT_IS_INO_KEY(b->dmabuf) && !PT_IS_INO_KEY(e->dmabuf))
 			buf_rekey(m, b, e->dmabuf); /* known by its inode until now */
 		else if (!PT_IS_INO_KEY(e->dmabuf))
-			b = map_get(&m->bufs, e->dmabuf); /* another buffer got the inode */
+			b = pt_map_get(&m->bufs, e->dmabuf); /* another buffer got the inode */
 	}
 	if (b && create) {
 		/* a snapshot raced the export: what it listed stays */
@@ -689,7 +569,7 @@ static struct pm_buf *buf_get(struct pm_model *m, const struct pt_record *rec, b
 	b = entry_new(m, sizeof(*b));
 	if (!b)
 		return NULL;
-	if (map_put(m, &m->bufs, e->dmabuf, b)) {
+	if (pt_map_put(&m->bufs, e->dmabuf, b)) {
 		entry_free(m, b, sizeof(*b));
 		return NULL;
 	}
@@ -699,7 +579,7 @@ static struct pm_buf *buf_get(struct pm_model *m, const struct pt_record *rec, b
 	b->t_seen = e->ts;
 	buf_fill(b, e);
 	if (b->ino)
-		map_put(m, &m->inos, b->ino, b);
+		pt_map_put(&m->inos, b->ino, b);
 	if (!create) {
 		b->flags |= PM_F_UNSEEN;
 		m->st.unseen++;
@@ -709,8 +589,8 @@ static struct pm_buf *buf_get(struct pm_model *m, const struct pt_record *rec, b
 	}
 fill_creation:
 	buf_fill(b, e);
-	if (b->ino && !map_get(&m->inos, b->ino))
-		map_put(m, &m->inos, b->ino, b);
+	if (b->ino && !pt_map_get(&m->inos, b->ino))
+		pt_map_put(&m->inos, b->ino, b);
 	b->t_create = e->ts;
 	b->exp_pid = e->pid;
 	memcpy(b->exp_comm, e->comm, sizeof(b->exp_comm));
@@ -755,7 +635,7 @@ static struct pm_obj *obj_get(struct pm_model *m, const struct pt_record *rec, b
 
 	if (!e->obj)
 		return NULL;
-	o = map_get(&m->objs, e->obj);
+	o = pt_map_get(&m->objs, e->obj);
 	if (o) {
 		obj_fill(o, e);
 		return o;
@@ -763,7 +643,7 @@ static struct pm_obj *obj_get(struct pm_model *m, const struct pt_record *rec, b
 	o = entry_new(m, sizeof(*o));
 	if (!o)
 		return NULL;
-	if (map_put(m, &m->objs, e->obj, o)) {
+	if (pt_map_put(&m->objs, e->obj, o)) {
 		entry_free(m, o, sizeof(*o));
 		return NULL;
 	}
@@ -788,21 +668,21 @@ static void obj_free(struct pm_model *m, struct pm_obj *o)
 {
 	__u32 pid = o->pid, exp_pid = o->exp_pid;
 
-	map_del(&m->objs, o->obj);
+	pt_map_del(&m->objs, o->obj);
 	str_put(m, o->kstack);
 	str_put(m, o->ustack);
 	str_put(m, o->exp_kstack);
 	str_put(m, o->exp_ustack);
 	entry_free(m, o, sizeof(*o));
-	proc_maybe_free(m, map_get(&m->procs, pid));
+	proc_maybe_free(m, pt_map_get(&m->procs, pid));
 	if (exp_pid != pid)
-		proc_maybe_free(m, map_get(&m->procs, exp_pid));
+		proc_maybe_free(m, pt_map_get(&m->procs, exp_pid));
 }
 
 /* b is being released: its exporting object no longer has a dma-buf */
 static void obj_unexported(struct pm_model *m, struct pm_buf *b, __u64 ts)
 {
-	struct pm_obj *o = map_get(&m->objs, b->exp_obj);
+	struct pm_obj *o = pt_map_get(&m->objs, b->exp_obj);
 
 	if (!o || o->dmabuf != b->dmabuf)
 		return;
@@ -822,12 +702,12 @@ static struct pm_file *file_get(struct pm_model *m, const struct pt_event *e)
 
 	if (!e->file)
 		return NULL;
-	f = map_get(&m->files, e->file);
+	f = pt_map_get(&m->files, e->file);
 	if (!f) {
 		f = entry_new(m, sizeof(*f));
 		if (!f)
 			return NULL;
-		if (map_put(m, &m->files, e->file, f)) {
+		if (pt_map_put(&m->files, e->file, f)) {
 			entry_free(m, f, sizeof(*f));
 			return NULL;
 		}
@@ -847,15 +727,15 @@ static void file_free(struct pm_model *m, struct pm_file *f)
 {
 	__u32 pid = f->pid;
 
-	map_del(&m->files, f->file);
+	pt_map_del(&m->files, f->file);
 	entry_free(m, f, sizeof(*f));
-	proc_maybe_free(m, map_get(&m->procs, pid));
+	proc_maybe_free(m, pt_map_get(&m->procs, pid));
 }
 
 /* a file with no handle left whose process is gone will not be seen again */
 static void file_maybe_free(struct pm_model *m, struct pm_file *f)
 {
-	const struct pm_proc *p = map_get(&m->procs, f->pid);
+	const struct pm_proc *p = pt_map_get(&m->procs, f->pid);
 
 	if (!f->nhandles && p && p->exited)
 		file_free(m, f);
@@ -863,15 +743,15 @@ static void file_maybe_free(struct pm_model *m, struct pm_file *f)
 
 static struct pm_handle *handle_find(const struct pm_model *m, __u64 file, __u32 handle)
 {
-	struct pm_handle *h = map_get(&m->handles, key2(file, handle));
+	struct pm_handle *h = pt_map_get(&m->handles, pt_map_key2(file, handle));
 
 	return h && h->file == file && h->handle == handle ? h : NULL;
 }
 
 static void proc_import_gone(struct pm_model *m, struct pm_handle *h)
 {
-	struct pm_proc *p = map_get(&m->procs, h->pid);
-	struct pm_obj *o = map_get(&m->objs, h->obj);
+	struct pm_proc *p = pt_map_get(&m->procs, h->pid);
+	struct pm_obj *o = pt_map_get(&m->objs, h->obj);
 
 	if (!h->import || h->unseen || !p || p->live_imports <= 0)
 		return;
@@ -882,8 +762,8 @@ static void proc_import_gone(struct pm_model *m, struct pm_handle *h)
 
 static void handle_free(struct pm_model *m, struct pm_handle *h, __u64 ts)
 {
-	struct pm_file *f = map_get(&m->files, h->file);
-	struct pm_obj *o = map_get(&m->objs, h->obj);
+	struct pm_file *f = pt_map_get(&m->files, h->file);
+	struct pm_obj *o = pt_map_get(&m->objs, h->obj);
 	struct pm_handle **pp;
 
 	if (h->import && m->obs && m->obs->import_end)
@@ -902,7 +782,7 @@ static void handle_free(struct pm_model *m, struct pm_handle *h, __u64 ts)
 	}
 	if (o && o->handles)
 		o->handles--;
-	map_del(&m->handles, key2(h->file, h->handle));
+	pt_map_del(&m->handles, pt_map_key2(h->file, h->handle));
 	str_put(m, h->kstack);
 	str_put(m, h->ustack);
 	entry_free(m, h, sizeof(*h));
@@ -930,12 +810,12 @@ static struct pm_handle *handle_add(struct pm_model *m, struct pm_file *f, struc
 	}
 	if (h)
 		return h;
-	if (map_get(&m->handles, key2(f->file, handle)))
+	if (pt_map_get(&m->handles, pt_map_key2(f->file, handle)))
 		return NULL; /* a key collision: leave it untracked */
 	h = entry_new(m, sizeof(*h));
 	if (!h)
 		return NULL;
-	if (map_put(m, &m->handles, key2(f->file, handle), h)) {
+	if (pt_map_put(&m->handles, pt_map_key2(f->file, handle), h)) {
 		entry_free(m, h, sizeof(*h));
 		return NULL;
 	}
@@ -957,8 +837,8 @@ static struct pm_handle *handle_add(struct pm_model *m, struct pm_file *f, struc
 /* a handle made by fd-to-handle: count it as the process's import */
 static void handle_mark_import(struct pm_model *m, struct pm_handle *h, const struct pt_record *rec)
 {
-	struct pm_file *f = map_get(&m->files, h->file);
-	struct pm_obj *o = map_get(&m->objs, h->obj);
+	struct pm_file *f = pt_map_get(&m->files, h->file);
+	struct pm_obj *o = pt_map_get(&m->objs, h->obj);
 	struct pm_proc *p;
 
 	if (h->import)
@@ -981,7 +861,7 @@ static void handle_mark_import(struct pm_model *m, struct pm_handle *h, const st
 			p->live_imports_max = p->live_imports;
 	}
 	if (m->obs && m->obs->import_begin) {
-		struct pm_buf *b = o ? map_get(&m->bufs, o->dmabuf) : NULL;
+		struct pm_buf *b = o ? pt_map_get(&m->bufs, o->dmabuf) : NULL;
 
 		m->obs->import_begin(m->obs_ctx, h, o, b ? b->ino : rec->ev.ino, rec->ev.ts);
 	}
@@ -1015,14 +895,14 @@ static void fmt_size(char *buf, size_t len, __u64 size)
 
 static bool proc_exited(const struct pm_model *m, __u32 pid)
 {
-	const struct pm_proc *p = map_get(&m->procs, pid);
+	const struct pm_proc *p = pt_map_get(&m->procs, pid);
 
 	return p && p->exited;
 }
 
 static const char *proc_comm(const struct pm_model *m, __u32 pid)
 {
-	const struct pm_proc *p = map_get(&m->procs, pid);
+	const struct pm_proc *p = pt_map_get(&m->procs, pid);
 
 	return p && p->comm[0] ? p->comm : "?";
 }
@@ -1031,8 +911,8 @@ static const char *proc_comm(const struct pm_model *m, __u32 pid)
 static void obj_freed_import(struct pm_model *m, struct pm_obj *o, const struct pt_record *rec)
 {
 	const struct pt_event *e = &rec->ev;
-	struct pm_attach *a = map_get(&m->attaches, o->attach);
-	struct pm_buf *b = map_get(&m->bufs, a ? a->dmabuf : o->dmabuf);
+	struct pm_attach *a = pt_map_get(&m->attaches, o->attach);
+	struct pm_buf *b = pt_map_get(&m->bufs, a ? a->dmabuf : o->dmabuf);
 	struct pm_suspect s;
 	char sz[24];
 
@@ -1166,7 +1046,7 @@ static void on_dmabuf_get(struct pm_model *m, const struct pt_record *rec)
 	on_fd(m, rec);
 	/* an fd-to-handle starts with dma_buf_get(): its handle is an import */
 	if (e->hook == PT_HOOK_DMA_BUF_GET)
-		map_put(m, &m->pending, e->tid, (void *)(unsigned long)e->dmabuf);
+		pt_map_put(&m->pending, e->tid, (void *)(unsigned long)e->dmabuf);
 }
 
 static void on_fd_to_handle(struct pm_model *m, const struct pt_record *rec)
@@ -1175,7 +1055,7 @@ static void on_fd_to_handle(struct pm_model *m, const struct pt_record *rec)
 	struct pm_file *f;
 	struct pm_obj *o;
 
-	map_del(&m->pending, e->tid);
+	pt_map_del(&m->pending, e->tid);
 	if (e->ret)
 		return;
 	on_fd(m, rec);
@@ -1216,12 +1096,14 @@ static void on_import(struct pm_model *m, const struct pt_record *rec)
 		o->dmabuf = e->dmabuf;
 	if (e->attach) {
 		o->attach = e->attach;
-		a = map_get(&m->attaches, e->attach);
+		a = pt_map_get(&m->attaches, e->attach);
 		if (a)
 			a->obj = o->obj;
 	}
-	if (e->tid)
-		map_put(m, &m->pending, e->tid, (void *)(unsigned long)e->dmabuf);
+	if (e->tid && e->dmabuf)
+		pt_map_put(&m->pending, e->tid, (void *)(unsigned long)e->dmabuf);
+	else
+		pt_map_del(&m->pending, e->tid);
 }
 
 static void on_handle_create(struct pm_model *m, const struct pt_record *rec)
@@ -1235,7 +1117,7 @@ static void on_handle_create(struct pm_model *m, const struct pt_record *rec)
 	if (e->ret || !e->obj || !e->file)
 		return;
 	f = file_get(m, e);
-	o = map_get(&m->objs, e->obj);
+	o = pt_map_get(&m->objs, e->obj);
 	if (!o) {
 		/* a new object: made by this call */
 		o = obj_get(m, rec, true);
@@ -1248,7 +1130,7 @@ static void on_handle_create(struct pm_model *m, const struct pt_record *rec)
 		o->dmabuf = e->dmabuf;
 	o->t_unheld = 0;
 	h = handle_add(m, f, o, e->handle, rec, false);
-	pending = (unsigned long)map_get(&m->pending, e->tid);
+	pending = (unsigned long)pt_map_get(&m->pending, e->tid);
 	if (h && pending && e->dmabuf == pending)
 		handle_mark_import(m, h, rec);
 }
@@ -1257,7 +1139,7 @@ static void on_handle_delete(struct pm_model *m, const struct pt_record *rec)
 {
 	const struct pt_event *e = &rec->ev;
 	struct pm_handle *h = handle_find(m, e->file, e->handle);
-	struct pm_obj *o = map_get(&m->objs, e->obj ? e->obj : h ? h->obj : 0);
+	struct pm_obj *o = pt_map_get(&m->objs, e->obj ? e->obj : h ? h->obj : 0);
 
 	if (h)
 		handle_free(m, h, e->ts);
@@ -1276,7 +1158,7 @@ static void on_handle_delete(struct pm_model *m, const struct pt_record *rec)
 
 static void on_gem_free(struct pm_model *m, const struct pt_record *rec)
 {
-	struct pm_obj *o = map_get(&m->objs, rec->ev.obj);
+	struct pm_obj *o = pt_map_get(&m->objs, rec->ev.obj);
 
 	if (!o)
 		return;
@@ -1284,7 +1166,7 @@ static void on_gem_free(struct pm_model *m, const struct pt_record *rec)
 		obj_freed_import(m, o, rec);
 	/* handles cannot outlive their object: their closes were lost */
 	if (o->handles) {
-		map_for_each_safe(&m->handles, struct pm_handle, h)
+		pt_map_for_each_safe(&m->handles, struct pm_handle, h)
 		{
 			if (h->obj == o->obj)
 				handle_free(m, h, rec->ev.ts);
@@ -1295,7 +1177,7 @@ static void on_gem_free(struct pm_model *m, const struct pt_record *rec)
 
 static void on_prime_destroy(struct pm_model *m, const struct pt_record *rec)
 {
-	struct pm_obj *o = map_get(&m->objs, rec->ev.obj);
+	struct pm_obj *o = pt_map_get(&m->objs, rec->ev.obj);
 
 	if (o)
 		o->flags |= PM_F_DESTROY;
@@ -1357,16 +1239,16 @@ static void on_attach(struct pm_model *m, const struct pt_record *rec)
 	b = buf_get(m, rec, false);
 	if (!b)
 		return;
-	a = map_get(&m->attaches, e->attach);
+	a = pt_map_get(&m->attaches, e->attach);
 	if (a) {
 		/* the detach was lost */
-		attach_free(m, map_get(&m->bufs, a->dmabuf), a);
+		attach_free(m, pt_map_get(&m->bufs, a->dmabuf), a);
 		m->inc |= PM_INC_DROPS;
 	}
 	a = entry_new(m, sizeof(*a));
 	if (!a)
 		return;
-	if (map_put(m, &m->attaches, e->attach, a)) {
+	if (pt_map_put(&m->attaches, e->attach, a)) {
 		entry_free(m, a, sizeof(*a));
 		return;
 	}
@@ -1382,15 +1264,15 @@ static void on_attach(struct pm_model *m, const struct pt_record *rec)
 
 static void on_detach(struct pm_model *m, const struct pt_record *rec)
 {
-	struct pm_attach *a = map_get(&m->attaches, rec->ev.attach);
+	struct pm_attach *a = pt_map_get(&m->attaches, rec->ev.attach);
 
 	if (a)
-		attach_free(m, map_get(&m->bufs, a->dmabuf), a);
+		attach_free(m, pt_map_get(&m->bufs, a->dmabuf), a);
 }
 
 static void on_map(struct pm_model *m, const struct pt_record *rec, int delta)
 {
-	struct pm_attach *a = map_get(&m->attaches, rec->ev.attach);
+	struct pm_attach *a = pt_map_get(&m->attaches, rec->ev.attach);
 
 	if (a && rec->ev.ret == 0) {
 		a->maps += delta;
@@ -1432,23 +1314,23 @@ static void on_task_exit(struct pm_model *m, const struct pt_record *rec)
 	p->exited = true;
 	p->t_exit = e->ts;
 	/* an exit closes every fd and mapping of the process */
-	map_for_each_safe(&m->fds, struct pm_holder, h)
+	pt_map_for_each_safe(&m->fds, struct pm_holder, h)
 	{
 		if (h->pid == e->pid)
 			holder_drop(m, h);
 	}
-	map_for_each_safe(&m->maps, struct pm_holder, h)
+	pt_map_for_each_safe(&m->maps, struct pm_holder, h)
 	{
 		if (h->pid == e->pid)
 			holder_drop(m, h);
 	}
-	map_del(&m->pending, e->tid);
-	map_for_each_safe(&m->files, struct pm_file, f)
+	pt_map_del(&m->pending, e->tid);
+	pt_map_for_each_safe(&m->files, struct pm_file, f)
 	{
 		if (f->pid == e->pid && !f->nhandles)
 			file_free(m, f);
 	}
-	proc_maybe_free(m, map_get(&m->procs, e->pid));
+	proc_maybe_free(m, pt_map_get(&m->procs, e->pid));
 }
 
 /* --- snapshots ------------------------------------------------------------- */
@@ -1468,7 +1350,7 @@ static struct pm_buf *snap_seen(struct pm_model *m, const struct pt_record *rec)
 		b->t_create = e->born;
 	if (!b->exp_obj || e->handle_count < 0)
 		return b;
-	o = map_get(&m->objs, b->exp_obj);
+	o = pt_map_get(&m->objs, b->exp_obj);
 	if (!o) {
 		struct pt_record r = *rec;
 
@@ -1547,14 +1429,14 @@ static void snap_end(struct pm_model *m, const struct pt_record *rec)
 	m->st.snapshots++;
 	/* what a complete list left out is gone */
 	if (flags & PT_SNAP_FDS) {
-		map_for_each_safe(&m->fds, struct pm_holder, h)
+		pt_map_for_each_safe(&m->fds, struct pm_holder, h)
 		{
 			if (h->epoch != m->epoch && h->ts < m->snap_ts)
 				holder_drop(m, h);
 		}
 	}
 	if (flags & PT_SNAP_MAPS) {
-		map_for_each_safe(&m->maps, struct pm_holder, h)
+		pt_map_for_each_safe(&m->maps, struct pm_holder, h)
 		{
 			if (h->epoch != m->epoch && h->ts < m->snap_ts)
 				holder_drop(m, h);
@@ -1563,9 +1445,9 @@ static void snap_end(struct pm_model *m, const struct pt_record *rec)
 	if ((flags & (PT_SNAP_FDS | PT_SNAP_MAPS)) == (PT_SNAP_FDS | PT_SNAP_MAPS))
 		m->snap_holders = e->ts;
 	if (flags & PT_SNAP_HANDLES) {
-		map_for_each_safe(&m->handles, struct pm_handle, h)
+		pt_map_for_each_safe(&m->handles, struct pm_handle, h)
 		{
-			struct pm_obj *o = map_get(&m->objs, h->obj);
+			struct pm_obj *o = pt_map_get(&m->objs, h->obj);
 
 			if (h->epoch == m->epoch || h->ts >= m->snap_ts)
 				continue;
@@ -1576,7 +1458,7 @@ static void snap_end(struct pm_model *m, const struct pt_record *rec)
 		m->snap_handles = e->ts;
 	}
 	if (flags & PT_SNAP_BUFS) {
-		map_for_each_safe(&m->bufs, struct pm_buf, b)
+		pt_map_for_each_safe(&m->bufs, struct pm_buf, b)
 		{
 			if (b->epoch != m->epoch && b->t_seen < m->snap_ts)
 				buf_free(m, b, e->ts);
@@ -1594,9 +1476,9 @@ static void instant(struct pm_model *m, const struct pt_record *rec)
 		return;
 	b = buf_find(m, rec->ev.dmabuf, rec->ev.ino);
 	if (!b && rec->ev.attach) {
-		const struct pm_attach *a = map_get(&m->attaches, rec->ev.attach);
+		const struct pm_attach *a = pt_map_get(&m->attaches, rec->ev.attach);
 
-		b = a ? map_get(&m->bufs, a->dmabuf) : NULL;
+		b = a ? pt_map_get(&m->bufs, a->dmabuf) : NULL;
 	}
 	m->obs->instant(m->obs_ctx, rec, b);
 }
@@ -1718,6 +1600,9 @@ struct pm_model *pm_model_new(unsigned int max_entries)
 	if (!m)
 		return NULL;
 	m->bytes = sizeof(*m);
+	m->map_ops = (struct pt_map_ops){ .alloc = map_alloc, .free = map_free, .ctx = m };
+	for (size_t i = 0; i < PM_NMAPS; i++)
+		*model_map(m, i) = PT_MAP_INIT(&m->map_ops);
 	m->max_entries = max_entries ? max_entries : PM_DEFAULT_MAX_OBJECTS;
 	return m;
 }
@@ -1728,13 +1613,12 @@ void pm_model_set_observer(struct pm_model *m, const struct pm_observer *obs, vo
 	m->obs_ctx = ctx;
 }
 
+/* every map but strs, which is released after them */
 static void release_maps(struct pm_model *m)
 {
-	struct pm_map *all[] = { &m->bufs,     &m->inos, &m->objs, &m->files, &m->handles,
-				 &m->attaches, &m->fds,	 &m->maps, &m->procs, &m->pending };
-
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		map_release(m, all[i]);
+	for (size_t i = 0; i < PM_NMAPS; i++)
+		if (model_map(m, i) != &m->strs)
+			pt_map_release(model_map(m, i));
 }
 
 /* NULL is nothing to free, as with free() */
@@ -1743,19 +1627,19 @@ void pm_model_free(struct pm_model *m)
 	if (!m)
 		return;
 	m->obs = NULL;
-	map_for_each_safe(&m->handles, struct pm_handle, h) handle_free(m, h, 0);
-	map_for_each_safe(&m->bufs, struct pm_buf, b) buf_free(m, b, 0);
-	map_for_each_safe(&m->objs, struct pm_obj, o) obj_free(m, o);
-	map_for_each(&m->files, i) entry_free(m, m->files.vals[i], sizeof(struct pm_file));
-	map_for_each(&m->procs, i) entry_free(m, m->procs.vals[i], sizeof(struct pm_proc));
+	pt_map_for_each_safe(&m->handles, struct pm_handle, h) handle_free(m, h, 0);
+	pt_map_for_each_safe(&m->bufs, struct pm_buf, b) buf_free(m, b, 0);
+	pt_map_for_each_safe(&m->objs, struct pm_obj, o) obj_free(m, o);
+	pt_map_for_each(&m->files, i) entry_free(m, i->val, sizeof(struct pm_file));
+	pt_map_for_each(&m->procs, i) entry_free(m, i->val, sizeof(struct pm_proc));
 	for (int i = 0; i < m->nfindings; i++) {
 		str_put(m, m->findings[i].kstack);
 		str_put(m, m->findings[i].ustack);
 	}
 	release_maps(m);
-	map_for_each(&m->strs, i)
+	pt_map_for_each(&m->strs, i)
 	{
-		struct pm_str *p = m->strs.vals[i], *next;
+		struct pm_str *p = i->val, *next;
 
 		for (; p; p = next) {
 			next = p->next;
@@ -1766,7 +1650,7 @@ void pm_model_free(struct pm_model *m)
 			free(p);
 		}
 	}
-	map_release(m, &m->strs);
+	pt_map_release(&m->strs);
 	free(m);
 }
 
@@ -1801,9 +1685,9 @@ __u64 pm_model_now(const struct pm_model *m)
 
 static bool has_unseen(const struct pm_model *m)
 {
-	map_for_each(&m->bufs, i)
+	pt_map_for_each(&m->bufs, i)
 	{
-		const struct pm_buf *b = m->bufs.vals[i];
+		const struct pm_buf *b = i->val;
 
 		if ((b->flags & (PM_F_UNSEEN | PM_F_SNAPSHOT)) == PM_F_UNSEEN)
 			return true;
@@ -1873,30 +1757,30 @@ size_t pm_model_bytes(const struct pm_model *m)
 
 const struct pm_buf *pm_model_buf(const struct pm_model *m, __u64 dmabuf)
 {
-	return map_get(&m->bufs, dmabuf);
+	return pt_map_get(&m->bufs, dmabuf);
 }
 
 const struct pm_buf *pm_model_buf_by_ino(const struct pm_model *m, __u64 ino)
 {
-	return map_get(&m->inos, ino);
+	return pt_map_get(&m->inos, ino);
 }
 
 const struct pm_obj *pm_model_obj(const struct pm_model *m, __u64 obj)
 {
-	return map_get(&m->objs, obj);
+	return pt_map_get(&m->objs, obj);
 }
 
 const struct pm_file *pm_model_file(const struct pm_model *m, __u64 file)
 {
-	return map_get(&m->files, file);
+	return pt_map_get(&m->files, file);
 }
 
 const struct pm_proc *pm_model_proc(const struct pm_model *m, __u32 pid)
 {
-	return map_get(&m->procs, pid);
+	return pt_map_get(&m->procs, pid);
 }
 
-static size_t collect(const struct pm_map *map, const void ***out,
+static size_t collect(const struct pt_map *map, const void ***out,
 		      int (*cmp)(const void *, const void *))
 {
 	const void **v = calloc(map->n ? map->n : 1, sizeof(*v));
@@ -1905,7 +1789,7 @@ static size_t collect(const struct pm_map *map, const void ***out,
 	*out = v;
 	if (!v)
 		return 0;
-	map_for_each(map, i) v[n++] = map->vals[i];
+	pt_map_for_each(map, i) v[n++] = i->val;
 	qsort(v, n, sizeof(*v), cmp);
 	return n;
 }
@@ -2055,18 +1939,18 @@ static void count_buf_handles(const struct pm_model *m, const struct pm_buf *b,
 			      struct buf_handles *bh)
 {
 	memset(bh, 0, sizeof(*bh));
-	map_for_each(&m->objs, i)
+	pt_map_for_each(&m->objs, i)
 	{
-		const struct pm_obj *o = m->objs.vals[i];
+		const struct pm_obj *o = i->val;
 
 		if (o->dmabuf != b->dmabuf || o->obj == b->exp_obj)
 			continue;
 		bh->import_objs++;
 	}
-	map_for_each(&m->handles, i)
+	pt_map_for_each(&m->handles, i)
 	{
-		const struct pm_handle *h = m->handles.vals[i];
-		const struct pm_obj *o = map_get(&m->objs, h->obj);
+		const struct pm_handle *h = i->val;
+		const struct pm_obj *o = pt_map_get(&m->objs, h->obj);
 
 		if (h->import && o && (o->dmabuf == b->dmabuf || o->obj == b->exp_obj))
 			bh->imports++;
@@ -2076,7 +1960,7 @@ static void count_buf_handles(const struct pm_model *m, const struct pm_buf *b,
 /* handles of the exporting object that were not made by an import */
 static int own_handles(const struct pm_model *m, const struct pm_buf *b, bool *known)
 {
-	const struct pm_obj *o = map_get(&m->objs, b->exp_obj);
+	const struct pm_obj *o = pt_map_get(&m->objs, b->exp_obj);
 	int imports = 0;
 
 	*known = false;
@@ -2085,9 +1969,9 @@ static int own_handles(const struct pm_model *m, const struct pm_buf *b, bool *k
 	if (!o || o->handle_count < 0)
 		return 0;
 	*known = true;
-	map_for_each(&m->handles, i)
+	pt_map_for_each(&m->handles, i)
 	{
-		const struct pm_handle *h = m->handles.vals[i];
+		const struct pm_handle *h = i->val;
 
 		if (h->obj == o->obj && h->import)
 			imports++;
@@ -2114,7 +1998,7 @@ static void suspect_buf(struct pm_suspect *s, const struct pm_buf *b)
 
 static void culprit(const struct pm_model *m, struct pm_suspect *s, __u32 pid, const char *comm)
 {
-	const struct pm_proc *p = map_get(&m->procs, pid);
+	const struct pm_proc *p = pt_map_get(&m->procs, pid);
 
 	s->pid = pid;
 	s->pid_exited = p && p->exited;
@@ -2128,10 +2012,10 @@ static int fmt_age(char *buf, size_t len, __u64 ns)
 
 static void leak_orphans(struct pm_model *m, struct leak_out *out, __u64 now, __u64 grace)
 {
-	map_for_each(&m->bufs, i)
+	pt_map_for_each(&m->bufs, i)
 	{
-		const struct pm_buf *b = m->bufs.vals[i];
-		const struct pm_proc *p = map_get(&m->procs, b->exp_pid);
+		const struct pm_buf *b = i->val;
+		const struct pm_proc *p = pt_map_get(&m->procs, b->exp_pid);
 		struct buf_handles bh;
 		struct pm_suspect *s;
 		bool known;
@@ -2192,9 +2076,9 @@ static void leak_orphan_objs(struct pm_model *m, struct leak_out *out, __u64 now
 {
 	if (m->inc & PM_INC_NOFREE)
 		return;
-	map_for_each(&m->objs, i)
+	pt_map_for_each(&m->objs, i)
 	{
-		const struct pm_obj *o = m->objs.vals[i];
+		const struct pm_obj *o = i->val;
 		struct pm_suspect *s;
 		char sz[24];
 		__u64 since;
@@ -2233,11 +2117,11 @@ static void leak_orphan_objs(struct pm_model *m, struct leak_out *out, __u64 now
 
 static void leak_import_handles(struct pm_model *m, struct leak_out *out, __u64 now, __u64 grace)
 {
-	map_for_each(&m->handles, i)
+	pt_map_for_each(&m->handles, i)
 	{
-		const struct pm_handle *h = m->handles.vals[i];
-		const struct pm_obj *o = map_get(&m->objs, h->obj);
-		const struct pm_proc *p = map_get(&m->procs, h->pid);
+		const struct pm_handle *h = i->val;
+		const struct pm_obj *o = pt_map_get(&m->objs, h->obj);
+		const struct pm_proc *p = pt_map_get(&m->procs, h->pid);
 		const struct pm_buf *b;
 		const struct pm_file *f;
 		struct pm_suspect *s;
@@ -2246,12 +2130,12 @@ static void leak_import_handles(struct pm_model *m, struct leak_out *out, __u64 
 
 		if (!h->import || !o || (p && p->exited) || now - h->ts < grace)
 			continue;
-		b = map_get(&m->bufs, o->dmabuf);
+		b = pt_map_get(&m->bufs, o->dmabuf);
 		if (!b || b->holders || b->vmaps > 0)
 			continue;
 		if (own_handles(m, b, &known) || (b->exp_obj && !known))
 			continue;
-		f = map_get(&m->files, h->file);
+		f = pt_map_get(&m->files, h->file);
 		s = leak_new(out);
 		if (!s)
 			return;
@@ -2297,9 +2181,9 @@ static int cmp_imp(const void *a, const void *b)
 /* per file: import handles grouped by the dma-buf they import */
 static void leak_reimports(struct pm_model *m, struct leak_out *out)
 {
-	map_for_each(&m->files, i)
+	pt_map_for_each(&m->files, i)
 	{
-		const struct pm_file *f = m->files.vals[i];
+		const struct pm_file *f = i->val;
 		struct imp *v;
 		size_t n = 0;
 
@@ -2311,7 +2195,7 @@ static void leak_reimports(struct pm_model *m, struct leak_out *out)
 			return;
 		}
 		for (const struct pm_handle *h = f->handles; h && n < f->nimports; h = h->next) {
-			const struct pm_obj *o = map_get(&m->objs, h->obj);
+			const struct pm_obj *o = pt_map_get(&m->objs, h->obj);
 
 			if (h->import && o && o->dmabuf)
 				v[n++] = (struct imp){ h, o->dmabuf };
@@ -2327,7 +2211,7 @@ static void leak_reimports(struct pm_model *m, struct leak_out *out)
 			if (k - j < 2)
 				continue;
 			last = v[k - 1].h;
-			b = map_get(&m->bufs, v[j].dmabuf);
+			b = pt_map_get(&m->bufs, v[j].dmabuf);
 			s = leak_new(out);
 			if (!s)
 				break;
@@ -2363,17 +2247,17 @@ static struct pm_str *common_stack(const struct pm_model *m, __u32 pid, bool exp
 	unsigned int best_n = 0;
 
 	if (exports) {
-		map_for_each(&m->bufs, i)
+		pt_map_for_each(&m->bufs, i)
 		{
-			const struct pm_buf *b = m->bufs.vals[i];
+			const struct pm_buf *b = i->val;
 			struct pm_str *st = user ? b->ustack : b->kstack;
 			unsigned int n = 0;
 
 			if (b->exp_pid != pid || !st || same_stack(st, best))
 				continue;
-			map_for_each(&m->bufs, j)
+			pt_map_for_each(&m->bufs, j)
 			{
-				const struct pm_buf *c = m->bufs.vals[j];
+				const struct pm_buf *c = j->val;
 
 				n += c->exp_pid == pid &&
 				     same_stack(user ? c->ustack : c->kstack, st);
@@ -2384,17 +2268,17 @@ static struct pm_str *common_stack(const struct pm_model *m, __u32 pid, bool exp
 			}
 		}
 	} else {
-		map_for_each(&m->handles, i)
+		pt_map_for_each(&m->handles, i)
 		{
-			const struct pm_handle *h = m->handles.vals[i];
+			const struct pm_handle *h = i->val;
 			struct pm_str *st = user ? h->ustack : h->kstack;
 			unsigned int n = 0;
 
 			if (h->pid != pid || !h->import || !st || same_stack(st, best))
 				continue;
-			map_for_each(&m->handles, j)
+			pt_map_for_each(&m->handles, j)
 			{
-				const struct pm_handle *g = m->handles.vals[j];
+				const struct pm_handle *g = j->val;
 
 				n += g->pid == pid && g->import &&
 				     same_stack(user ? g->ustack : g->kstack, st);
@@ -2410,9 +2294,9 @@ static struct pm_str *common_stack(const struct pm_model *m, __u32 pid, bool exp
 
 static void leak_growth(struct pm_model *m, struct leak_out *out, unsigned int growth)
 {
-	map_for_each(&m->procs, i)
+	pt_map_for_each(&m->procs, i)
 	{
-		const struct pm_proc *p = m->procs.vals[i];
+		const struct pm_proc *p = i->val;
 		struct pm_suspect *s;
 		char sz[24];
 		int net;
@@ -2466,9 +2350,9 @@ static void leak_growth(struct pm_model *m, struct leak_out *out, unsigned int g
 
 static void leak_old(struct pm_model *m, struct leak_out *out, __u64 now, __u64 min_age)
 {
-	map_for_each(&m->bufs, i)
+	pt_map_for_each(&m->bufs, i)
 	{
-		const struct pm_buf *b = m->bufs.vals[i];
+		const struct pm_buf *b = i->val;
 		struct pm_suspect *s;
 		char sz[24], age[24];
 		__u64 t = buf_time(b);

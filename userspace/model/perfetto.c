@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "json_writer.h"
 #include "perfetto.h"
 
 /* an open slice: its end must repeat its name, category and id */
@@ -27,9 +27,9 @@ struct slice {
 
 struct pt_perfetto {
 	FILE *f;
+	struct jw w; /* on f: the outer object, traceEvents one event per line */
 	const char *path;
 	__u64 t0;
-	bool first;
 	struct slice *open;
 	/* the processes seen, for their names (the model forgets exited ones) */
 	struct pid_name {
@@ -44,13 +44,42 @@ static void ts_us(struct pt_perfetto *p, __u64 ts)
 {
 	if (!p->t0)
 		p->t0 = ts;
-	fprintf(p->f, "\"ts\":%.3f", ts >= p->t0 ? (ts - p->t0) / 1e3 : 0.0);
+	jw_name(&p->w, "ts");
+	jw_printf(&p->w, "%.3f", ts >= p->t0 ? (ts - p->t0) / 1e3 : 0.0);
 }
 
-static void begin_event(struct pt_perfetto *p)
+/*
+ * An event's members up to its "args" object, which is left open: of
+ * phase ph, an instant's scope s (NULL for the others), a slice's id (NULL
+ * for an instant).
+ */
+static void event_begin(struct pt_perfetto *p, const char *ph, const char *s, const char *cat,
+			const char *name, const char *id, __u32 pid, __u32 tid, __u64 ts)
 {
-	fputs(p->first ? "\n" : ",\n", p->f);
-	p->first = false;
+	jw_object_begin(&p->w);
+	jw_field_string(&p->w, "ph", ph);
+	if (s)
+		jw_field_string(&p->w, "s", s);
+	jw_field_string(&p->w, "cat", cat);
+	jw_field_string(&p->w, "name", name);
+	if (id) {
+		jw_name(&p->w, "id2");
+		jw_object_begin(&p->w);
+		jw_field_string(&p->w, "local", id);
+		jw_object_end(&p->w);
+	}
+	jw_field_u64(&p->w, "pid", pid);
+	jw_field_u64(&p->w, "tid", tid);
+	ts_us(p, ts);
+	jw_name(&p->w, "args");
+	jw_object_begin(&p->w);
+}
+
+/* the end of the args and of the event */
+static void event_end(struct pt_perfetto *p)
+{
+	jw_object_end(&p->w);
+	jw_object_end(&p->w);
 }
 
 static void saw_pid(struct pt_perfetto *p, __u32 pid, const char *comm)
@@ -88,13 +117,14 @@ static void size_text(char *buf, size_t len, __u64 size)
 		snprintf(buf, len, "%llu B", (unsigned long long)size);
 }
 
-static void slice_begin(struct pt_perfetto *p, __u64 key, __u32 pid, const char *comm,
-			const char *cat, const char *name, __u64 ts, const char *args)
+/* a slice opens: false when it cannot (out of memory), else its args follow */
+static bool slice_begin(struct pt_perfetto *p, __u64 key, __u32 pid, const char *comm,
+			const char *cat, const char *name, __u64 ts)
 {
 	struct slice *s = calloc(1, sizeof(*s));
 
 	if (!s)
-		return;
+		return false;
 	s->key = key;
 	s->pid = pid;
 	snprintf(s->cat, sizeof(s->cat), "%s", cat);
@@ -103,12 +133,8 @@ static void slice_begin(struct pt_perfetto *p, __u64 key, __u32 pid, const char 
 	s->next = p->open;
 	p->open = s;
 	saw_pid(p, pid, comm);
-	begin_event(p);
-	fprintf(p->f, "{\"ph\":\"b\",\"cat\":\"%s\",\"name\":", s->cat);
-	json_write_string(p->f, s->name);
-	fprintf(p->f, ",\"id2\":{\"local\":\"%s\"},\"pid\":%u,\"tid\":%u,", s->id, pid, pid);
-	ts_us(p, ts);
-	fprintf(p->f, ",\"args\":{%s}}", args);
+	event_begin(p, "b", NULL, s->cat, s->name, s->id, pid, pid, ts);
+	return true;
 }
 
 static void slice_end(struct pt_perfetto *p, __u64 key, const char *cat, __u64 ts, bool alive)
@@ -122,32 +148,31 @@ static void slice_end(struct pt_perfetto *p, __u64 key, const char *cat, __u64 t
 	if (!s)
 		return;
 	*pp = s->next;
-	begin_event(p);
-	fprintf(p->f, "{\"ph\":\"e\",\"cat\":\"%s\",\"name\":", s->cat);
-	json_write_string(p->f, s->name);
-	fprintf(p->f, ",\"id2\":{\"local\":\"%s\"},\"pid\":%u,\"tid\":%u,", s->id, s->pid, s->pid);
-	ts_us(p, ts);
-	fprintf(p->f, ",\"args\":{\"alive_at_end\":%s}}", alive ? "true" : "false");
+	event_begin(p, "e", NULL, s->cat, s->name, s->id, s->pid, s->pid, ts);
+	jw_field_bool(&p->w, "alive_at_end", alive);
+	event_end(p);
 	free(s);
 }
 
 static void on_buf_begin(void *ctx, const struct pm_buf *b, __u64 ts)
 {
 	struct pt_perfetto *p = ctx;
-	char name[96], sz[24], args[384], quoted[6 * PT_NAME_LEN + 3];
+	char name[96], sz[24];
 	const char *drv = b->exp_driver[0] ? b->exp_driver : b->exp_name[0] ? b->exp_name : "?";
 
 	size_text(sz, sizeof(sz), b->size);
 	snprintf(name, sizeof(name), "dma-buf ino %llu (%s, %s)", (unsigned long long)b->ino, sz,
 		 drv);
-	/* the exporter's name comes from the kernel or a recording: any bytes */
-	snprintf(args, sizeof(args),
-		 "\"ino\":%llu,\"size\":%llu,\"exp_pid\":%u,\"before_tracing\":%s,\"exporter\":%s",
-		 (unsigned long long)b->ino, (unsigned long long)b->size, b->exp_pid,
-		 (b->flags & PM_F_UNSEEN) ? "true" : "false",
-		 json_quote(quoted, sizeof(quoted), drv));
 	/* buffers from before tracing have no exporter: a track of their own */
-	slice_begin(p, b->dmabuf, b->exp_pid, b->exp_comm, "dmabuf", name, ts, args);
+	if (!slice_begin(p, b->dmabuf, b->exp_pid, b->exp_comm, "dmabuf", name, ts))
+		return;
+	jw_field_u64(&p->w, "ino", b->ino);
+	jw_field_u64(&p->w, "size", b->size);
+	jw_field_u64(&p->w, "exp_pid", b->exp_pid);
+	jw_field_bool(&p->w, "before_tracing", b->flags & PM_F_UNSEEN);
+	/* the exporter's name comes from the kernel or a recording: any bytes */
+	jw_field_string(&p->w, "exporter", drv);
+	event_end(p);
 }
 
 static void on_buf_end(void *ctx, const struct pm_buf *b, __u64 ts)
@@ -159,13 +184,16 @@ static void on_import_begin(void *ctx, const struct pm_handle *h, const struct p
 			    __u64 ts)
 {
 	struct pt_perfetto *p = ctx;
-	char name[96], args[192];
+	char name[96];
 
 	snprintf(name, sizeof(name), "import ino %llu handle %u (%s:%d)", (unsigned long long)ino,
 		 h->handle, o && o->driver[0] ? o->driver : "?", o ? o->minor : -1);
-	snprintf(args, sizeof(args), "\"ino\":%llu,\"handle\":%u,\"file\":\"0x%llx\"",
-		 (unsigned long long)ino, h->handle, (unsigned long long)h->file);
-	slice_begin(p, h->file ^ ((__u64)h->handle << 1), h->pid, NULL, "import", name, ts, args);
+	if (!slice_begin(p, h->file ^ ((__u64)h->handle << 1), h->pid, NULL, "import", name, ts))
+		return;
+	jw_field_u64(&p->w, "ino", ino);
+	jw_field_u64(&p->w, "handle", h->handle);
+	jw_field_hex(&p->w, "file", h->file);
+	event_end(p);
 }
 
 static void on_import_end(void *ctx, const struct pm_handle *h, __u64 ts)
@@ -178,25 +206,24 @@ static void on_instant(void *ctx, const struct pt_record *rec, const struct pm_b
 	struct pt_perfetto *p = ctx;
 	const struct pt_event *e = &rec->ev;
 	const char *what = pt_event_name(e->type);
+	char name[64];
 
 	if (!what || !e->pid)
 		return;
 	saw_pid(p, e->pid, e->comm);
-	begin_event(p);
-	fprintf(p->f, "{\"ph\":\"i\",\"s\":\"t\",\"cat\":\"event\",\"name\":\"%s", what);
 	if (b)
-		fprintf(p->f, " ino %llu", (unsigned long long)b->ino);
-	fprintf(p->f, "\",\"pid\":%u,\"tid\":%u,", e->pid, e->tid ? e->tid : e->pid);
-	ts_us(p, e->ts);
-	fprintf(p->f, ",\"args\":{\"ino\":%llu", (unsigned long long)(b ? b->ino : e->ino));
-	if (e->importer[0]) {
-		fputs(",\"importer\":", p->f);
-		json_write_string(p->f, e->importer);
+		snprintf(name, sizeof(name), "%s ino %llu", what, (unsigned long long)b->ino);
+	else
+		snprintf(name, sizeof(name), "%s", what);
+	event_begin(p, "i", "t", "event", name, NULL, e->pid, e->tid ? e->tid : e->pid, e->ts);
+	jw_field_u64(&p->w, "ino", b ? b->ino : e->ino);
+	if (e->importer[0])
+		jw_field_string(&p->w, "importer", e->importer);
+	if (e->addr && e->type == PT_EV_DMABUF_MMAP) {
+		jw_field_hex(&p->w, "addr", e->addr);
+		jw_field_u64(&p->w, "len", e->len);
 	}
-	if (e->addr && e->type == PT_EV_DMABUF_MMAP)
-		fprintf(p->f, ",\"addr\":\"0x%llx\",\"len\":%llu", (unsigned long long)e->addr,
-			(unsigned long long)e->len);
-	fputs("}}", p->f);
+	event_end(p);
 }
 
 struct pt_perfetto *pt_perfetto_open(const char *path)
@@ -214,7 +241,6 @@ struct pt_perfetto *pt_perfetto_open(const char *path)
 		return NULL;
 	}
 	p->path = path;
-	p->first = true;
 	p->obs = (struct pm_observer){
 		.buf_begin = on_buf_begin,
 		.buf_end = on_buf_end,
@@ -222,7 +248,12 @@ struct pt_perfetto *pt_perfetto_open(const char *path)
 		.import_end = on_import_end,
 		.instant = on_instant,
 	};
-	fputs("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[", p->f);
+	jw_init(&p->w, p->f);
+	jw_object_begin(&p->w);
+	jw_field_string(&p->w, "displayTimeUnit", "ms");
+	jw_name(&p->w, "traceEvents");
+	jw_array_begin(&p->w);
+	jw_one_per_line(&p->w, 2);
 	return p;
 }
 
@@ -250,14 +281,19 @@ int pt_perfetto_close(struct pt_perfetto *p, struct pm_model *m, __u64 end_ts)
 			snprintf(name, sizeof(name), "%s %u", comm, n->pid);
 		else
 			snprintf(name, sizeof(name), "from before tracing");
-		begin_event(p);
-		fprintf(p->f, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%u,\"tid\":%u,",
-			n->pid, n->pid);
-		fputs("\"args\":{\"name\":", p->f);
-		json_write_string(p->f, name);
-		fputs("}}", p->f);
+		jw_object_begin(&p->w);
+		jw_field_string(&p->w, "ph", "M");
+		jw_field_string(&p->w, "name", "process_name");
+		jw_field_u64(&p->w, "pid", n->pid);
+		jw_field_u64(&p->w, "tid", n->pid);
+		jw_name(&p->w, "args");
+		jw_object_begin(&p->w);
+		jw_field_string(&p->w, "name", name);
+		event_end(p);
 	}
-	fputs("\n]}\n", p->f);
+	jw_array_end(&p->w);
+	jw_object_end(&p->w);
+	jw_newline(&p->w);
 	if (ferror(p->f) | fclose(p->f)) {
 		err = -(errno ? errno : EIO);
 		fprintf(stderr, "primetrace: %s: %s\n", p->path, strerror(-err));

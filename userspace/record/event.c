@@ -7,6 +7,7 @@
 
 #include "event.h"
 #include "json.h"
+#include "json_writer.h"
 #include "symbolize.h"
 
 static const char *const event_names[PT_EV_MAX] = {
@@ -169,138 +170,163 @@ char *pt_record_ustack(const struct pt_record *rec)
 
 /* --- JSON ------------------------------------------------------------------ */
 
-static void json_ptr(FILE *f, const char *key, __u64 v)
-{
-	if (v)
-		fprintf(f, ",\"%s\":\"0x%llx\"", key, (unsigned long long)v);
-}
-
-static void json_u64(FILE *f, const char *key, __u64 v)
-{
-	if (v)
-		fprintf(f, ",\"%s\":%llu", key, (unsigned long long)v);
-}
-
-static void json_i64(FILE *f, const char *key, __s64 v, __s64 unknown)
-{
-	if (v != unknown)
-		fprintf(f, ",\"%s\":%lld", key, (long long)v);
-}
-
-static void json_str(FILE *f, const char *key, const char *s)
-{
-	if (s && *s) {
-		fprintf(f, ",\"%s\":", key);
-		json_write_string(f, s);
-	}
-}
-
-void pt_print_json(FILE *f, const struct pt_record *rec)
-{
-	const struct pt_event *e = &rec->ev;
-	const char *hook = pt_hook_name(e->hook);
-	char *k, *u;
-
-	fprintf(f, "{\"ts\":%llu,\"type\":", (unsigned long long)e->ts);
-	json_write_string(f, pt_event_name(e->type) ?: "unknown");
-	if (hook)
-		fprintf(f, ",\"hook\":\"%s\"", hook);
-	fprintf(f, ",\"cpu\":%u,\"pid\":%u,\"tid\":%u", e->cpu, e->pid, e->tid);
-	json_str(f, "comm", e->comm);
-	json_u64(f, "cgroup", e->cgroup);
-	fprintf(f, ",\"ret\":%lld", (long long)e->ret);
-	json_ptr(f, "dmabuf", e->dmabuf);
-	json_u64(f, "ino", e->ino);
-	json_u64(f, "size", e->size);
-	json_str(f, "exp_name", e->exp_name);
-	json_i64(f, "file_count", e->file_count, -1);
-	json_ptr(f, "obj", e->obj);
-	json_u64(f, "obj_size", e->obj_size);
-	json_i64(f, "kref", e->kref, -1);
-	json_i64(f, "handle_count", e->handle_count, -1);
-	json_str(f, "driver", e->driver);
-	json_i64(f, "minor", e->minor, -1);
-	json_ptr(f, "exp_obj", e->exp_obj);
-	json_str(f, "exp_driver", e->exp_driver);
-	json_i64(f, "exp_minor", e->exp_minor, -1);
-	json_ptr(f, "file", e->file);
-	json_u64(f, "handle", e->handle);
-	json_i64(f, "fd", e->fd, -1);
-	if (e->flags)
-		fprintf(f, ",\"flags\":\"0x%x\"", e->flags);
-	json_ptr(f, "attach", e->attach);
-	json_str(f, "importer", e->importer);
-	json_str(f, "importer_driver", e->importer_driver);
-	json_ptr(f, "addr", e->addr);
-	json_u64(f, "len", e->len);
-	json_u64(f, "born", e->born);
-	/* live stacks are named as they are written */
-	k = rec->kstack ? NULL : pt_record_kstack(rec);
-	u = rec->ustack ? NULL : pt_record_ustack(rec);
-	json_str(f, "kstack", k ? k : rec->kstack);
-	json_str(f, "ustack", u ? u : rec->ustack);
-	free(k);
-	free(u);
-	fputs("}\n", f);
-}
-
 /* the fields of an event line, by key */
 enum field_kind {
 	F_U64,
 	F_U32,
 	F_S64,
 	F_S32,
-	F_H64, /* "0x..." strings: pointers */
-	F_H32, /* "0x..." strings: flags */
-	F_STR
+	F_H64,	 /* "0x..." strings: pointers */
+	F_H32,	 /* "0x..." strings: flags */
+	F_STR,	 /* a char array of the event */
+	F_TYPE,	 /* the event type's name */
+	F_HOOK,	 /* the hook's name */
+	F_STACK, /* a char * of the record: a named stack */
+};
+
+/* when the writer writes a field: the reader takes each one anywhere, or not at all */
+enum field_when {
+	W_ALWAYS,
+	W_NONZERO,  /* numbers */
+	W_KNOWN,    /* signed numbers: not -1, pt_event_init()'s "unknown" */
+	W_NONEMPTY, /* strings */
 };
 
 struct field {
 	const char *key;
 	enum field_kind kind;
-	size_t off;
-	size_t len; /* strings */
+	enum field_when when;
+	size_t off; /* in struct pt_record */
+	size_t len; /* F_STR: the array's size */
+	/* F_STACK: the stack named when the record has only its addresses */
+	char *(*name)(const struct pt_record *rec);
 };
 
-#define FLD(k, kind, m)                                                                  \
-	{                                                                                \
-		k, kind, offsetof(struct pt_event, m), sizeof(((struct pt_event *)0)->m) \
+#define FLD(k, kind, when, m)                                    \
+	{                                                        \
+		k, kind, when, offsetof(struct pt_record, ev.m), \
+		    sizeof(((struct pt_record *)0)->ev.m), NULL  \
+	}
+#define STACK(k, m, namer)                                                      \
+	{                                                                       \
+		k, F_STACK, W_NONEMPTY, offsetof(struct pt_record, m), 0, namer \
 	}
 
-/* as pt_print_json() writes them */
+/* every field of an event line, in the order pt_print_json() writes them */
 static const struct field fields[] = {
-	FLD("ts", F_U64, ts),
-	FLD("cpu", F_U32, cpu),
-	FLD("pid", F_U32, pid),
-	FLD("tid", F_U32, tid),
-	FLD("comm", F_STR, comm),
-	FLD("cgroup", F_U64, cgroup),
-	FLD("ret", F_S64, ret),
-	FLD("dmabuf", F_H64, dmabuf),
-	FLD("ino", F_U64, ino),
-	FLD("size", F_U64, size),
-	FLD("exp_name", F_STR, exp_name),
-	FLD("file_count", F_S64, file_count),
-	FLD("obj", F_H64, obj),
-	FLD("obj_size", F_U64, obj_size),
-	FLD("kref", F_S32, kref),
-	FLD("handle_count", F_S32, handle_count),
-	FLD("driver", F_STR, driver),
-	FLD("minor", F_S32, minor),
-	FLD("exp_obj", F_H64, exp_obj),
-	FLD("exp_driver", F_STR, exp_driver),
-	FLD("exp_minor", F_S32, exp_minor),
-	FLD("file", F_H64, file),
-	FLD("handle", F_U32, handle),
-	FLD("fd", F_S32, fd),
-	FLD("flags", F_H32, flags),
-	FLD("attach", F_H64, attach),
-	FLD("importer", F_STR, importer),
-	FLD("importer_driver", F_STR, importer_driver),
-	FLD("addr", F_H64, addr),
-	FLD("len", F_U64, len),
-	FLD("born", F_U64, born),
+	FLD("ts", F_U64, W_ALWAYS, ts),
+	FLD("type", F_TYPE, W_ALWAYS, type),
+	FLD("hook", F_HOOK, W_NONEMPTY, hook), /* when it has a name */
+	FLD("cpu", F_U32, W_ALWAYS, cpu),
+	FLD("pid", F_U32, W_ALWAYS, pid),
+	FLD("tid", F_U32, W_ALWAYS, tid),
+	FLD("comm", F_STR, W_NONEMPTY, comm),
+	FLD("cgroup", F_U64, W_NONZERO, cgroup),
+	FLD("ret", F_S64, W_ALWAYS, ret),
+	FLD("dmabuf", F_H64, W_NONZERO, dmabuf),
+	FLD("ino", F_U64, W_NONZERO, ino),
+	FLD("size", F_U64, W_NONZERO, size),
+	FLD("exp_name", F_STR, W_NONEMPTY, exp_name),
+	FLD("file_count", F_S64, W_KNOWN, file_count),
+	FLD("obj", F_H64, W_NONZERO, obj),
+	FLD("obj_size", F_U64, W_NONZERO, obj_size),
+	FLD("kref", F_S32, W_KNOWN, kref),
+	FLD("handle_count", F_S32, W_KNOWN, handle_count),
+	FLD("driver", F_STR, W_NONEMPTY, driver),
+	FLD("minor", F_S32, W_KNOWN, minor),
+	FLD("exp_obj", F_H64, W_NONZERO, exp_obj),
+	FLD("exp_driver", F_STR, W_NONEMPTY, exp_driver),
+	FLD("exp_minor", F_S32, W_KNOWN, exp_minor),
+	FLD("file", F_H64, W_NONZERO, file),
+	FLD("handle", F_U32, W_NONZERO, handle),
+	FLD("fd", F_S32, W_KNOWN, fd),
+	FLD("flags", F_H32, W_NONZERO, flags),
+	FLD("attach", F_H64, W_NONZERO, attach),
+	FLD("importer", F_STR, W_NONEMPTY, importer),
+	FLD("importer_driver", F_STR, W_NONEMPTY, importer_driver),
+	FLD("addr", F_H64, W_NONZERO, addr),
+	FLD("len", F_U64, W_NONZERO, len),
+	FLD("born", F_U64, W_NONZERO, born),
+	/* live stacks are named as they are written */
+	STACK("kstack", kstack, pt_record_kstack),
+	STACK("ustack", ustack, pt_record_ustack),
 };
+
+/* a number field's value, widened (signed kinds sign-extended) */
+static __u64 field_number(const struct field *fl, const struct pt_record *rec)
+{
+	const char *p = (const char *)rec + fl->off;
+	__u64 u64;
+	__u32 u32;
+	__s32 s32;
+
+	switch (fl->kind) {
+	case F_U64:
+	case F_S64:
+	case F_H64:
+		memcpy(&u64, p, sizeof(u64));
+		return u64;
+	case F_S32:
+		memcpy(&s32, p, sizeof(s32));
+		return (__u64)(__s64)s32;
+	default: /* the 32-bit unsigned ones, the type and the hook */
+		memcpy(&u32, p, sizeof(u32));
+		return u32;
+	}
+}
+
+static void write_field(struct jw *w, const struct field *fl, const struct pt_record *rec)
+{
+	const char *p = (const char *)rec + fl->off;
+	__u64 v = fl->kind == F_STR || fl->kind == F_STACK ? 0 : field_number(fl, rec);
+	const char *name;
+	char *named;
+
+	switch (fl->kind) {
+	case F_TYPE:
+		jw_field_string(w, fl->key, pt_event_name(v) ?: "unknown");
+		return;
+	case F_HOOK:
+		name = pt_hook_name(v);
+		if (name)
+			jw_field_string(w, fl->key, name);
+		return;
+	case F_STR:
+		if (*p || fl->when != W_NONEMPTY)
+			jw_field_string(w, fl->key, p);
+		return;
+	case F_STACK:
+		memcpy(&name, p, sizeof(name));
+		named = name ? NULL : fl->name(rec);
+		if (named ? *named : name && *name)
+			jw_field_string(w, fl->key, named ? named : name);
+		free(named);
+		return;
+	default:
+		break;
+	}
+	if ((fl->when == W_NONZERO && !v) || (fl->when == W_KNOWN && (__s64)v == -1))
+		return;
+	jw_name(w, fl->key);
+	if (fl->kind == F_H64 || fl->kind == F_H32)
+		jw_hex(w, v);
+	else if (fl->kind == F_S64 || fl->kind == F_S32)
+		jw_i64(w, (__s64)v);
+	else
+		jw_u64(w, v);
+}
+
+void pt_print_json(FILE *f, const struct pt_record *rec)
+{
+	struct jw w;
+
+	jw_init(&w, f);
+	jw_object_begin(&w);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		write_field(&w, &fields[i], rec);
+	jw_object_end(&w);
+	jw_newline(&w);
+}
 
 static int out_of_range(struct json_in *in, const char *at)
 {
@@ -312,16 +338,32 @@ static int out_of_range(struct json_in *in, const char *at)
 }
 
 /* in at the value (json_object_next() skipped the white space before it) */
-static int read_field(struct json_in *in, const struct field *fl, struct pt_event *e)
+static int read_field(struct json_in *in, const struct field *fl, struct pt_record *rec)
 {
 	const char *at = in->p;
-	char *p = (char *)e + fl->off;
+	char *p = (char *)rec + fl->off;
+	char name[64], **dst;
 	uint64_t u;
 	int64_t s;
 	__u32 v32;
 	__s32 s32;
 
 	switch (fl->kind) {
+	case F_TYPE: /* the caller's: it may turn the line into a summary */
+		return -1;
+	case F_HOOK:
+		if (json_read_string(in, name, sizeof(name)))
+			return -1;
+		/* a hook of a newer primetrace: the event still counts */
+		s = pt_hook_id(name);
+		v32 = s < 0 ? PT_HOOK_NONE : s;
+		memcpy(p, &v32, sizeof(v32));
+		return 0;
+	case F_STACK:
+		dst = (char **)p;
+		free(*dst);
+		*dst = json_read_string_alloc(in);
+		return *dst ? 0 : -1;
 	case F_STR:
 		return json_read_string(in, p, fl->len);
 	case F_U64:
@@ -578,10 +620,16 @@ int pt_record_parse_json_why(const char *line, struct pt_record *rec, struct pt_
 		const struct field *fl = NULL;
 
 		what = NULL;
-		if (!strcmp(key, "type")) {
+		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+			if (!strcmp(fields[i].key, key)) {
+				fl = &fields[i];
+				what = fl->key;
+				break;
+			}
+		}
+		if (fl && fl->kind == F_TYPE) {
 			const char *at = in.p;
 
-			what = "type";
 			if (json_read_string(&in, name, sizeof(name)))
 				goto bad;
 			if (!strcmp(name, "summary")) {
@@ -601,34 +649,8 @@ int pt_record_parse_json_why(const char *line, struct pt_record *rec, struct pt_
 			have_type = true;
 			continue;
 		}
-		if (!strcmp(key, "hook")) {
-			what = "hook";
-			if (json_read_string(&in, name, sizeof(name)))
-				goto bad;
-			/* a hook of a newer primetrace: the event still counts */
-			id = pt_hook_id(name);
-			e->hook = id < 0 ? PT_HOOK_NONE : id;
-			continue;
-		}
-		if (!strcmp(key, "kstack") || !strcmp(key, "ustack")) {
-			char **dst = key[0] == 'k' ? &rec->kstack : &rec->ustack;
-
-			what = key[0] == 'k' ? "kstack" : "ustack";
-			free(*dst);
-			*dst = json_read_string_alloc(&in);
-			if (!*dst)
-				goto bad;
-			continue;
-		}
-		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-			if (!strcmp(fields[i].key, key)) {
-				fl = &fields[i];
-				what = fl->key;
-				break;
-			}
-		}
 		/* keys of a newer primetrace are skipped, but must be JSON */
-		if (fl ? read_field(&in, fl, e) : json_skip_value(&in))
+		if (fl ? read_field(&in, fl, rec) : json_skip_value(&in))
 			goto bad;
 	}
 	what = NULL;
@@ -860,48 +882,52 @@ void pt_print_summary_text(FILE *f, const struct pt_summary *sum)
 	}
 }
 
+/* "NAME":N for each name of a non-zero count */
+static void write_counts(struct jw *w, const char *key, const __u64 *counts, int n,
+			 const char *(*name)(unsigned int))
+{
+	jw_name(w, key);
+	jw_object_begin(w);
+	for (int i = 1; i < n; i++)
+		if (counts[i])
+			jw_field_u64(w, name(i), counts[i]);
+	jw_object_end(w);
+}
+
 void pt_print_summary_json(FILE *f, const struct pt_summary *sum)
 {
-	bool first;
+	struct jw w;
 
-	fprintf(f,
-		"{\"type\":\"summary\",\"duration\":%.6f,\"events\":%llu,\"drops\":%llu,"
-		"\"missed\":%llu",
-		sum->duration, (unsigned long long)pt_summary_events(sum),
-		(unsigned long long)pt_summary_drops(sum), (unsigned long long)sum->missed);
-	fputs(",\"events_by_type\":{", f);
-	first = true;
-	for (int i = 1; i < PT_EV_MAX; i++) {
-		if (!sum->events[i])
-			continue;
-		fprintf(f, "%s\"%s\":%llu", first ? "" : ",", pt_event_name(i),
-			(unsigned long long)sum->events[i]);
-		first = false;
-	}
-	fputs("},\"drops_by_type\":{", f);
-	first = true;
-	for (int i = 1; i < PT_EV_MAX; i++) {
-		if (!sum->drops[i])
-			continue;
-		fprintf(f, "%s\"%s\":%llu", first ? "" : ",", pt_event_name(i),
-			(unsigned long long)sum->drops[i]);
-		first = false;
-	}
-	fputs("},\"drops_by_cpu\":[", f);
+	jw_init(&w, f);
+	jw_object_begin(&w);
+	jw_field_string(&w, "type", "summary");
+	jw_name(&w, "duration");
+	jw_printf(&w, "%.6f", sum->duration);
+	jw_field_u64(&w, "events", pt_summary_events(sum));
+	jw_field_u64(&w, "drops", pt_summary_drops(sum));
+	jw_field_u64(&w, "missed", sum->missed);
+	write_counts(&w, "events_by_type", sum->events, PT_EV_MAX, pt_event_name);
+	write_counts(&w, "drops_by_type", sum->drops, PT_EV_MAX, pt_event_name);
+	jw_name(&w, "drops_by_cpu");
+	jw_array_begin(&w);
 	for (unsigned int c = 0; c < sum->ncpus; c++)
-		fprintf(f, "%s%llu", c ? "," : "", (unsigned long long)sum->drops_by_cpu[c]);
-	fputs("],\"hooks\":{", f);
-	first = true;
+		jw_u64(&w, sum->drops_by_cpu[c]);
+	jw_array_end(&w);
+	jw_name(&w, "hooks");
+	jw_object_begin(&w);
 	for (int i = 1; i < PT_HOOK_MAX; i++) {
 		if (!sum->how[i][0])
 			continue;
+		jw_name(&w, pt_hook_name(i));
+		jw_object_begin(&w);
 		/* "how" may come from a recording: any bytes */
-		fprintf(f, "%s\"%s\":{\"how\":", first ? "" : ",", pt_hook_name(i));
-		json_write_string(f, sum->how[i]);
-		fprintf(f, ",\"calls\":%llu}", (unsigned long long)sum->calls[i]);
-		first = false;
+		jw_field_string(&w, "how", sum->how[i]);
+		jw_field_u64(&w, "calls", sum->calls[i]);
+		jw_object_end(&w);
 	}
-	fputs("}}\n", f);
+	jw_object_end(&w);
+	jw_object_end(&w);
+	jw_newline(&w);
 }
 
 /* --- filters ----------------------------------------------------------------- */

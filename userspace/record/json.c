@@ -1,76 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* primetrace: a minimal JSON writer and reader (see json.h) */
+/* primetrace: a minimal JSON reader (see json.h) */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
-
-/* one byte as JSON writes it inside a string: out gets at most 6 chars and a NUL */
-static void escape_byte(unsigned char c, char out[7])
-{
-	switch (c) {
-	case '"':
-		strcpy(out, "\\\"");
-		break;
-	case '\\':
-		strcpy(out, "\\\\");
-		break;
-	case '\n':
-		strcpy(out, "\\n");
-		break;
-	case '\t':
-		strcpy(out, "\\t");
-		break;
-	default:
-		if (c < 0x20 || c >= 0x7f)
-			snprintf(out, 7, "\\u%04x", c);
-		else
-			out[0] = (char)c, out[1] = '\0';
-	}
-}
-
-void json_write_string(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	char e[7];
-
-	fputc('"', f);
-	for (; *p; p++) {
-		escape_byte(*p, e);
-		fputs(e, f);
-	}
-	fputc('"', f);
-}
-
-const char *json_quote(char *buf, size_t len, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = 1;
-	char e[7];
-
-	if (len < 3) {
-		if (len)
-			buf[0] = '\0';
-		return buf;
-	}
-	buf[0] = '"';
-	for (; *p; p++) {
-		size_t el;
-
-		escape_byte(*p, e);
-		el = strlen(e);
-		/* room for the closing quote and the NUL: never half an escape */
-		if (n + el + 2 > len)
-			break;
-		memcpy(buf + n, e, el);
-		n += el;
-	}
-	buf[n++] = '"';
-	buf[n] = '\0';
-	return buf;
-}
 
 static void skip_ws(struct json_in *in)
 {

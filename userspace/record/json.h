@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Just enough JSON for primetrace's JSON lines: a writer that escapes
- * strings, and a reader that walks one object key by key. Bytes that are
- * not printable ASCII are written as \u00XX and read back as the same byte,
+ * Just enough JSON for primetrace's JSON lines: a reader that walks one
+ * object key by key (the writer is lib/json_writer.h). Bytes that are not
+ * printable ASCII are written as \u00XX and read back as the same byte,
  * so that any comm or driver name survives a round trip.
  *
  * The reader accepts only JSON (RFC 8259): members and elements separated
@@ -18,13 +18,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-
-void json_write_string(FILE *f, const char *s);
-/*
- * The same into buf, quotes included, cut before the first byte whose
- * escape does not fit (never half an escape); returns buf.
- */
-const char *json_quote(char *buf, size_t len, const char *s);
 
 #define JSON_MAX_DEPTH 64
 
