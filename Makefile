@@ -80,7 +80,8 @@ STATIC  ?= 1
 LDSTATIC := $(if $(filter 1,$(SAN))$(filter-out 1,$(STATIC))$(findstring -fsanitize,$(CFLAGS) \
 	$(LDFLAGS)),,-static)
 LINK := $(SAN_LDFLAGS) $(LDFLAGS)
-LIBS_BPF := -lbpf -lelf -lz
+# user stacks are named with libdw (its static link needs what it decompresses with)
+LIBS_BPF := -ldw -lbpf -lelf -lbz2 -llzma -lzstd -lz -pthread
 LIBS_DRM := -ldrm
 
 # userspace/main.c holds main(); the layers below it are the library that
