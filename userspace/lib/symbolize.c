@@ -483,20 +483,37 @@ static void call_site(Dwarf_Die *cu, Dwarf_Die *inl, const char **file, int *lin
 }
 
 /*
- * The inlined calls holding link address addr of f, innermost first, as
- * frames "func (file.c:N) [inlined]" ending in ';'; *file and *line
- * become the place of the outermost call in the real function (or stay
- * the source line of addr when nothing is inlined there).
+ * The compile unit holding link address addr of f, and addr in its terms.
+ * libdwfl finds it by .debug_aranges, which clang does not write: then
+ * the units' own ranges are searched.
  */
-static void inlined_frames(struct text *t, const struct pt_ufile *f, __u64 addr, const char **file,
-			   int *line)
+static Dwarf_Die *cu_of(const struct pt_ufile *f, __u64 addr, Dwarf_Addr *pc)
 {
-	Dwarf_Die *cu, *scopes = NULL, *chain = NULL;
+	Dwarf_Die *cu = NULL;
 	Dwarf_Addr bias;
-	int n, m = 0;
 
 	cu = dwfl_module_addrdie(f->mod, addr, &bias);
-	n = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
+	if (!cu) {
+		while ((cu = dwfl_module_nextcu(f->mod, cu, &bias)))
+			if (dwarf_haspc(cu, addr - bias) == 1)
+				break;
+	}
+	*pc = addr - bias;
+	return cu;
+}
+
+/*
+ * The inlined calls holding pc of cu, innermost first, as frames
+ * "func (file.c:N) [inlined]" ending in ';'; *file and *line (the source
+ * line of pc) become the place of the outermost call in the real function.
+ */
+static void inlined_frames(struct text *t, Dwarf_Die *cu, Dwarf_Addr pc, const char **file,
+			   int *line)
+{
+	Dwarf_Die *scopes = NULL, *chain = NULL;
+	int n, m = 0;
+
+	n = dwarf_getscopes(cu, pc, &scopes);
 	/* the scopes holding the innermost one as the code has them (not the inline's origin) */
 	if (n > 0)
 		m = dwarf_getscopes_die(&scopes[0], &chain);
@@ -541,13 +558,15 @@ static void frame_add(struct text *t, const struct pt_uframe *fr, int delta)
 	if (t->len)
 		text_add(t, ";");
 	if (f && link_addr(f, off, &la) && f->mod) {
-		Dwfl_Line *l = dwfl_module_getsrc(f->mod, la);
+		Dwarf_Addr pc;
+		Dwarf_Die *cu = cu_of(f, la, &pc);
+		Dwarf_Line *l = cu ? dwarf_getsrc_die(cu, pc) : NULL;
 
 		name = sym_of(f, la, &start);
-		if (l)
-			file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
+		if (l && !dwarf_lineno(l, &line))
+			file = dwarf_linesrc(l, NULL, NULL);
 		if (file)
-			inlined_frames(t, f, la, &file, &line);
+			inlined_frames(t, cu, pc, &file, &line);
 	}
 	if (name)
 		text_add(t, "%s+0x%llx", name, (unsigned long long)(la - start + delta));
