@@ -33,6 +33,12 @@
 #include "primetrace.h"
 #include "symbolize.h"
 
+struct sym {
+	__u64 addr;
+	__u64 size;
+	const char *name; /* libdwfl's, as long as its Dwfl */
+};
+
 struct seg {
 	__u64 vaddr;
 	__u64 off;
@@ -50,6 +56,8 @@ struct pt_ufile {
 	bool tried; /* the Dwfl below was set up (or failed to be) */
 	Dwfl *dwfl; /* NULL: not an ELF file libdwfl can read */
 	Dwfl_Module *mod;
+	struct sym *syms; /* the function symbols, by address */
+	size_t nsyms;
 	struct seg *segs;
 	size_t nsegs;
 	char name[64]; /* basename, for frames without a symbol */
@@ -109,6 +117,7 @@ static void elf_file_free(struct pt_ufile *f)
 	if (f->dwfl)
 		dwfl_end(f->dwfl);
 	free(f->path);
+	free(f->syms);
 	free(f->segs);
 	free(f);
 }
@@ -165,6 +174,41 @@ void __libdwfl_debuginfod_end(debuginfod_client *c)
 {
 }
 
+static int cmp_sym(const void *a, const void *b)
+{
+	const struct sym *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	/* a sized symbol wins over an alias without size */
+	return x->size > y->size ? -1 : x->size < y->size;
+}
+
+/*
+ * The function symbols libdwfl found (.symtab of the file or of its debug
+ * file, else .dynsym), sorted once: its own lookup walks them all.
+ */
+static void read_syms(struct pt_ufile *f)
+{
+	int n = dwfl_module_getsymtab(f->mod);
+
+	if (n <= 0 || !(f->syms = calloc(n, sizeof(*f->syms))))
+		return;
+	for (int i = 1; i < n; i++) {
+		GElf_Sym s;
+		GElf_Addr addr;
+		GElf_Word shndx;
+		const char *name =
+		    dwfl_module_getsym_info(f->mod, i, &s, &addr, &shndx, NULL, NULL);
+
+		if (!name || !*name || GELF_ST_TYPE(s.st_info) != STT_FUNC || shndx == SHN_UNDEF ||
+		    !s.st_value)
+			continue;
+		f->syms[f->nsyms++] = (struct sym){ addr, s.st_size, name };
+	}
+	qsort(f->syms, f->nsyms, sizeof(*f->syms), cmp_sym);
+}
+
 /* the file as a libdwfl module at its link-time addresses, and its PT_LOADs */
 static void dwfl_open(struct pt_ufile *f)
 {
@@ -200,6 +244,7 @@ static void dwfl_open(struct pt_ufile *f)
 			continue;
 		f->segs[f->nsegs++] = (struct seg){ ph.p_vaddr, ph.p_offset, ph.p_filesz };
 	}
+	read_syms(f);
 	return;
 fail:
 	/* keep the file: it is still named in frames */
@@ -386,18 +431,26 @@ static bool link_addr(const struct pt_ufile *f, __u64 off, __u64 *out)
 /* the function symbol holding a link address of f, with its start; NULL: none */
 static const char *sym_of(const struct pt_ufile *f, __u64 addr, __u64 *start)
 {
-	const char *name;
-	GElf_Off off;
-	GElf_Sym sym;
+	size_t lo = 0, hi = f->nsyms;
+	const struct sym *s;
 
-	if (!f->mod)
+	/* the last symbol at or below addr */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (f->syms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
 		return NULL;
-	name = dwfl_module_addrinfo(f->mod, addr, &off, &sym, NULL, NULL, NULL);
-	if (!name || !*name || !sym.st_value ||
-	    (GELF_ST_TYPE(sym.st_info) != STT_FUNC && GELF_ST_TYPE(sym.st_info) != STT_GNU_IFUNC))
+	s = &f->syms[lo - 1];
+	/* sized symbols must cover it; unsized ones are taken as they are */
+	if (s->size && addr >= s->addr + s->size)
 		return NULL;
-	*start = addr - off;
-	return name;
+	*start = s->addr;
+	return s->name;
 }
 
 /* a stack's text, growing; on no memory it stays what it was */
@@ -502,23 +555,54 @@ static Dwarf_Die *cu_of(const struct pt_ufile *f, __u64 addr, Dwarf_Addr *pc)
 	return cu;
 }
 
+/* the child of parent holding pc: a function, an inlined call or a block (through namespaces) */
+static bool child_at(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out, int depth)
+{
+	Dwarf_Die c;
+
+	if (dwarf_child(parent, &c))
+		return false;
+	do {
+		switch (dwarf_tag(&c)) {
+		case DW_TAG_subprogram:
+		case DW_TAG_inlined_subroutine:
+		case DW_TAG_lexical_block:
+			if (dwarf_haspc(&c, pc) == 1) {
+				*out = c;
+				return true;
+			}
+			break;
+		case DW_TAG_namespace:
+			if (depth < 16 && child_at(&c, pc, out, depth + 1))
+				return true;
+			break;
+		}
+	} while (!dwarf_siblingof(&c, &c));
+	return false;
+}
+
+#define MAX_SCOPES 64
+
 /*
  * The inlined calls holding pc of cu, innermost first, as frames
  * "func (file.c:N) [inlined]" ending in ';'; *file and *line (the source
  * line of pc) become the place of the outermost call in the real function.
+ * The scopes are found going down from the unit into the one child that
+ * holds pc each time (dwarf_getscopes() and dwarf_getscopes_die() walk
+ * whole units, several times the cost).
  */
 static void inlined_frames(struct text *t, Dwarf_Die *cu, Dwarf_Addr pc, const char **file,
 			   int *line)
 {
-	Dwarf_Die *scopes = NULL, *chain = NULL;
-	int n, m = 0;
+	Dwarf_Die scopes[MAX_SCOPES];
+	int n = 0;
 
-	n = dwarf_getscopes(cu, pc, &scopes);
-	/* the scopes holding the innermost one as the code has them (not the inline's origin) */
-	if (n > 0)
-		m = dwarf_getscopes_die(&scopes[0], &chain);
-	for (int i = 0; i < m; i++) {
-		int tag = dwarf_tag(&chain[i]);
+	scopes[0] = *cu;
+	while (n + 1 < MAX_SCOPES && child_at(&scopes[n], pc, &scopes[n + 1], 0))
+		n++;
+	/* innermost first, up to the function the code is in */
+	for (int i = n; i > 0; i--) {
+		int tag = dwarf_tag(&scopes[i]);
 		Dwarf_Attribute a;
 		const char *name;
 
@@ -526,14 +610,12 @@ static void inlined_frames(struct text *t, Dwarf_Die *cu, Dwarf_Addr pc, const c
 			break;
 		if (tag != DW_TAG_inlined_subroutine)
 			continue;
-		name = dwarf_formstring(dwarf_attr_integrate(&chain[i], DW_AT_name, &a));
+		name = dwarf_formstring(dwarf_attr_integrate(&scopes[i], DW_AT_name, &a));
 		text_dwarf(t, "%s", name ? name : "?");
 		text_line(t, *file, *line);
 		text_add(t, " [inlined];");
-		call_site(cu, &chain[i], file, line);
+		call_site(cu, &scopes[i], file, line);
 	}
-	free(scopes);
-	free(chain);
 }
 
 /* fr moved by delta bytes (within its mapping) */
