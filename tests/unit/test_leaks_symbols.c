@@ -42,17 +42,9 @@ __attribute__((noinline)) static void leaf_function(void)
 	__asm__ volatile("" ::: "memory");
 }
 
-/* the call, then the line it is on (the macro's) */
-#define CALL_NOTING_LINE(call)            \
-	do {                              \
-		call;                     \
-		call_line = __LINE__;     \
-		__asm__("" ::: "memory"); \
-	} while (0)
-
 __attribute__((noinline)) static void calling_function(void)
 {
-	CALL_NOTING_LINE(leaf_function());
+	UNIT_CALL_AT_LINE(call_line, leaf_function());
 }
 
 UNIT_TEST(names_own_functions)

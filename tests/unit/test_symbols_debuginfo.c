@@ -28,14 +28,6 @@
 static __u64 seen_ret;
 static int probe_line, inline_line;
 
-/* call, then note the line it was made on (the macro's line) */
-#define AT_LINE(var, call)                \
-	do {                              \
-		call;                     \
-		var = __LINE__;           \
-		__asm__("" ::: "memory"); \
-	} while (0)
-
 __attribute__((noinline)) static void probe(void)
 {
 	seen_ret = (__u64)(uintptr_t)__builtin_return_address(0);
@@ -44,12 +36,12 @@ __attribute__((noinline)) static void probe(void)
 
 static inline __attribute__((always_inline)) void inlined_step(void)
 {
-	AT_LINE(probe_line, probe());
+	UNIT_CALL_AT_LINE(probe_line, probe());
 }
 
 __attribute__((noinline)) static void outer_step(void)
 {
-	AT_LINE(inline_line, inlined_step());
+	UNIT_CALL_AT_LINE(inline_line, inlined_step());
 }
 
 static int run(const char *cmd)
