@@ -81,8 +81,8 @@ LDSTATIC := $(if $(filter 1,$(SAN))$(filter-out 1,$(STATIC))$(findstring -fsanit
 	$(LDFLAGS)),,-static)
 LINK := $(SAN_LDFLAGS) $(LDFLAGS)
 # what libprimetrace needs: libbpf, and libdw for user stacks (statically
-# linked, libdw needs the decompressors of debug sections: bz2, lzma, zstd)
-LIBS_PT := -ldw -lbpf -lelf -lbz2 -llzma -lzstd -lz -pthread
+# linked, libdw needs the decompressors of debug files: bzip2, xz)
+LIBS_PT := -ldw -lbpf -lelf -lbz2 -llzma -lz -pthread
 LIBS_DRM := -ldrm
 
 # userspace/main.c holds main(); the layers below it are the library that
