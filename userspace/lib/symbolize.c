@@ -509,12 +509,17 @@ __attribute__((format(printf, 2, 3))) static void text_dwarf(struct text *t, con
 	va_end(ap);
 }
 
-static void text_line(struct text *t, const char *file, int line)
+/* " (file.c:N)", " (file.c:N, inlined)" or " (inlined)" (no brackets: frames go into JSON arrays)
+ */
+static void text_line(struct text *t, const char *file, int line, bool inlined)
 {
 	const char *slash = file ? strrchr(file, '/') : NULL;
 
 	if (file && line > 0)
-		text_dwarf(t, " (%s:%d)", slash ? slash + 1 : file, line);
+		text_dwarf(t, " (%s:%d%s)", slash ? slash + 1 : file, line,
+			   inlined ? ", inlined" : "");
+	else if (inlined)
+		text_add(t, " (inlined)");
 }
 
 /* the call site of an inlined call: its file and line in the caller */
@@ -585,7 +590,7 @@ static bool child_at(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out, int depth
 
 /*
  * The inlined calls holding pc of cu, innermost first, as frames
- * "func (file.c:N) [inlined]" ending in ';'; *file and *line (the source
+ * "func (file.c:N, inlined)" ending in ';'; *file and *line (the source
  * line of pc) become the place of the outermost call in the real function.
  * The scopes are found going down from the unit into the one child that
  * holds pc each time (dwarf_getscopes() and dwarf_getscopes_die() walk
@@ -612,8 +617,8 @@ static void inlined_frames(struct text *t, Dwarf_Die *cu, Dwarf_Addr pc, const c
 			continue;
 		name = dwarf_formstring(dwarf_attr_integrate(&scopes[i], DW_AT_name, &a));
 		text_dwarf(t, "%s", name ? name : "?");
-		text_line(t, *file, *line);
-		text_add(t, " [inlined];");
+		text_line(t, *file, *line, true);
+		text_add(t, ";");
 		call_site(cu, &scopes[i], file, line);
 	}
 }
@@ -656,7 +661,7 @@ static void frame_add(struct text *t, const struct pt_uframe *fr, int delta)
 		text_add(t, "%s+0x%llx", f->name, (unsigned long long)fr->off);
 	else
 		text_add(t, "0x%llx", (unsigned long long)fr->off);
-	text_line(t, file, line);
+	text_line(t, file, line, false);
 }
 
 const char *pt_usyms_name(struct pt_usyms *u, __u32 pid, __u64 addr, char *buf, size_t len)
