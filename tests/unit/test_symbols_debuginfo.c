@@ -12,9 +12,7 @@
  * Needs objcopy and readelf (binutils); without them, or when this test
  * was built without -g, it skips.
  */
-#include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -77,7 +75,7 @@ static int build_id(const char *file, char *out, size_t len)
 static char *child_stack(const char *exe, const char *root)
 {
 	int in[2], out[2];
-	unsigned long long ips[2];
+	__u64 ips[2];
 	struct pt_uframe fr[2];
 	struct pt_usyms *u;
 	char *text = NULL;
@@ -104,7 +102,7 @@ static char *child_stack(const char *exe, const char *root)
 	unsetenv("PRIMETRACE_DEBUGINFO_PATH");
 	f = fdopen(out[0], "r");
 	if (u && f && fscanf(f, "%llx %llx", &ips[0], &ips[1]) == 2)
-		pt_usyms_frames(u, pid, (const __u64 *)ips, 2, fr);
+		pt_usyms_frames(u, pid, ips, 2, fr);
 	else
 		ips[0] = 0;
 	/* the child exits: naming needs only what was opened while it lived */
