@@ -82,7 +82,7 @@ LDSTATIC := $(if $(filter 1,$(SAN))$(filter-out 1,$(STATIC))$(findstring -fsanit
 LINK := $(SAN_LDFLAGS) $(LDFLAGS)
 # what libprimetrace needs: libbpf, and libdw for user stacks (statically
 # linked, libdw needs the decompressors of debug files: bzip2, xz)
-LIBS_PT := -ldw -lbpf -lelf -lbz2 -llzma -lz -pthread
+LIBS_PT := -ldw -lbpf -lelf -lz $(if $(LDSTATIC),-lbz2 -llzma -pthread)
 LIBS_DRM := -ldrm
 
 # userspace/main.c holds main(); the layers below it are the library that
