@@ -126,6 +126,7 @@ need=$(dpkg-deb -f "$deb/primetrace_${version}_amd64.deb" Depends | tr ',' '\n' 
 		[ -n "$p" ] && ! dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${db:Status-Status}\n' \
 			"$p" 2>/dev/null | grep -qx installed && echo "$p"
 	done)
+# shellcheck disable=SC2086
 if [ -n "$need" ] && ! (cd "$tmp/deps" && apt-get download $need >"$tmp/download.txt" 2>&1); then
 	skip "deb: chroot" "the cached chroot lacks $(tr '\n' ' ' <<<"$need")and apt-get download failed"
 	exit $failed
