@@ -11,6 +11,7 @@
 
 #include "json.h"
 #include "lifetime.h"
+#include "monitor.h"
 #include "options.h"
 
 static const char leaks_doc[] =
@@ -63,6 +64,7 @@ static const struct argp_option leaks_options[] = {
 	{ "no-stacks", OPT_NO_STACKS, NULL, 0, "Do not collect stacks", 0 },
 	{ "stack-depth", OPT_STACK_DEPTH, "N", 0, "Frames shown per stack (default 16, 0: all)",
 	  0 },
+	PT_CONNECT_OPTION,
 	{ 0 },
 };
 
@@ -112,6 +114,9 @@ static error_t parse_leaks(int key, char *arg, struct argp_state *state)
 	case OPT_PERFETTO:
 		env->lt.perfetto = arg;
 		break;
+	case PT_OPT_CONNECT:
+		env->lt.connect = arg;
+		break;
 	case OPT_NO_STACKS:
 		env->no_stacks = true;
 		break;
@@ -138,9 +143,9 @@ static const struct argp leaks_argp = {
 	.children = pt_source_child,
 };
 
-static void print_text(FILE *f, struct leaks_env *env, const struct pm_suspect *s, int n)
+static void print_text(FILE *f, struct leaks_env *env, struct pm_model *m,
+		       const struct pm_suspect *s, int n)
 {
-	struct pm_model *m = env->lt.m;
 	struct pm_stats st;
 	char buf[512], sz[24], t1[1024], t2[4 * PT_COMM_LEN], t3[256];
 
@@ -185,9 +190,8 @@ static void print_text(FILE *f, struct leaks_env *env, const struct pm_suspect *
 			pm_model_incomplete_text(m, buf, sizeof(buf)));
 }
 
-static void print_json(FILE *f, struct leaks_env *env, const struct pm_suspect *s, int n)
+static void print_json(FILE *f, struct pm_model *m, const struct pm_suspect *s, int n)
 {
-	struct pm_model *m = env->lt.m;
 	struct pm_stats st;
 	char buf[512];
 
@@ -239,16 +243,42 @@ int pt_leaks_parse(int argc, char **argv)
 	memset(env, 0, sizeof(*env));
 	pt_lifetime_init(&env->lt);
 	env->lt.opts.skipped = &env->skipped;
+	env->lt.argc = argc;
+	env->lt.argv = argv;
 	env->depth = 16;
 	return pt_argp_parse(&leaks_argp, argc, argv, 0, env);
+}
+
+/* the suspects of m at its "now", printed as the options say */
+static int report(FILE *f, struct leaks_env *env, struct pm_model *m)
+{
+	struct pm_suspect *s = NULL;
+	int n = pm_model_leaks(m, &env->lo, &s);
+
+	if (n < 0) {
+		fprintf(stderr, "%s: out of memory\n", pt_prog);
+		return PT_EXIT_ERROR;
+	}
+	if (env->json)
+		print_json(f, m, s, n);
+	else
+		print_text(f, env, m, s, n);
+	pm_suspects_free(m, s, n);
+	return PT_EXIT_OK;
+}
+
+int pt_leaks_report(FILE *f, struct pm_model *m)
+{
+	return report(f, &leaks_env, m);
 }
 
 int pt_leaks_run(void)
 {
 	struct leaks_env *env = &leaks_env;
-	struct pm_suspect *s = NULL;
-	int n, err;
+	int rc, err;
 
+	if (env->lt.connect)
+		return pt_lifetime_connect(&env->lt, "leaks");
 	env->lt.trace = true;
 	/* leaks are found by their stacks */
 	if (!env->no_stacks) {
@@ -262,18 +292,10 @@ int pt_leaks_run(void)
 		return PT_EXIT_ERROR;
 	}
 	pm_model_note_skipped(env->lt.m, env->skipped);
-	n = pm_model_leaks(env->lt.m, &env->lo, &s);
-	if (n < 0) {
-		fprintf(stderr, "%s: out of memory\n", pt_prog);
-		pt_lifetime_free(&env->lt);
-		return PT_EXIT_ERROR;
-	}
-	if (env->json)
-		print_json(stdout, env, s, n);
-	else
-		print_text(stdout, env, s, n);
-	pm_suspects_free(env->lt.m, s, n);
+	rc = report(stdout, env, env->lt.m);
 	/* a failed timeline is printed by its writer */
 	err = pt_lifetime_free(&env->lt);
+	if (rc)
+		return rc;
 	return pt_output_close(stdout, NULL) ?: (err ? PT_EXIT_ERROR : PT_EXIT_OK);
 }
