@@ -218,6 +218,20 @@ n=$(grep -c "pt.prom: .*not updated" "$tmp/ro.err")
 [ $rc = 0 ] && [ "$n" = 1 ] && pass "monitor: a metrics file it cannot write is said once" ||
 	fail "monitor: a metrics file it cannot write is said once" "rc=$rc $n lines: $(cat "$tmp/ro.err")"
 
+# --check: invariant violations counted by rule, a line each; none on a clean run
+for rec in check-extra-ref:1 check-clean-cross-teardown:0; do
+	name=${rec%:*} want=${rec#*:}
+	primetrace monitor --input "$data/$name.json" --check --interval 0.5 --no-socket \
+		--metrics-file "$tmp/check.prom" -D 1.5 >/dev/null 2>"$tmp/check.err"
+	v=$(metric 'primetrace_invariant_violations_total{rule="export-ref",invariant="L1"}' "$tmp/check.prom")
+	lines=$(grep -c "violation: " "$tmp/check.err")
+	[ "$v" = "$want" ] && [ "$lines" = "$want" ] &&
+		pass "monitor --check $name: $want export-ref violations, counted and said" ||
+		fail "monitor --check $name: $want export-ref violations, counted and said" \
+			"metric '$v', $lines lines: $(head -n 3 "$tmp/check.err")"
+done
+check_metrics "$tmp/check.prom" "(--check)"
+
 # the check above fails on a broken exposition
 if command -v promtool >/dev/null; then
 	printf '# TYPE a gauge\na{x="1} 2\n' >"$tmp/broken"

@@ -254,5 +254,24 @@ kill -TERM $mpid
 wait $mpid
 rc=$?
 [ $rc = 0 ] && pass "monitor: SIGTERM ends it, exit 0" || fail "monitor: SIGTERM ends it, exit 0" "rc=$rc"
+# --- why kprobes in modules: a BPF trampoline pins its module ------------------
+# the control that shows the unload check above can fail
+primetrace monitor --attach fentry --no-socket --interval 1 >/dev/null 2>"$out/fentry.err" &
+fpid=$!
+wait_for 120 grep -q "running" "$out/fentry.err"
+for m in $mods; do
+	rmmod "$m" 2>/dev/null
+done
+grep -q '^drm ' /proc/modules &&
+	pass "monitor: with --attach fentry, drm cannot unload (why modules get kprobes)" ||
+	fail "monitor: with --attach fentry, drm cannot unload (why modules get kprobes)" \
+		"$(cat "$out/fentry.err" | tr '\n' ' ')"
+kill $fpid
+wait $fpid
+for m in $mods; do
+	rmmod "$m" 2>/dev/null
+done
+grep -q '^drm ' /proc/modules && fail "monitor: drm unloads once the fentry monitor ended" ||
+	pass "monitor: drm unloads once the fentry monitor ended"
 umount $tf
 exit $failed

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checker.h"
 #include "lifetime.h"
 #include "monitor.h"
 #include "openmetrics.h"
@@ -64,6 +65,7 @@ enum {
 	OPT_MAX_OBJECTS,
 	OPT_NO_STACKS,
 	OPT_NO_SOCKET,
+	OPT_CHECK,
 };
 
 static const struct argp_option monitor_options[] = {
@@ -84,6 +86,8 @@ static const struct argp_option monitor_options[] = {
 	{ "max-objects", OPT_MAX_OBJECTS, "N", 0,
 	  "Track at most N buffers, objects, handles, attachments and holders (default 65536)", 0 },
 	{ "no-stacks", OPT_NO_STACKS, NULL, 0, "Do not collect stacks", 0 },
+	{ "check", OPT_CHECK, NULL, 0,
+	  "Also check the PRIME invariants: one line per violation, counted by rule", 0 },
 	{ 0 },
 };
 
@@ -112,8 +116,11 @@ static struct mon {
 	unsigned long top;
 	unsigned long max_objects;
 	bool no_stacks;
+	bool check;
 	/* running */
 	struct pm_model *m;
+	struct pc_checker *c; /* --check */
+	__u64 checker_drops, checker_missed;
 	struct pt_source *src;
 	__u64 drm_sig; /* which hook modules are live, and where */
 	__u64 attaches;
@@ -200,6 +207,9 @@ static error_t parse_monitor(int key, char *arg, struct argp_state *state)
 	case OPT_NO_STACKS:
 		mo->no_stacks = true;
 		break;
+	case OPT_CHECK:
+		mo->check = true;
+		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		return EINVAL;
@@ -231,12 +241,17 @@ int pt_monitor_parse(int argc, char **argv)
 static int feed(const struct pt_record *rec, void *ctx)
 {
 	pm_model_feed(ctx, rec);
+	if (mon.c)
+		pc_checker_feed(mon.c, rec);
 	return 0;
 }
 
+/* the checker's rules are on events: a snapshot is the model's only */
 static int feed_snapshot(const struct pt_record *rec, void *ctx)
 {
-	return pt_filter_match(&mon.opts.filter, &rec->ev) ? feed(rec, ctx) : 0;
+	if (pt_filter_match(&mon.opts.filter, &rec->ev))
+		pm_model_feed(ctx, rec);
+	return 0;
 }
 
 static void snapshot(void)
@@ -345,6 +360,9 @@ static int attach(void)
 		return err;
 	}
 	mon.attaches++;
+	for (int id = 1; mon.c && id < PT_HOOK_MAX; id++)
+		pc_checker_set_hook(mon.c, id,
+				    pt_how_active(pt_source_kernel(mon.src)->hooks[id].how));
 	n = pt_source_hooks(mon.src, &drm);
 	fprintf(stderr, "%s: attached %d hooks (%d DRM)%s\n", pt_prog, n, drm,
 		drm ? "" : "; DRM's when drm loads");
@@ -509,6 +527,20 @@ static void write_metrics(FILE *f, const struct pm_view *v)
 		om_sample(f, "primetrace_incomplete_reason", l, 1,
 			  !!(v->incomplete & inc_reasons[i].bit));
 	}
+	if (mon.c) {
+		struct pc_stats cs;
+
+		pc_checker_stats(mon.c, &cs);
+		om_family(f, "primetrace_invariant_violations_total", "counter",
+			  "PRIME invariant violations seen (--check), by rule");
+		for (int r = 0; r < PC_RULE_MAX; r++) {
+			const char *l[] = { "rule", pc_rule_name(r), "invariant",
+					    pc_rule_invariant(r) };
+
+			om_sample(f, "primetrace_invariant_violations_total", l, 2,
+				  cs.violations[r]);
+		}
+	}
 	om_single(f, "primetrace_metrics_write_errors_total", "counter",
 		  "Failed writes of the metrics file", mon.write_errors);
 }
@@ -565,6 +597,35 @@ static void set_now(void)
 	pm_model_set_now(mon.m, mon.opts.input ? 0 : now_ms() * 1000000ULL);
 }
 
+#define CHECK_LINES_MAX 10
+
+/* --check: the violations since the last look, a line each (a few at most) */
+static void check_step(void)
+{
+	__u64 drops = mon.lost_before + pt_source_drops(mon.src);
+	__u64 missed = mon.missed_before + pt_source_misses(mon.src, NULL, NULL);
+	struct pc_violation *v = NULL;
+	unsigned int inc;
+	char text[256], t[1024];
+	size_t n;
+
+	if (drops > mon.checker_drops)
+		pc_checker_note_drops(mon.c, drops - mon.checker_drops);
+	if (missed > mon.checker_missed)
+		pc_checker_note_missed(mon.c, missed - mon.checker_missed);
+	mon.checker_drops = drops;
+	mon.checker_missed = missed;
+	pc_checker_settle(mon.c, mon.opts.input ? ~0ULL : now_ms() * 1000000ULL);
+	n = pc_checker_take(mon.c, &v, &inc, text, sizeof(text));
+	for (size_t i = 0; i < n && i < CHECK_LINES_MAX; i++)
+		fprintf(stderr, "%s: violation: %s (%s): %s\n", pt_prog, pc_rule_name(v[i].rule),
+			pc_rule_invariant(v[i].rule), pt_text(t, sizeof(t), v[i].text));
+	if (n > CHECK_LINES_MAX)
+		fprintf(stderr, "%s: and %zu more violations (counted in the metrics)\n", pt_prog,
+			n - CHECK_LINES_MAX);
+	free(v);
+}
+
 /* every --interval: a snapshot, the suspects, the metrics */
 static void refresh(void)
 {
@@ -588,6 +649,8 @@ static void refresh(void)
 		return;
 	}
 	new_suspects(s, n);
+	if (mon.c)
+		check_step();
 	if (pm_view_collect(mon.m, s, n, mon.top, &v)) {
 		pm_suspects_free(mon.m, s, n);
 		return;
@@ -1053,7 +1116,9 @@ int pt_monitor_run(void)
 	/* a client that goes away is that client's end, not the monitor's */
 	signal(SIGPIPE, SIG_IGN);
 	mon.m = pm_model_new(mon.max_objects);
-	if (!mon.m) {
+	if (mon.check)
+		mon.c = pc_checker_new();
+	if (!mon.m || (mon.check && !mon.c)) {
 		fprintf(stderr, "%s: out of memory\n", pt_prog);
 		return PT_EXIT_ERROR;
 	}
@@ -1092,5 +1157,6 @@ int pt_monitor_run(void)
 	free(mon.keys);
 	free(mon.metrics);
 	pm_model_free(mon.m);
+	pc_checker_free(mon.c);
 	return rc;
 }
