@@ -173,6 +173,18 @@ for cmd in "leaks" "leaks -j" "leaks --stack-depth 3" "objects" "objects -j" "to
 		fail "monitor: $cmd --connect prints what $cmd --input prints" \
 			"rc=$rc $(diff "$tmp/c.out" "$tmp/l.out" | head -n 5 | tr '\n' ' ')$(cat "$tmp/c.err")"
 done
+# another user gets nowhere (the folder is 0700, the socket 0600)
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	chmod 755 "$tmp"
+	setpriv --reuid 65534 --regid 65534 --clear-groups primetrace leaks --connect "$sock" \
+		>/dev/null 2>"$tmp/c.err"
+	rc=$?
+	[ $rc = 1 ] && grep -q "Permission denied" "$tmp/c.err" &&
+		pass "monitor: another user cannot connect" ||
+		fail "monitor: another user cannot connect" "rc=$rc $(cat "$tmp/c.err")"
+else
+	echo "SKIP: monitor: another user cannot connect: needs root and setpriv"
+fi
 primetrace leaks --connect "$tmp/nothing.sock" >/dev/null 2>"$tmp/c.err"
 rc=$?
 [ $rc = 1 ] && [ "$(wc -l <"$tmp/c.err")" = 1 ] &&
@@ -217,6 +229,13 @@ rc=$?
 n=$(grep -c "pt.prom: .*not updated" "$tmp/ro.err")
 [ $rc = 0 ] && [ "$n" = 1 ] && pass "monitor: a metrics file it cannot write is said once" ||
 	fail "monitor: a metrics file it cannot write is said once" "rc=$rc $n lines: $(cat "$tmp/ro.err")"
+
+# --report-every: the leak report on stdout
+primetrace monitor --input "$data/leaks-export.json" --report-every 0.5 --no-socket -D 1.8 \
+	>"$tmp/report.out" 2>/dev/null
+n=$(grep -c "^primetrace leaks: 1 suspect" "$tmp/report.out")
+[ "$n" -ge 2 ] && pass "monitor --report-every: the leak report every period ($n)" ||
+	fail "monitor --report-every: the leak report every period" "$n reports"
 
 # --check: invariant violations counted by rule, a line each; none on a clean run
 for rec in check-extra-ref:1 check-clean-cross-teardown:0; do

@@ -124,6 +124,7 @@ static struct mon {
 	struct pt_source *src;
 	__u64 drm_sig; /* which hook modules are live, and where */
 	__u64 attaches;
+	bool attach_failing;
 	__u64 lost_before, missed_before, events_before; /* of sources closed since */
 	__u64 noted_drops;
 	unsigned long skipped; /* --input --skip-bad-lines */
@@ -1045,12 +1046,22 @@ static int loop(void)
 		if (!mon.opts.input && now >= next_modules) {
 			next_modules = now + 1000;
 			if (modules_signature() != mon.drm_sig) {
-				fprintf(stderr, "%s: DRM modules changed: attaching again\n",
-					pt_prog);
+				if (!mon.attach_failing)
+					fprintf(stderr,
+						"%s: DRM modules changed: attaching again\n",
+						pt_prog);
 				detach();
+				/*
+				 * A module going away while the hooks are planned fails
+				 * the attach: said once, tried again each second
+				 */
 				err = attach();
+				if (err && !mon.attach_failing)
+					fprintf(stderr, "%s: attaching failed (%s): trying again\n",
+						pt_prog, pt_errstr(err));
+				mon.attach_failing = err != 0;
 				if (err)
-					return err;
+					mon.drm_sig = 0;
 				next_refresh = 0;
 			}
 		}
@@ -1065,7 +1076,8 @@ static int loop(void)
 		clients_expire(mon.http, HTTP_MAX_CLIENTS, now);
 		clients_expire(mon.sock, SOCK_MAX_CLIENTS, now);
 
-		pfd[n++] = (struct pollfd){ .fd = pt_source_epoll_fd(mon.src), .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = mon.src ? pt_source_epoll_fd(mon.src) : -1,
+					    .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = mon.http_fd, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = mon.sock_fd, .events = POLLIN };
 		for (int i = 0; i < HTTP_MAX_CLIENTS + SOCK_MAX_CLIENTS; i++) {
@@ -1082,7 +1094,7 @@ static int loop(void)
 		timeout = 200;
 		if (poll(pfd, n, timeout) < 0 && errno != EINTR)
 			return -errno;
-		if (pfd[0].revents && (err = pt_source_consume(mon.src)))
+		if (mon.src && pfd[0].revents && (err = pt_source_consume(mon.src)))
 			return err;
 		if (pfd[1].revents & POLLIN)
 			client_accept(mon.http_fd, mon.http, HTTP_MAX_CLIENTS, HTTP_REQ_MAX);
