@@ -719,6 +719,8 @@ static bool client_send(struct client *c)
 		if (w < 0)
 			return errno != EAGAIN && errno != EINTR;
 		c->outoff += w;
+		/* a long answer read slowly is fine: only a client that stops is dropped */
+		c->deadline = now_ms() + CLIENT_DEADLINE_MS;
 	}
 	return true;
 }
