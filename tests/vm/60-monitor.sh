@@ -13,6 +13,13 @@
 # made then must be seen. A killed client, a full disk for the metrics file
 # and a flood beyond --max-objects leave it running and saying it is
 # incomplete.
+#
+# The VM boots without virtio-gpu (60-monitor.args), as 21-trace-nodrm
+# does: on 7.3 virtio_gpu's own unload can WARN in drm_mm_takedown() when
+# the host has not yet acknowledged the release of its fbdev buffer, a
+# race in that driver that has nothing to do with PRIME (seen once here, at
+# the rmmod under a running monitor; five load and unload cycles without
+# one were clean), and a splat fails the whole run.
 . testlib.sh
 
 out=/tmp/monitor
@@ -34,7 +41,8 @@ metric() {
 
 # wait_for SECONDS COMMAND...: until COMMAND succeeds; false at the timeout
 wait_for() {
-	end=$(($(date +%s) + $1))
+	# local: the condition may wait_for too (fresh)
+	local end=$(($(date +%s) + $1))
 	shift
 	while ! "$@" >/dev/null 2>&1; do
 		[ "$(date +%s)" -lt $end ] || return 1
@@ -117,7 +125,7 @@ vm-load-modules
 drm_hooked() {
 	fresh && [ "$(metric primetrace_drm_hooks $prom)" -gt 0 ]
 }
-if wait_for 60 drm_hooked; then
+if wait_for 240 drm_hooked; then
 	pass "monitor: DRM hooks attached once drm loaded ($(metric primetrace_drm_hooks $prom))"
 else
 	fail "monitor: DRM hooks attached once drm loaded" "$(tail -n 3 "$out/mon.err" | tr '\n' ' ')"
@@ -220,14 +228,14 @@ left=$(grep -E '^(drm|drm_kms_helper|vgem|virtio_gpu|vprime) ' /proc/modules | c
 drm_gone() {
 	fresh && [ "$(metric primetrace_drm_hooks $prom)" = 0 ]
 }
-wait_for 60 drm_gone && kill -0 $mpid && pass "monitor: runs on without drm, no DRM hooks" ||
+wait_for 240 drm_gone && kill -0 $mpid && pass "monitor: runs on without drm, no DRM hooks" ||
 	fail "monitor: runs on without drm, no DRM hooks" "$(tail -n 3 "$out/mon.err" | tr '\n' ' ')"
 vm-load-modules
 reattached() {
 	fresh && [ "$(metric primetrace_attaches_total $prom)" -gt "$before" ] &&
 		[ "$(metric primetrace_drm_hooks $prom)" -gt 0 ]
 }
-wait_for 60 reattached && pass "monitor: attaches again when drm loads again" ||
+wait_for 240 reattached && pass "monitor: attaches again when drm loads again" ||
 	fail "monitor: attaches again when drm loads again" "$(tail -n 3 "$out/mon.err" | tr '\n' ' ')"
 leaky --hold 600 --count 3 export >"$out/leaky2.out" 2>&1 &
 lpid=$!
