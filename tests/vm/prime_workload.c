@@ -17,6 +17,9 @@
  *   prime_workload              the scenario
  *   prime_workload --burst N    N exports of one vprime object, each fd closed;
  *                               prints how long the N took (ns=)
+ *   prime_workload --roundtrip N  N PRIME round trips of one vprime object:
+ *                               export, import into vgem, close the vgem
+ *                               handle, close the fd; prints how long (ns=)
  *   prime_workload --heap       a dma-buf from /dev/dma_heap/system, no DRM at all
  */
 #include <errno.h>
@@ -259,6 +262,35 @@ static int burst(int n)
 	return ok == n ? 0 : 1;
 }
 
+/* export from vprime, import into vgem (attach, map), close both ends */
+static int roundtrip(int n)
+{
+	struct dev *a = &devs[0], *v = &devs[2];
+	uint32_t handle, id, hv;
+	int ok = 0, fd, ret;
+	uint64_t t0;
+
+	ret = create(a, 4096, &handle, &id);
+	if (ret) {
+		fprintf(stderr, "prime_workload: create: %s\n", strerror(-ret));
+		return 1;
+	}
+	t0 = now();
+	for (int i = 0; i < n; i++) {
+		if (export(a, handle, &fd))
+			continue;
+		if (import(v, fd, &hv) == 0) {
+			ok++;
+			gem_close(v, hv);
+		}
+		close(fd);
+	}
+	t0 = now() - t0;
+	gem_close(a, handle);
+	printf("ROUNDTRIP n=%d done=%d ns=%llu\n", n, ok, (unsigned long long)t0);
+	return ok == n ? 0 : 1;
+}
+
 /* dma-buf without DRM: allocate from the system heap, map it, drop it */
 static int heap(void)
 {
@@ -314,6 +346,8 @@ int main(int argc, char **argv)
 		return 77;
 	if (argc == 3 && !strcmp(argv[1], "--burst"))
 		return burst(atoi(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "--roundtrip"))
+		return roundtrip(atoi(argv[2]));
 
 	/* a vprime object, exported twice, imported back, into b and into vgem */
 	dev_keys(dk, sizeof(dk), a);
