@@ -38,10 +38,13 @@ has "bench-report: goals table" "$tmp/goals" \
 	'^`trace`: below the bpftrace printf peer +7.77x +10.00x \(bpftrace printf\) +yes' \
 	'^`trace`: drops counted +2100 dropped' \
 	'^`check`: at most 3x on the loop +3.79x +3x +no' \
-	'^userspace: at most 256 B per live buffer, 100000 live +1130 B +256 B +no' \
-	'^kernel maps: at most 256 B per live buffer, 10000 live \(trace\) +0.0 B .* yes'
+	'^userspace, lifetime model: at most 256 B per live buffer, 100000 live +1130 B +256 B +no' \
+	'^userspace, RSS in the guest: at most 256 B per live buffer, 10000 live \(leaks\) +1300.0 B +256 B; 0.0 B \(bpftrace count\) +no' \
+	'^kernel maps: at most 256 B per live buffer, 10000 live \(leaks\) +0.0 B .* yes'
 has "bench-report: markdown" "$tmp/p.md" '^## Goals' \
-	'^\| primetrace trace \| 272 \| 7.77x \| 2100 \| 2540 ms \|' '!\[.*\]\(p.svg\)'
+	'^\| primetrace trace \| 272 \| 7.77x \| 2100 \| 2540 ms \|' '!\[.*\]\(p.svg\)' \
+	'^\| primetrace leaks \| 10000 \| 9000000 \| 22000000 \| 1300.0 \| 913408 \| 913408 \| 0.0 \|' \
+	'^primetrace keeps no per-buffer state in kernel maps'
 has "bench-report: svg" "$tmp/p.svg" '^<svg ' 'bpftrace count</text>' '29.00x</text>' '</svg>'
 
 # a check that cannot fail is no check: the same goal met is said so
