@@ -106,8 +106,8 @@ loop() {
 }
 
 echo "PRIME round trips: $n of (export from vprime, import into vgem, close the"
-echo "vgem handle, close the fd), best of $reps; one emulated CPU runs both the"
-echo "loop and the tracer, so a ratio is the whole cost"
+echo "vgem handle, close the fd), best of $reps; the guest's CPUs are emulated on"
+echo "one host thread, so the loop and the tracer share it: a ratio is the whole cost"
 row config round_trips "$n"
 row config reps "$reps"
 row config kernel "$(uname -r)"
@@ -134,8 +134,15 @@ echo "$modes" | while IFS='|' read -r label cmd; do
 		"$((best / n / 1000))" "$(ratio "$best" "$base")" "$best_lost" "$best_start"
 done
 
-# Kernel maps per live buffer: the BPF maps' memlock (fdinfo of the
-# tracer's map fds) before and while leaky holds N exported buffers
+# Memory per live buffer, while leaky holds N exported buffers (each with
+# its GEM handle and fd): the tracer's BPF maps (their memlock, from the
+# fdinfo of its map fds) and its resident memory, before and while live.
+# The primetrace mode that keeps a model of every buffer (monitor where
+# this build has it, else leaks, bounded far above N), and the count peer.
+memmodes="primetrace monitor|primetrace monitor
+primetrace leaks|primetrace leaks -j --max-objects 1000000
+bpftrace count|bpftrace -B line $here/peer-count.bt"
+
 memlock() {
 	t=0
 	for f in /proc/$1/fdinfo/*; do
@@ -145,43 +152,56 @@ memlock() {
 	done
 	echo $t
 }
+rss() { echo $(($(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' /proc/$1/status) * 1024)); }
 
 echo
-echo "kernel maps while N buffers are live (memlock of the tracer's BPF maps)"
+echo "memory while N buffers are live: the tracer's BPF maps (memlock) and its RSS"
 ulimit -n 1048576 2>/dev/null || ulimit -n 262144
-memmode=
-for label in "primetrace monitor" "primetrace trace"; do
+memwho=
+for label in "primetrace monitor" "primetrace leaks"; do
 	# shellcheck disable=SC2086
-	available $label && memmode=$label && break
+	available $label && memwho=$label && break
 done
 for count in $live; do
-	for label in "$memmode" "bpftrace count"; do
-		cmd=$(echo "$modes" | sed -n "s/^$label|//p")
+	for label in "$memwho" "bpftrace count"; do
+		cmd=$(echo "$memmodes" | sed -n "s/^$label|//p")
 		# shellcheck disable=SC2086
 		set -- $cmd
 		available "$1" "$2" || continue
 		start "$@" || continue
-		before=$(memlock $tpid)
+		kb=$(memlock $tpid) rb=$(rss $tpid)
+		t0=$(cs)
 		: >/tmp/leaky.out
-		leaky --hold 600 --count "$count" export >/tmp/leaky.out 2>&1 &
+		leaky --hold 3600 --count "$count" export >/tmp/leaky.out 2>&1 &
 		lk=$!
 		while ! grep -q '^DONE' /tmp/leaky.out; do
 			kill -0 $lk 2>/dev/null || break
-			sleep 0.2
+			sleep 0.5
 		done
 		if ! grep -q '^DONE' /tmp/leaky.out; then
 			echo "  $label, $count buffers: leaky failed: $(head -n 1 /tmp/leaky.out)"
 			stop
 			continue
 		fi
-		after=$(memlock $tpid)
+		# what the tracer has not read yet is not in its memory yet: wait
+		# until its RSS holds still for a second (two minutes at most)
+		ra=$(rss $tpid) prev=0 i=0
+		while [ "$ra" != "$prev" ] && [ $i -lt 120 ]; do
+			sleep 1
+			prev=$ra ra=$(rss $tpid) i=$((i + 1))
+		done
+		ka=$(memlock $tpid)
+		stop
 		kill $lk
 		wait $lk 2>/dev/null
-		stop
-		row kmap_before "$label@$count" "$before"
-		row kmap_after "$label@$count" "$after"
-		printf '  %-22s %6s buffers: %8s bytes before, %8s while live: %s bytes/buffer more\n' \
-			"$label" "$count" "$before" "$after" "$(ratio "$((after - before))" "$count")"
+		row kmap_before "$label@$count" "$kb"
+		row kmap_after "$label@$count" "$ka"
+		row rss_before "$label@$count" "$rb"
+		row rss_after "$label@$count" "$ra"
+		row dropped "$label@$count" "$lost"
+		printf '  %-18s %6s buffers: maps %7s -> %7s B (%s B/buffer), RSS %9s -> %9s B (%s B/buffer), dropped=%s, %s s\n' \
+			"$label" "$count" "$kb" "$ka" "$(ratio "$((ka - kb))" "$count")" "$rb" "$ra" \
+			"$(ratio "$((ra - rb))" "$count")" "$lost" "$((($(cs) - t0) / 100))"
 	done
 done
 
