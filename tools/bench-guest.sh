@@ -24,6 +24,8 @@ modes="primetrace monitor|primetrace monitor
 primetrace leaks|primetrace leaks -j
 primetrace leaks --no-stacks|primetrace leaks -j --no-stacks
 primetrace trace|primetrace trace
+primetrace trace -K -U|primetrace trace -K -U
+primetrace record|primetrace record -o /tmp/bench.json
 primetrace check|primetrace check
 bpftrace printf|bpftrace -B line $here/peer-printf.bt
 bpftrace count|bpftrace -B line $here/peer-count.bt"

@@ -42,6 +42,7 @@ has "bench-report: goals table" "$tmp/goals" \
 	'^userspace, RSS in the guest: at most 256 B per live buffer, 10000 live \(leaks\) +1300.0 B +256 B; 0.0 B \(bpftrace count\) +no' \
 	'^kernel maps: at most 256 B per live buffer, 10000 live \(leaks\) +0.0 B .* yes'
 has "bench-report: markdown" "$tmp/p.md" '^## Goals' \
+	'^\| `check`: at most 3x on the loop \| 3.79x \| 3x \| no \| missed by 1.26x \|' \
 	'^\| primetrace trace \| 272 \| 7.77x \| 2100 \| 2540 ms \|' '!\[.*\]\(p.svg\)' \
 	'^\| primetrace leaks \| 10000 \| 9000000 \| 22000000 \| 1300.0 \| 913408 \| 913408 \| 0.0 \|' \
 	'^primetrace keeps no per-buffer state in kernel maps'
