@@ -86,18 +86,25 @@ stop() {
 		/tmp/bench.out | awk '{ n += $1 } END { print n + 0 }')))
 }
 
+# roundtrip: ns for n round trips
+roundtrip() { prime_workload --roundtrip "$n" | sed -n 's/.* ns=\([0-9]*\).*/\1/p'; }
+
 # loop [CMD...]: ns for n round trips under CMD (nothing: untraced), the
 # best of $reps, with its drops ($best, $best_lost) and the best start-up
-# time ($best_start)
+# time ($best_start); each run comes right after an untraced one, whose
+# best is $best_base: the host's load drifts, the pair shares it
 loop() {
-	best= best_lost=0 best_start=
+	best= best_lost=0 best_start= best_base=
 	for i in $(seq "$reps"); do
 		if [ $# -gt 0 ]; then
+			ns=$(roundtrip)
+			[ -n "$ns" ] || { echo "bench: prime_workload --roundtrip failed" >&2; return 1; }
+			[ -z "$best_base" ] || [ "$ns" -lt "$best_base" ] && best_base=$ns
 			start "$@" || return 1
 			[ -z "$best_start" ] || [ "$startup_ms" -lt "$best_start" ] &&
 				best_start=$startup_ms
 		fi
-		ns=$(prime_workload --roundtrip "$n" | sed -n 's/.* ns=\([0-9]*\).*/\1/p')
+		ns=$(roundtrip)
 		lost=0
 		[ $# -gt 0 ] && stop
 		[ -n "$ns" ] || { echo "bench: prime_workload --roundtrip failed" >&2; return 1; }
@@ -108,8 +115,9 @@ loop() {
 }
 
 echo "PRIME round trips: $n of (export from vprime, import into vgem, close the"
-echo "vgem handle, close the fd), best of $reps; the guest's CPUs are emulated on"
-echo "one host thread, so the loop and the tracer share it: a ratio is the whole cost"
+echo "vgem handle, close the fd), best of $reps, each run right after an untraced"
+echo "one (the ratio's base); the guest's CPUs are emulated on one host thread, so"
+echo "the loop and the tracer share it: a ratio is the whole cost"
 row config round_trips "$n"
 row config reps "$reps"
 row config kernel "$(uname -r)"
@@ -130,10 +138,11 @@ echo "$modes" | while IFS='|' read -r label cmd; do
 		continue
 	fi
 	row loop_ns "$label" "$best"
+	row base_ns "$label" "$best_base"
 	row dropped "$label" "$best_lost"
 	row startup_ms "$label" "$best_start"
 	printf '  %-30s %7s us/trip  ratio=%-6s dropped=%-7s start-up=%s ms\n' "$label" \
-		"$((best / n / 1000))" "$(ratio "$best" "$base")" "$best_lost" "$best_start"
+		"$((best / n / 1000))" "$(ratio "$best" "$best_base")" "$best_lost" "$best_start"
 done
 
 # Memory per live buffer, while leaky holds N exported buffers (each with

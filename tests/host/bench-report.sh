@@ -34,7 +34,7 @@ fi
 has "bench-report: goals table" "$tmp/goals" \
 	'^`monitor`: at most 1.5x on the loop +not measured .*not available in this build' \
 	'^`leaks`: at most 1.5x on the loop +29.00x +1.5x +no +missed by 19.33x' \
-	'^`leaks`: below the bpftrace count peer +29.00x +3.00x \(bpftrace count\) +no' \
+	'^`leaks`: below the bpftrace count peer +29.00x +6.00x \(bpftrace count\) +no' \
 	'^`trace`: below the bpftrace printf peer +7.77x +10.00x \(bpftrace printf\) +yes' \
 	'^`trace`: drops counted +2100 dropped' \
 	'^`check`: at most 3x on the loop +3.79x +3x +no' \
@@ -43,7 +43,8 @@ has "bench-report: goals table" "$tmp/goals" \
 	'^kernel maps: at most 256 B per live buffer, 10000 live \(leaks\) +0.0 B .* yes'
 has "bench-report: markdown" "$tmp/p.md" '^## Goals' \
 	'^\| `check`: at most 3x on the loop \| 3.79x \| 3x \| no \| missed by 1.26x \|' \
-	'^\| primetrace trace \| 272 \| 7.77x \| 2100 \| 2540 ms \|' '!\[.*\]\(p.svg\)' \
+	'^\| primetrace trace \| 272 \| 35 \| 7.77x \| 2100 \| 2540 ms \|' \
+	'^\| bpftrace count \| 105 \| 18 \| 6.00x \| 0 \| 28000 ms \|' '!\[.*\]\(p.svg\)' \
 	'^\| primetrace leaks \| 10000 \| 9000000 \| 22000000 \| 1300.0 \| 913408 \| 913408 \| 0.0 \|' \
 	'^primetrace keeps no per-buffer state in kernel maps'
 has "bench-report: svg" "$tmp/p.svg" '^<svg ' 'bpftrace count</text>' '29.00x</text>' '</svg>'
