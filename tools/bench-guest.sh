@@ -94,7 +94,7 @@ roundtrip() { prime_workload --roundtrip "$n" | sed -n 's/.* ns=\([0-9]*\).*/\1/
 # time ($best_start); each run comes right after an untraced one, whose
 # best is $best_base: the host's load drifts, the pair shares it
 loop() {
-	best= best_lost=0 best_start= best_base=
+	best='' best_lost=0 best_start='' best_base=''
 	for i in $(seq "$reps"); do
 		if [ $# -gt 0 ]; then
 			ns=$(roundtrip)
