@@ -194,7 +194,7 @@ static void print_json(FILE *f, struct leaks_env *env, const struct pm_suspect *
 
 	pm_model_stats(m, &st);
 	jw_init(&w, f);
-	jw_object_begin(&w);
+	jw_document_begin(&w);
 	jw_name(&w, "suspects");
 	jw_array_begin(&w);
 	for (int i = 0; i < n; i++) {
