@@ -102,6 +102,11 @@ else
 	fail "schema: features -j on this host" "no output"
 fi
 
+# top reads only the kernel: a view as it writes one (the VM runs give real ones)
+tp='{"format":1,"ts":5,"dmabufs":1,"gem_objects":1,"handles":1,"events":9,"lost":0,"processes":[{"pid":7,"comm":"leaky","exports":1,"exports_per_s":0.0,"imports":0,"imports_per_s":0.0,"live_exports":1,"live_export_bytes":4096,"live_imports":0,"live_import_bytes":0,"held":1,"held_bytes":4096}]}'
+printf '%s\n' "$tp" >"$tmp/top.json"
+validate "a top -j view" top "$tmp/top.json"
+
 # --- doctored outputs are refused --------------------------------------------
 ev=$(grep -m1 '"type":"gem_free"' "$tmp/trace-e2e-6.1.json")
 sum=$(tail -n 1 "$tmp/trace-e2e-6.1.json")
@@ -120,6 +125,7 @@ refused "leaks without suspects" leaks "${lk/\"suspects\":/\"suspect\":}"
 refused "a leak of an unknown kind" leaks "${lk/export_growth/export_growing}"
 refused "an object's size as a string" objects "${ob/\"size\":65536/\"size\":\"65536\"}"
 refused "a violation of an unknown rule" check "${ck/import-teardown/import-tear}"
+refused "a top view without its processes' bytes" top "${tp/,\"held_bytes\":4096/}"
 refused "features without format" features "${ft/\"format\":1,/}"
 refused "a line that is no output" auto '{"format":1,"what":1}'
 
@@ -129,7 +135,7 @@ expect() {
 	case $1 in
 	20-trace) echo "e2e.json features.json" ;;
 	31-check) echo "check-live.json" ;;
-	40-leaks) echo "leaks/objects.json leaks/import.json" ;;
+	40-leaks) echo "leaks/objects.json leaks/import.json leaks/top.json" ;;
 	esac
 }
 seen=0

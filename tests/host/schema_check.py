@@ -24,7 +24,7 @@ import jsonschema
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMAS = os.path.join(HERE, "..", "..", "docs", "schema")
-KINDS = ("event", "summary", "objects", "leaks", "check", "features")
+KINDS = ("event", "summary", "objects", "leaks", "check", "features", "top")
 
 
 def load(kind):
@@ -55,7 +55,8 @@ def kind_of(doc):
         return None
     if "type" in doc:
         return "summary" if doc["type"] == "summary" else "event"
-    for key, kind in (("suspects", "leaks"), ("buffers", "objects"), ("rule", "check")):
+    for key, kind in (("suspects", "leaks"), ("buffers", "objects"), ("rule", "check"),
+                      ("processes", "top")):
         if key in doc:
             return kind
     if "kernel" in doc and "hooks" in doc:

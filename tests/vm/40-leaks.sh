@@ -250,6 +250,15 @@ if primetrace top -r 1 -n 2 >"$out/top.txt" 2>"$out/top.err"; then
 else
 	fail "top: runs" "$(cat "$out/top.err")"
 fi
+# the same as JSON lines (tests/host/schema.sh validates them)
+if primetrace top -j -r 1 -n 2 >"$out/top.json" 2>"$out/top-j.err"; then
+	[ "$(grep -c '^{"format":1,"ts":[0-9]*,"dmabufs":' "$out/top.json")" = 2 ] &&
+		grep -q "{\"pid\":$tpid,\"comm\":\"leaky\",.*\"held\":4,\"held_bytes\":262144}" "$out/top.json" &&
+		pass "top -j: two views, the buffers it holds" ||
+		fail "top -j: two views, the buffers it holds" "$(head -c 300 "$out/top.json")"
+else
+	fail "top -j: runs" "$(cat "$out/top-j.err")"
+fi
 kill $tpid
 wait $tpid
 
