@@ -30,7 +30,7 @@ _primetrace_opts()
 		echo "$_primetrace_source_opts --input --skip-bad-lines --growth --json -j
 			--max-objects --min-age --no-stacks --perfetto --stack-depth" ;;
 	top)
-		echo "$_primetrace_source_opts --iterations -n --refresh -r" ;;
+		echo "$_primetrace_source_opts --iterations -n --json -j --refresh -r" ;;
 	check)
 		echo '--attach --btf --ringbuf-size -b --connect --duration -D --input --json -j
 			--quiet -q --serve --skip-bad-lines --verbose -v --help -h --usage' ;;
