@@ -80,7 +80,9 @@ STATIC  ?= 1
 LDSTATIC := $(if $(filter 1,$(SAN))$(filter-out 1,$(STATIC))$(findstring -fsanitize,$(CFLAGS) \
 	$(LDFLAGS)),,-static)
 LINK := $(SAN_LDFLAGS) $(LDFLAGS)
-LIBS_BPF := -lbpf -lelf -lz
+# what libprimetrace needs: libbpf, and libdw for user stacks (statically
+# linked, libdw needs the decompressors of debug files: bzip2, xz)
+LIBS_PT := -ldw -lbpf -lelf -lz $(if $(LDSTATIC),-lbz2 -llzma -pthread)
 LIBS_DRM := -ldrm
 
 # userspace/main.c holds main(); the layers below it are the library that
@@ -208,7 +210,7 @@ $(BUILD)/lib/libigt.a: $(IGT_OBJS)
 $(BUILD)/bin/primetrace: $(BUILD)/obj/userspace/main.o $(BUILD)/lib/libprimetrace.a
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(LDSTATIC) $(LINK) -o $@ $^ $(LIBS_BPF)
+	$(Q)$(CC) $(LDSTATIC) $(LINK) -o $@ $^ $(LIBS_PT)
 
 # vprime's debugfs parser (userspace/lib/vprime_truth.c) is shared by primetrace,
 # the conformance tests and the VM test programs
@@ -235,12 +237,12 @@ $(BUILD)/bin/%.sh: tests/vm/%.sh
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/lib/libprimetrace.a
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(LINK) -o $@ $^ $(LIBS_BPF)
+	$(Q)$(CC) $(LINK) -o $@ $^ $(LIBS_PT)
 
 $(FUZZ_BINS): $(BUILD)/bin/%: $(BUILD)/obj/$(FUZZ_DIR)/%.o $(FUZZ_LIB) $(BUILD)/lib/libprimetrace.a
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(LINK) -fsanitize=fuzzer -o $@ $^ $(LIBS_BPF)
+	$(Q)$(CC) $(LINK) -fsanitize=fuzzer -o $@ $^ $(LIBS_PT)
 
 # --- installing ----------------------------------------------------------------
 # make install [PREFIX=/usr/local] [DESTDIR=]: primetrace in sbin; the

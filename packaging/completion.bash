@@ -27,7 +27,7 @@ _primetrace_opts()
 	objects)
 		echo "$_primetrace_source_opts --input --skip-bad-lines --json -j --max-objects" ;;
 	leaks)
-		echo "$_primetrace_source_opts --input --skip-bad-lines --growth --json -j
+		echo "$_primetrace_source_opts --input --skip-bad-lines --growth --json -j --outstanding
 			--max-objects --min-age --no-stacks --perfetto --stack-depth" ;;
 	top)
 		echo "$_primetrace_source_opts --iterations -n --json -j --refresh -r" ;;

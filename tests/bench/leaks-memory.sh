@@ -20,5 +20,5 @@ lib="$build/lib/libprimetrace.a"
 bin="$build/bench/leaks-memory"
 mkdir -p "$build/bench"
 cc -O2 -g -D_GNU_SOURCE -I"$top/bpf" $(for l in lib record source model cmd; do printf -- "-I%s " "$top/userspace/$l"; done) -I"$build/bpf" \
-	-o "$bin" "$top/tests/bench/leaks_memory.c" "$lib" -lbpf -lelf -lz
+	-o "$bin" "$top/tests/bench/leaks_memory.c" "$lib" -ldw -lbpf -lelf -lz
 "$bin" "$n"

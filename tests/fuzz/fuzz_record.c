@@ -14,7 +14,7 @@
  * Build (what 'make fuzzers' does for every tests/fuzz/fuzz_*.c):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
  *     -D_GNU_SOURCE -IBUILD/bpf -Ibpf -Iuserspace/LAYER (each) -Ikmod
- *     tests/fuzz/fuzz_record.c (userspace/LAYER's .c files) -lbpf -lelf -lz
+ *     tests/fuzz/fuzz_record.c (userspace/LAYER's .c files) -ldw -lbpf -lelf -lz
  * Seeds: tests/fuzz/corpus/record/ (cut from tests/unit/data).
  */
 #include <stdint.h>

@@ -116,8 +116,21 @@ if ! root=$("$top/tools/mkchroot" --cache "$cache" bookworm dkms 2>"$tmp/mkchroo
 	fail "deb: chroot" "$(tail -n 1 "$tmp/mkchroot.err")"
 	exit 1
 fi
-mkdir -p "$tmp/upper" "$tmp/work" "$tmp/root"
+mkdir -p "$tmp/upper" "$tmp/work" "$tmp/root" "$tmp/deps"
 cp $pkgs "$tmp/"
+# what primetrace needs that a chroot cached before it needed it lacks
+# (tools/mkchroot includes it in a new one): from the host's apt, installed
+# with the packages into the throwaway copy
+need=$(dpkg-deb -f "$deb/primetrace_${version}_amd64.deb" Depends | tr ',' '\n' |
+	sed -E 's/^ *([^ (|]+).*/\1/' | while read -r p; do
+		[ -n "$p" ] && ! dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${db:Status-Status}\n' \
+			"$p" 2>/dev/null | grep -qx installed && echo "$p"
+	done)
+# shellcheck disable=SC2086
+if [ -n "$need" ] && ! (cd "$tmp/deps" && apt-get download $need >"$tmp/download.txt" 2>&1); then
+	skip "deb: chroot" "the cached chroot lacks $(tr '\n' ' ' <<<"$need")and apt-get download failed"
+	exit $failed
+fi
 
 # everything in a private mount namespace: the chroot seen through an
 # overlay (a copy where overlayfs is missing), /proc mounted, all gone at
@@ -139,7 +152,10 @@ mount -t proc proc "$sys/proc" || { fail "deb: chroot" "cannot mount /proc"; exi
 inroot() { chroot "$sys" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "$@"; }
 
 cp "$tmp"/*.deb "$sys/tmp/"
-if out=$(inroot dpkg -i /tmp/primetrace_${version}_amd64.deb /tmp/vprime-dkms_${version}_all.deb 2>&1); then
+cp -r "$tmp/deps" "$sys/tmp/"
+deps=$(cd "$sys" && ls tmp/deps/*.deb 2>/dev/null | sed 's|^|/|')
+# shellcheck disable=SC2086
+if out=$(inroot dpkg -i $deps /tmp/primetrace_${version}_amd64.deb /tmp/vprime-dkms_${version}_all.deb 2>&1); then
 	pass "deb: dpkg -i primetrace vprime-dkms in a clean bookworm"
 else
 	fail "deb: dpkg -i in a clean bookworm" "$(tail -n 3 <<<"$out" | tr '\n' ' ')"

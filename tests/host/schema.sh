@@ -62,7 +62,7 @@ else
 fi
 # ...and a table that moves is seen: a copy of the tree with one event more
 mkdir -p "$tmp/tree/userspace/record" "$tmp/tree/userspace/model" "$tmp/tree/userspace/lib"
-for f in record/event.c model/model.c model/checker.c lib/json_writer.h; do
+for f in record/event.c model/model.c model/outstanding.c model/checker.c lib/json_writer.h; do
 	cp "$top/userspace/$f" "$tmp/tree/userspace/$f"
 done
 sed -i 's/^\t\[PT_EV_SNAP_END\] = "snap_end",$/&\n\t[PT_EV_NEW] = "new_event",/' \
@@ -79,6 +79,8 @@ for rec in "$data"/*.json; do
 	primetrace trace -j -q --input "$rec" >"$tmp/trace-$b.json" 2>/dev/null || fail "schema: trace -j --input $b" "exit $?"
 	primetrace objects -j --input "$rec" >"$tmp/objects-$b.json" 2>/dev/null || fail "schema: objects -j --input $b" "exit $?"
 	primetrace leaks -j --input "$rec" >"$tmp/leaks-$b.json" 2>/dev/null || fail "schema: leaks -j --input $b" "exit $?"
+	primetrace leaks -j --outstanding --input "$rec" >"$tmp/outstanding-$b.json" 2>/dev/null ||
+		fail "schema: leaks -j --outstanding --input $b" "exit $?"
 	primetrace check -j -q --input "$rec" >"$tmp/check-$b.json" 2>/dev/null
 	rc=$?
 	[ $rc = 0 ] || [ $rc = 3 ] || fail "schema: check -j --input $b" "exit $rc"
@@ -88,6 +90,7 @@ done
 validate "trace -j on $n recordings: event and summary lines" auto "$tmp"/trace-*.json
 validate "objects -j on $n recordings" objects "$tmp"/objects-*.json
 validate "leaks -j on $n recordings" leaks "$tmp"/leaks-*.json
+validate "leaks -j --outstanding on $n recordings" outstanding "$tmp"/outstanding-*.json
 # a clean recording gives no line: only the others are there to check
 cat "$tmp"/check-*.json >"$tmp/check-all.json"
 if [ -s "$tmp/check-all.json" ]; then
@@ -123,6 +126,8 @@ refused "a pointer as a number" event "${ev/\"obj\":\"0x/\"obj\":1,\"x\":\"0x}"
 refused "summary drops as a string" summary "${sum/\"drops\":0/\"drops\":\"0\"}"
 refused "leaks without suspects" leaks "${lk/\"suspects\":/\"suspect\":}"
 refused "a leak of an unknown kind" leaks "${lk/export_growth/export_growing}"
+os=$(cat "$tmp/outstanding-leaks-export.json")
+refused "an outstanding group of an unknown kind" outstanding "${os/\"kind\":\"dmabuf\"/\"kind\":\"dma-buf\"}"
 refused "an object's size as a string" objects "${ob/\"size\":65536/\"size\":\"65536\"}"
 refused "a violation of an unknown rule" check "${ck/import-teardown/import-tear}"
 refused "a top view without its processes' bytes" top "${tp/,\"held_bytes\":4096/}"

@@ -24,7 +24,7 @@ import jsonschema
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMAS = os.path.join(HERE, "..", "..", "docs", "schema")
-KINDS = ("event", "summary", "objects", "leaks", "check", "features", "top")
+KINDS = ("event", "summary", "objects", "leaks", "outstanding", "check", "features", "top")
 
 
 def load(kind):
@@ -55,8 +55,8 @@ def kind_of(doc):
         return None
     if "type" in doc:
         return "summary" if doc["type"] == "summary" else "event"
-    for key, kind in (("suspects", "leaks"), ("buffers", "objects"), ("rule", "check"),
-                      ("processes", "top")):
+    for key, kind in (("suspects", "leaks"), ("outstanding", "outstanding"), ("buffers", "objects"),
+                      ("rule", "check"), ("processes", "top")):
         if key in doc:
             return kind
     if "kernel" in doc and "hooks" in doc:
@@ -121,6 +121,7 @@ def enums(tree):
     events = table(src("userspace/record/event.c"), r'\[PT_EV_\w+\] = "(\w+)"')
     hooks = table(src("userspace/record/event.c"), r'\[PT_HOOK_\w+\] = "(\w+)"')
     kinds = table(src("userspace/model/model.c"), r'\[PM_LEAK_\w+\] = "(\w+)"')
+    groups = table(src("userspace/model/outstanding.c"), r'\[PM_OUT_\w+\] = "(\w+)"')
     rules = table(src("userspace/model/checker.c"), r'\[PC_\w+\] = \{ "(\w+)", "([\w-]+)" \}')
     version = table(src("userspace/lib/json_writer.h"), r"#define PT_JSON_FORMAT\s+(\d+)")
     s = {k: load(k) for k in KINDS}
@@ -136,13 +137,15 @@ def enums(tree):
         ("hooks (summary.json hooks)", su["hooks"]["propertyNames"]["enum"], hooks),
         ("hooks (features.json hooks func)", item("features", "hooks")["func"]["enum"], hooks),
         ("leak kinds (leaks.json kind)", item("leaks", "suspects")["kind"]["enum"], kinds),
+        ("outstanding kinds (outstanding.json kind)",
+         item("outstanding", "outstanding")["kind"]["enum"], groups),
         ("check rules (check.json rule)", s["check"]["properties"]["rule"]["enum"],
          [r[1] for r in rules]),
         ("invariants (check.json invariant)", s["check"]["properties"]["invariant"]["enum"],
          sorted(set(r[0] for r in rules))),
     ]
     bad = []
-    if not (events and hooks and kinds and rules and len(version) == 1):
+    if not (events and hooks and kinds and groups and rules and len(version) == 1):
         bad.append("the tables were not found in %s" % tree)
     for what, have, want in checks:
         if sorted(have) != sorted(want):

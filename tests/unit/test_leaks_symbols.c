@@ -3,6 +3,8 @@
  * User symbols for leak reports: this test names addresses of its own
  * process (a PIE executable: the load bias must be undone) and tells
  * return addresses from other code addresses, as a scanned stack needs.
+ * Built with -g, a frame also has its source line (test_symbols_debuginfo.c
+ * tests that part).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +15,26 @@
 #include "symbolize.h"
 
 static __u64 ret_addr;
+static int call_line;
+
+/* "func+0xoff", then " (" SRC ":N)" when this test has DWARF (N: line, or any for 0) */
+static bool frame_is(const char *frame, size_t len, const char *func_off, int line)
+{
+	const char *src = " (test_leaks_symbols.c:";
+	size_t n = strlen(func_off), sl = strlen(src);
+	char want[32];
+
+	if (len < n || strncmp(frame, func_off, n))
+		return false;
+	if (len == n)
+		return true;
+	if (len < n + sl + 2 || strncmp(frame + n, src, sl) || frame[len - 1] != ')')
+		return false;
+	if (!line)
+		return true;
+	snprintf(want, sizeof(want), "%d)", line);
+	return len - n - sl == strlen(want) && !strncmp(frame + n + sl, want, strlen(want));
+}
 
 __attribute__((noinline)) static void leaf_function(void)
 {
@@ -22,8 +44,7 @@ __attribute__((noinline)) static void leaf_function(void)
 
 __attribute__((noinline)) static void calling_function(void)
 {
-	leaf_function();
-	__asm__ volatile("" ::: "memory");
+	UNIT_CALL_AT_LINE(call_line, leaf_function());
 }
 
 UNIT_TEST(names_own_functions)
@@ -36,9 +57,9 @@ UNIT_TEST(names_own_functions)
 		return;
 	EXPECT_EQ(pt_usyms_load(u, getpid()), 0);
 	pt_usyms_name(u, getpid(), (__u64)(uintptr_t)&leaf_function + 2, buf, sizeof(buf));
-	EXPECT_STR(buf, "leaf_function+0x2");
+	EXPECT(frame_is(buf, strlen(buf), "leaf_function+0x2", 0));
 	pt_usyms_name(u, getpid(), (__u64)(uintptr_t)&calling_function, buf, sizeof(buf));
-	EXPECT_STR(buf, "calling_function+0x0");
+	EXPECT(frame_is(buf, strlen(buf), "calling_function+0x0", 0));
 	/* an address no mapping holds stays a number */
 	pt_usyms_name(u, getpid(), 0x10, buf, sizeof(buf));
 	EXPECT_STR(buf, "0x10");
@@ -74,10 +95,19 @@ UNIT_TEST(scanned_stack_keeps_real_frames)
 	s = pt_usyms_scanned_frames(fr, 3);
 	EXPECT(s != NULL);
 	if (s) {
-		const char *want = "leaf_function+0x1;calling_function+0x";
+		const char *semi = strchr(s, ';');
 
-		EXPECT(!strncmp(s, want, strlen(want)));
-		EXPECT(strchr(s, ';') == strrchr(s, ';'));
+		EXPECT(semi && semi == strrchr(s, ';'));
+		EXPECT(semi && frame_is(s, semi - s, "leaf_function+0x1", 0));
+		/* a return address is named (and has the line of) the call before it */
+		EXPECT(semi && !strncmp(semi + 1, "calling_function+0x", 19));
+		if (semi && strchr(semi, '(')) {
+			const char *paren = strchr(semi, '(');
+			char fo[64];
+
+			snprintf(fo, sizeof(fo), "%.*s", (int)(paren - 1 - (semi + 1)), semi + 1);
+			EXPECT(frame_is(semi + 1, strlen(semi + 1), fo, call_line));
+		}
 	}
 	free(s);
 	EXPECT(pt_usyms_scanned_frames(fr, 0) == NULL);
@@ -160,8 +190,9 @@ UNIT_TEST(stacks_named_once_when_shown)
 	pt_syms_put(syms);
 	syms = NULL;
 	EXPECT_STR(pm_stack_text(b1->kstack), "dma_buf_export+0x5;drm_gem_prime_export+0x73");
-	EXPECT(!strncmp(pm_stack_text(b1->ustack), "leaf_function+0x1;calling_function+0x",
-			strlen("leaf_function+0x1;calling_function+0x")));
+	EXPECT(frame_is(pm_stack_text(b1->ustack), strcspn(pm_stack_text(b1->ustack), ";"),
+			"leaf_function+0x1", 0));
+	EXPECT(strstr(pm_stack_text(b1->ustack), ";calling_function+0x"));
 	EXPECT_EQ(pt_stack_namings, before + 2);
 	for (int i = 1; i <= 100; i++) {
 		const struct pm_buf *b = pm_model_buf(m, 0xffff888000100000ULL + i * 0x400);

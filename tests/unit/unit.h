@@ -76,6 +76,17 @@ static inline FILE *unit_open_data(const char *name)
 	return unit_data_path(name, path, sizeof(path)) ? fopen(path, "r") : NULL;
 }
 
+/*
+ * call, then set var to the line it was made on (the macro's): what a test
+ * of source lines expects its return address to be named with
+ */
+#define UNIT_CALL_AT_LINE(var, call)      \
+	do {                              \
+		call;                     \
+		var = __LINE__;           \
+		__asm__("" ::: "memory"); \
+	} while (0)
+
 /* --- the lifetime model's leak report ------------------------------------ */
 
 /* pm_model_leaks() with the default options */

@@ -118,6 +118,16 @@ if run_leaks import -- leaky --hold 60 import; then
 		pass "import: the leaked buffer's inode" ||
 		fail "import: the leaked buffer's inode" "want $(key "$out/import.out" ino)"
 	expect_count import 1
+	# leaky is built with -g: its frames have their source lines (docs/leaks.md)
+	if grep -q debug_info "$(command -v leaky)"; then
+		suspects "$out/import.json" import_handle |
+			grep -q '"leak_import_handle+0x[0-9a-f]* (leaky\.c:[0-9][0-9]*)"' &&
+			pass "import: the user stack has leaky.c's source lines" ||
+			fail "import: the user stack has leaky.c's source lines" \
+				"$(suspects "$out/import.json" import_handle | sed 's/.*"ustack"://' | cut -c1-300)"
+	else
+		skip "import: the user stack has leaky.c's source lines" "leaky built without -g"
+	fi
 fi
 
 # --- a buffer left in flight over SCM_RIGHTS -------------------------------------

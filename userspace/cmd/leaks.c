@@ -12,6 +12,7 @@
 #include "json_writer.h"
 #include "lifetime.h"
 #include "options.h"
+#include "outstanding.h"
 
 static const char leaks_doc[] =
     "Find leaked dma-bufs and GEM handles: trace until --duration or Ctrl-C (or\n"
@@ -20,12 +21,14 @@ static const char leaks_doc[] =
     "\n"
     "USAGE: primetrace leaks [-j] [-D SECONDS] [--input FILE] [--min-age SECONDS]\n"
     "                        [--growth N] [--max-objects N] [--perfetto FILE]\n"
+    "                        [--outstanding]\n"
     "\n"
     "EXAMPLES:\n"
     "    primetrace leaks -D 30                # trace 30 s, then report\n"
     "    primetrace leaks -p 1234 --min-age 60 # also buffers older than a minute\n"
     "    primetrace leaks --input run.json     # a recording of 'primetrace record'\n"
     "    primetrace leaks -D 10 --perfetto t.json  # and a timeline\n"
+    "    primetrace leaks -D 60 --outstanding  # who holds what, by stack\n"
     "\n"
     "Suspects, most certain first:\n"
     "  import_no_teardown  an import freed without drm_prime_gem_destroy()\n"
@@ -41,7 +44,12 @@ static const char leaks_doc[] =
     "A snapshot of every process's dma-buf fds, mappings and GEM handles is taken\n"
     "before and after a live run: buffers made before primetrace started are seen\n"
     "too, without their creator. The report says when its picture is incomplete\n"
-    "(events lost, the --max-objects bound reached, no snapshot in a recording).\v";
+    "(events lost, the --max-objects bound reached, no snapshot in a recording).\n"
+    "\n"
+    "--outstanding lists, instead of the suspects, every live dma-buf, import\n"
+    "handle and GEM handle grouped by the kernel and user stacks that made it,\n"
+    "with counts, bytes and the oldest age, most bytes first: who holds what,\n"
+    "whether or not a rule calls it a leak.\v";
 
 enum {
 	OPT_MIN_AGE = 0x200,
@@ -50,6 +58,7 @@ enum {
 	OPT_PERFETTO,
 	OPT_NO_STACKS,
 	OPT_STACK_DEPTH,
+	OPT_OUTSTANDING,
 };
 
 static const struct argp_option leaks_options[] = {
@@ -63,6 +72,8 @@ static const struct argp_option leaks_options[] = {
 	{ "no-stacks", OPT_NO_STACKS, NULL, 0, "Do not collect stacks", 0 },
 	{ "stack-depth", OPT_STACK_DEPTH, "N", 0, "Frames shown per stack (default 16, 0: all)",
 	  0 },
+	{ "outstanding", OPT_OUTSTANDING, NULL, 0,
+	  "List live buffers and handles by the stack that made them, not suspects", 0 },
 	{ 0 },
 };
 
@@ -71,6 +82,7 @@ static struct leaks_env {
 	struct pm_leak_opts lo;
 	bool json;
 	bool no_stacks;
+	bool outstanding;
 	int depth;
 	unsigned long skipped; /* --skip-bad-lines */
 } leaks_env;
@@ -122,6 +134,9 @@ static error_t parse_leaks(int key, char *arg, struct argp_state *state)
 		}
 		env->depth = v;
 		break;
+	case OPT_OUTSTANDING:
+		env->outstanding = true;
+		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		return EINVAL;
@@ -138,16 +153,42 @@ static const struct argp leaks_argp = {
 	.children = pt_source_child,
 };
 
+static double span(const struct pm_stats *st)
+{
+	return st->t_last > st->t_first ? (st->t_last - st->t_first) / 1e9 : 0;
+}
+
+static void print_stacks(FILE *f, struct pm_str *kstack, struct pm_str *ustack, int depth)
+{
+	if (kstack) {
+		fprintf(f, "    kernel stack:\n");
+		pt_print_stack(f, pm_stack_text(kstack), "        ", depth);
+	}
+	if (ustack) {
+		fprintf(f, "    user stack:\n");
+		pt_print_stack(f, pm_stack_text(ustack), "        ", depth);
+	}
+}
+
+static void print_incomplete(FILE *f, struct pm_model *m)
+{
+	char buf[512];
+
+	if (pm_model_incomplete(m))
+		fprintf(f, "\npicture incomplete: %s\n",
+			pm_model_incomplete_text(m, buf, sizeof(buf)));
+}
+
 static void print_text(FILE *f, struct leaks_env *env, const struct pm_suspect *s, int n)
 {
 	struct pm_model *m = env->lt.m;
 	struct pm_stats st;
-	char buf[512], sz[24], t1[1024], t2[4 * PT_COMM_LEN], t3[256];
+	char sz[24], t1[1024], t2[4 * PT_COMM_LEN], t3[256];
 
 	pm_model_stats(m, &st);
 	fprintf(f, "primetrace leaks: %d suspect%s (%.1f s of events, %llu events, %llu lost)\n", n,
-		n == 1 ? "" : "s", st.t_last > st.t_first ? (st.t_last - st.t_first) / 1e9 : 0,
-		(unsigned long long)st.events, (unsigned long long)st.drops);
+		n == 1 ? "" : "s", span(&st), (unsigned long long)st.events,
+		(unsigned long long)st.drops);
 	for (int i = 0; i < n; i++) {
 		fprintf(f, "\n[%d] %s: %s\n", i + 1, pm_leak_kind_name(s[i].kind),
 			pt_text(t1, sizeof(t1), s[i].reason));
@@ -171,28 +212,83 @@ static void print_text(FILE *f, struct leaks_env *env, const struct pm_suspect *
 		else if (s[i].count)
 			fprintf(f, "    count:    %llu\n", (unsigned long long)s[i].count);
 		fprintf(f, "    evidence: %s\n", pt_text(t1, sizeof(t1), s[i].evidence));
-		if (s[i].kstack) {
-			fprintf(f, "    kernel stack:\n");
-			pt_print_stack(f, pm_stack_text(s[i].kstack), "        ", env->depth);
-		}
-		if (s[i].ustack) {
-			fprintf(f, "    user stack:\n");
-			pt_print_stack(f, pm_stack_text(s[i].ustack), "        ", env->depth);
-		}
+		print_stacks(f, s[i].kstack, s[i].ustack, env->depth);
 	}
-	if (pm_model_incomplete(m))
-		fprintf(f, "\npicture incomplete: %s\n",
-			pm_model_incomplete_text(m, buf, sizeof(buf)));
+	print_incomplete(f, m);
+}
+
+/* the kinds of outstanding groups, as the text report counts them */
+static const char *const out_kind_text[PM_OUT_MAX] = {
+	[PM_OUT_DMABUF] = "dma-bufs",
+	[PM_OUT_IMPORT] = "import handles",
+	[PM_OUT_HANDLE] = "GEM handles",
+};
+
+static void print_outstanding_text(FILE *f, struct leaks_env *env, const struct pm_outstanding *o,
+				   int n)
+{
+	struct pm_model *m = env->lt.m;
+	__u64 now = pm_model_now(m), count[PM_OUT_MAX] = { 0 }, bytes[PM_OUT_MAX] = { 0 };
+	char sz[24], age[24], t1[4 * PT_COMM_LEN], t2[256];
+	struct pm_stats st;
+
+	for (int i = 0; i < n; i++) {
+		count[o[i].kind] += o[i].count;
+		bytes[o[i].kind] += o[i].bytes;
+	}
+	pm_model_stats(m, &st);
+	fprintf(f, "primetrace leaks: outstanding by stack: %d group%s", n, n == 1 ? "" : "s");
+	for (int k = 0; k < PM_OUT_MAX; k++)
+		fprintf(f, ", %llu %s (%s)", (unsigned long long)count[k], out_kind_text[k],
+			pt_size_text(sz, sizeof(sz), bytes[k]));
+	fprintf(f, " (%.1f s of events, %llu events, %llu lost)\n", span(&st),
+		(unsigned long long)st.events, (unsigned long long)st.drops);
+	for (int i = 0; i < n; i++) {
+		fprintf(
+		    f, "\n[%d] %llu %s, %s, oldest %s", i + 1, (unsigned long long)o[i].count,
+		    out_kind_text[o[i].kind], pt_size_text(sz, sizeof(sz), o[i].bytes),
+		    pt_age_text(age, sizeof(age),
+				o[i].t_oldest && now > o[i].t_oldest ? now - o[i].t_oldest : 0));
+		if (o[i].driver[0])
+			fprintf(f, ", %s", pt_text(t2, sizeof(t2), o[i].driver));
+		fprintf(f, "\n");
+		if (o[i].pid)
+			fprintf(f, "    oldest:   pid %u (%s)%s\n", o[i].pid,
+				o[i].comm[0] ? pt_text(t1, sizeof(t1), o[i].comm) : "?",
+				o[i].pids > 1 ? ", and other processes" : "");
+		else
+			fprintf(f, "    oldest:   made before tracing began\n");
+		if (!o[i].kstack && !o[i].ustack)
+			fprintf(f, "    no stack: made before tracing began or stacks off\n");
+		print_stacks(f, o[i].kstack, o[i].ustack, env->depth);
+	}
+	print_incomplete(f, m);
+}
+
+/* what every leaks JSON ends with: the run and how complete its picture is */
+static void print_json_tail(struct jw *w, struct pm_model *m)
+{
+	struct pm_stats st;
+	char buf[512];
+
+	pm_model_stats(m, &st);
+	jw_field_u64(w, "events", st.events);
+	jw_field_u64(w, "drops", st.drops);
+	jw_name(w, "duration");
+	jw_printf(w, "%.3f", span(&st));
+	jw_field_u64(w, "live_buffers", st.bufs);
+	jw_field_u64(w, "tracked", st.entries);
+	jw_field_u64(w, "max_objects", st.max_entries);
+	jw_field_u64(w, "untracked", st.untracked);
+	jw_field_string(w, "incomplete", pm_model_incomplete_text(m, buf, sizeof(buf)));
+	jw_object_end(w);
+	jw_newline(w);
 }
 
 static void print_json(FILE *f, struct leaks_env *env, const struct pm_suspect *s, int n)
 {
-	struct pm_model *m = env->lt.m;
-	struct pm_stats st;
 	struct jw w;
-	char buf[512];
 
-	pm_model_stats(m, &st);
 	jw_init(&w, f);
 	jw_document_begin(&w);
 	jw_name(&w, "suspects");
@@ -228,17 +324,40 @@ static void print_json(FILE *f, struct leaks_env *env, const struct pm_suspect *
 		jw_object_end(&w);
 	}
 	jw_array_end(&w);
-	jw_field_u64(&w, "events", st.events);
-	jw_field_u64(&w, "drops", st.drops);
-	jw_name(&w, "duration");
-	jw_printf(&w, "%.3f", st.t_last > st.t_first ? (st.t_last - st.t_first) / 1e9 : 0);
-	jw_field_u64(&w, "live_buffers", st.bufs);
-	jw_field_u64(&w, "tracked", st.entries);
-	jw_field_u64(&w, "max_objects", st.max_entries);
-	jw_field_u64(&w, "untracked", st.untracked);
-	jw_field_string(&w, "incomplete", pm_model_incomplete_text(m, buf, sizeof(buf)));
-	jw_object_end(&w);
-	jw_newline(&w);
+	print_json_tail(&w, env->lt.m);
+}
+
+static void print_outstanding_json(FILE *f, struct leaks_env *env, const struct pm_outstanding *o,
+				   int n)
+{
+	struct pm_model *m = env->lt.m;
+	__u64 now = pm_model_now(m);
+	struct jw w;
+
+	jw_init(&w, f);
+	jw_document_begin(&w);
+	jw_name(&w, "outstanding");
+	jw_array_begin(&w);
+	for (int i = 0; i < n; i++) {
+		jw_object_begin(&w);
+		jw_field_string(&w, "kind", pm_out_kind_name(o[i].kind));
+		jw_field_u64(&w, "count", o[i].count);
+		jw_field_u64(&w, "bytes", o[i].bytes);
+		jw_field_u64(&w, "oldest_ts", o[i].t_oldest);
+		jw_field_u64(&w, "oldest_age_ns",
+			     o[i].t_oldest && now > o[i].t_oldest ? now - o[i].t_oldest : 0);
+		jw_field_u64(&w, "pid", o[i].pid);
+		jw_field_string(&w, "comm", o[i].comm);
+		jw_field_u64(&w, "pids", o[i].pids);
+		jw_field_string(&w, "driver", o[i].driver);
+		jw_name(&w, "kstack");
+		pt_print_stack_json(&w, pm_stack_text(o[i].kstack));
+		jw_name(&w, "ustack");
+		pt_print_stack_json(&w, pm_stack_text(o[i].ustack));
+		jw_object_end(&w);
+	}
+	jw_array_end(&w);
+	print_json_tail(&w, m);
 }
 
 int pt_leaks_parse(int argc, char **argv)
@@ -250,6 +369,25 @@ int pt_leaks_parse(int argc, char **argv)
 	env->lt.opts.skipped = &env->skipped;
 	env->depth = 16;
 	return pt_argp_parse(&leaks_argp, argc, argv, 0, env);
+}
+
+static int report_outstanding(struct leaks_env *env)
+{
+	struct pm_outstanding *o;
+	int n = pm_model_outstanding(env->lt.m, &o), err;
+
+	if (n < 0) {
+		fprintf(stderr, "%s: out of memory\n", pt_prog);
+		pt_lifetime_free(&env->lt);
+		return PT_EXIT_ERROR;
+	}
+	if (env->json)
+		print_outstanding_json(stdout, env, o, n);
+	else
+		print_outstanding_text(stdout, env, o, n);
+	free(o);
+	err = pt_lifetime_free(&env->lt);
+	return pt_output_close(stdout, NULL) ?: (err ? PT_EXIT_ERROR : PT_EXIT_OK);
 }
 
 int pt_leaks_run(void)
@@ -271,6 +409,8 @@ int pt_leaks_run(void)
 		return PT_EXIT_ERROR;
 	}
 	pm_model_note_skipped(env->lt.m, env->skipped);
+	if (env->outstanding)
+		return report_outstanding(env);
 	n = pm_model_leaks(env->lt.m, &env->lo, &s);
 	if (n < 0) {
 		fprintf(stderr, "%s: out of memory\n", pt_prog);

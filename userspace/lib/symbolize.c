@@ -1,17 +1,28 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * primetrace: user stacks from ELF symbol tables (see symbolize.h).
+ * primetrace: user stacks from ELF symbol tables and DWARF (see symbolize.h).
  *
  * An address in a mapping [start, end) at file offset off lies at file
  * offset addr - start + off; the PT_LOAD segment holding that offset gives
- * its link-time address, which is what .symtab (or .dynsym) speaks. This
- * works the same for static, PIE and shared objects.
+ * its link-time address, which is what the symbol tables and DWARF speak.
+ * This works the same for static, PIE and shared objects.
+ *
+ * Naming is elfutils' libdwfl, one Dwfl per file, set up the first time a
+ * frame in that file is named (never while events are read): the file is
+ * reported at its link-time addresses; its symbols come from .symtab (also
+ * one in a separate debug file) or else .dynsym, and, where DWARF exists
+ * (in the file, or in a debug file found by build-id or .gnu_debuglink
+ * along the debuginfo path), the source line and the inlined calls.
  */
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +36,7 @@
 struct sym {
 	__u64 addr;
 	__u64 size;
-	const char *name;
+	const char *name; /* libdwfl's, as long as its Dwfl */
 };
 
 struct seg {
@@ -39,10 +50,14 @@ struct pt_ufile {
 	struct pt_ufile *next;
 	dev_t dev;
 	ino_t ino;
-	int fd; /* kept open for reading code bytes */
-	struct sym *syms;
+	int fd;	    /* kept open for reading code bytes */
+	char *path; /* as the process named it: where .gnu_debuglink looks */
+	const Dwfl_Callbacks *cb;
+	bool tried; /* the Dwfl below was set up (or failed to be) */
+	Dwfl *dwfl; /* NULL: not an ELF file libdwfl can read */
+	Dwfl_Module *mod;
+	struct sym *syms; /* the function symbols, by address */
 	size_t nsyms;
-	char *strs; /* the names, copied */
 	struct seg *segs;
 	size_t nsegs;
 	char name[64]; /* basename, for frames without a symbol */
@@ -63,15 +78,35 @@ struct proc {
 struct pt_usyms {
 	struct proc *procs;
 	struct pt_ufile *files;
-	bool elf_ok;
+	char *debuginfo_path; /* NULL: libdwfl's default */
+	Dwfl_Callbacks cb;
 };
+
+/* the ELF file is ours (reported with its fd), only the debug file is looked up */
+static int no_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
+		  char **file_name, Elf **elfp)
+{
+	return -1;
+}
 
 struct pt_usyms *pt_usyms_new(void)
 {
 	struct pt_usyms *u = calloc(1, sizeof(*u));
+	const char *path = getenv("PRIMETRACE_DEBUGINFO_PATH");
 
-	if (u)
-		u->elf_ok = elf_version(EV_CURRENT) != EV_NONE;
+	if (!u)
+		return NULL;
+	if (path && *path) {
+		u->debuginfo_path = strdup(path);
+		if (!u->debuginfo_path) {
+			free(u);
+			return NULL;
+		}
+	}
+	u->cb.find_elf = no_elf;
+	u->cb.find_debuginfo = dwfl_standard_find_debuginfo;
+	u->cb.section_address = dwfl_offline_section_address;
+	u->cb.debuginfo_path = u->debuginfo_path ? &u->debuginfo_path : NULL;
 	return u;
 }
 
@@ -79,8 +114,10 @@ static void elf_file_free(struct pt_ufile *f)
 {
 	if (f->fd >= 0)
 		close(f->fd);
+	if (f->dwfl)
+		dwfl_end(f->dwfl);
+	free(f->path);
 	free(f->syms);
-	free(f->strs);
 	free(f->segs);
 	free(f);
 }
@@ -106,7 +143,35 @@ void pt_usyms_free(struct pt_usyms *u)
 		fn = f->next;
 		elf_file_free(f);
 	}
+	free(u->debuginfo_path);
 	free(u);
+}
+
+/*
+ * Debug files are local only. libdwfl asks a debuginfod server for one it
+ * does not find, through dlopen("libdebuginfod.so.1"): in the static
+ * binary that would load a second C library (and libcurl) into primetrace
+ * and may reach the network while a report is written. A static link
+ * takes these in place of libdw's client, which it then leaves out (no
+ * dlopen warning when linking); a shared libdw keeps its own and never
+ * calls these.
+ */
+int __libdwfl_debuginfod_find_executable(Dwfl *dwfl, const unsigned char *id, size_t len);
+int __libdwfl_debuginfod_find_debuginfo(Dwfl *dwfl, const unsigned char *id, size_t len);
+void __libdwfl_debuginfod_end(debuginfod_client *c);
+
+int __libdwfl_debuginfod_find_executable(Dwfl *dwfl, const unsigned char *id, size_t len)
+{
+	return -1;
+}
+
+int __libdwfl_debuginfod_find_debuginfo(Dwfl *dwfl, const unsigned char *id, size_t len)
+{
+	return -1;
+}
+
+void __libdwfl_debuginfod_end(debuginfod_client *c)
+{
 }
 
 static int cmp_sym(const void *a, const void *b)
@@ -119,80 +184,59 @@ static int cmp_sym(const void *a, const void *b)
 	return x->size > y->size ? -1 : x->size < y->size;
 }
 
-/* the function symbols of one table */
-static int read_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, struct pt_ufile *f)
+/*
+ * The function symbols libdwfl found (.symtab of the file or of its debug
+ * file, else .dynsym), sorted once: its own lookup walks them all.
+ */
+static void read_syms(struct pt_ufile *f)
 {
-	Elf_Data *data = elf_getdata(scn, NULL);
-	size_t n, len = 0, cap = 0;
-	struct sym *syms;
-	char *strs = NULL;
+	int n = dwfl_module_getsymtab(f->mod);
 
-	if (!data || !sh->sh_entsize)
-		return -EINVAL;
-	n = sh->sh_size / sh->sh_entsize;
-	syms = calloc(n ? n : 1, sizeof(*syms));
-	if (!syms)
-		return -ENOMEM;
-	/* names are copied into one block: offsets first, pointers at the end */
-	for (size_t i = 0; i < n; i++) {
+	if (n <= 0 || !(f->syms = calloc(n, sizeof(*f->syms))))
+		return;
+	for (int i = 1; i < n; i++) {
 		GElf_Sym s;
-		const char *name;
-		size_t l;
+		GElf_Addr addr;
+		GElf_Word shndx;
+		const char *name =
+		    dwfl_module_getsym_info(f->mod, i, &s, &addr, &shndx, NULL, NULL);
 
-		if (!gelf_getsym(data, i, &s) || GELF_ST_TYPE(s.st_info) != STT_FUNC ||
-		    s.st_shndx == SHN_UNDEF || !s.st_value)
+		if (!name || !*name || GELF_ST_TYPE(s.st_info) != STT_FUNC || shndx == SHN_UNDEF ||
+		    !s.st_value)
 			continue;
-		name = elf_strptr(elf, sh->sh_link, s.st_name);
-		if (!name || !*name)
-			continue;
-		l = strlen(name) + 1;
-		if (len + l > cap) {
-			size_t ncap = (cap ? cap * 2 : 4096) + l;
-			char *tmp = realloc(strs, ncap);
-
-			if (!tmp) {
-				free(strs);
-				free(syms);
-				return -ENOMEM;
-			}
-			strs = tmp;
-			cap = ncap;
-		}
-		memcpy(strs + len, name, l);
-		syms[f->nsyms].addr = s.st_value;
-		syms[f->nsyms].size = s.st_size;
-		syms[f->nsyms].name = (const char *)(uintptr_t)len;
-		f->nsyms++;
-		len += l;
+		f->syms[f->nsyms++] = (struct sym){ addr, s.st_size, name };
 	}
-	for (size_t i = 0; i < f->nsyms; i++)
-		syms[i].name = strs + (uintptr_t)syms[i].name;
-	qsort(syms, f->nsyms, sizeof(*syms), cmp_sym);
-	f->syms = syms;
-	f->strs = strs;
-	return 0;
+	qsort(f->syms, f->nsyms, sizeof(*f->syms), cmp_sym);
 }
 
-static int elf_read(struct pt_ufile *f)
+/* the file as a libdwfl module at its link-time addresses, and its PT_LOADs */
+static void dwfl_open(struct pt_ufile *f)
 {
-	Elf_Scn *scn = NULL, *dynsym = NULL, *symtab = NULL;
-	GElf_Shdr sh, dsh = { 0 }, ssh = { 0 };
+	GElf_Addr bias;
 	size_t nphdr;
 	Elf *elf;
-	int err = 0;
+	int fd;
 
-	elf = elf_begin(f->fd, ELF_C_READ, NULL);
-	if (!elf)
-		return -EINVAL;
-	if (elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &nphdr)) {
-		err = -EINVAL;
-		goto out;
+	f->tried = true;
+	fd = dup(f->fd);
+	if (fd < 0)
+		return;
+	f->dwfl = dwfl_begin(f->cb);
+	if (!f->dwfl) {
+		close(fd);
+		return;
 	}
+	/* base 0 and p_vaddr added: module addresses are link-time addresses */
+	f->mod = dwfl_report_elf(f->dwfl, f->name, f->path, fd, 0, true);
+	if (!f->mod)
+		close(fd); /* consumed only on success */
+	dwfl_report_end(f->dwfl, NULL, NULL);
+	elf = f->mod ? dwfl_module_getelf(f->mod, &bias) : NULL;
+	if (!elf || elf_getphdrnum(elf, &nphdr))
+		goto fail;
 	f->segs = calloc(nphdr ? nphdr : 1, sizeof(*f->segs));
-	if (!f->segs) {
-		err = -ENOMEM;
-		goto out;
-	}
+	if (!f->segs)
+		goto fail;
 	for (size_t i = 0; i < nphdr; i++) {
 		GElf_Phdr ph;
 
@@ -200,25 +244,23 @@ static int elf_read(struct pt_ufile *f)
 			continue;
 		f->segs[f->nsegs++] = (struct seg){ ph.p_vaddr, ph.p_offset, ph.p_filesz };
 	}
-	while ((scn = elf_nextscn(elf, scn))) {
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		if (sh.sh_type == SHT_SYMTAB) {
-			symtab = scn;
-			ssh = sh;
-		} else if (sh.sh_type == SHT_DYNSYM) {
-			dynsym = scn;
-			dsh = sh;
-		}
-	}
-	/* .symtab names static functions too; stripped files keep .dynsym */
-	if (symtab)
-		err = read_symtab(elf, symtab, &ssh, f);
-	else if (dynsym)
-		err = read_symtab(elf, dynsym, &dsh, f);
-out:
-	elf_end(elf);
-	return err;
+	read_syms(f);
+	return;
+fail:
+	/* keep the file: it is still named in frames */
+	dwfl_end(f->dwfl);
+	f->dwfl = NULL;
+	f->mod = NULL;
+}
+
+/* the file ready for naming (the pt_usyms owns it: naming fills it in) */
+static struct pt_ufile *ufile_ready(const struct pt_ufile *cf)
+{
+	struct pt_ufile *f = (struct pt_ufile *)cf;
+
+	if (f && !f->tried)
+		dwfl_open(f);
+	return f;
 }
 
 static struct pt_ufile *elf_get(struct pt_usyms *u, const char *path, const char *name)
@@ -241,21 +283,19 @@ static struct pt_ufile *elf_get(struct pt_usyms *u, const char *path, const char
 		}
 	}
 	f = calloc(1, sizeof(*f));
-	if (!f) {
+	if (f)
+		f->path = strdup(name);
+	if (!f || !f->path) {
+		free(f);
 		close(fd);
 		return NULL;
 	}
 	f->fd = fd;
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
+	f->cb = &u->cb;
 	snprintf(f->name, sizeof(f->name), "%s",
 		 strrchr(name, '/') ? strrchr(name, '/') + 1 : name);
-	if (!u->elf_ok || elf_read(f)) {
-		/* keep it: the file is still named in frames */
-		free(f->syms);
-		f->syms = NULL;
-		f->nsyms = 0;
-	}
 	f->next = u->files;
 	u->files = f;
 	return f;
@@ -388,9 +428,11 @@ static bool link_addr(const struct pt_ufile *f, __u64 off, __u64 *out)
 	return false;
 }
 
-static const struct sym *sym_of(const struct pt_ufile *f, __u64 addr)
+/* the function symbol holding a link address of f, with its start; NULL: none */
+static const char *sym_of(const struct pt_ufile *f, __u64 addr, __u64 *start)
 {
 	size_t lo = 0, hi = f->nsyms;
+	const struct sym *s;
 
 	/* the last symbol at or below addr */
 	while (lo < hi) {
@@ -403,13 +445,181 @@ static const struct sym *sym_of(const struct pt_ufile *f, __u64 addr)
 	}
 	if (!lo)
 		return NULL;
-	{
-		const struct sym *s = &f->syms[lo - 1];
+	s = &f->syms[lo - 1];
+	/* sized symbols must cover it; unsized ones are taken as they are */
+	if (s->size && addr >= s->addr + s->size)
+		return NULL;
+	*start = s->addr;
+	return s->name;
+}
 
-		/* sized symbols must cover it; unsized ones are taken as they are */
-		if (s->size && addr >= s->addr + s->size)
-			return NULL;
-		return s;
+/* a stack's text, growing; on no memory it stays what it was */
+struct text {
+	char *s;
+	size_t len, cap;
+};
+
+static void text_vadd(struct text *t, bool clean, const char *fmt, va_list ap)
+{
+	size_t old = t->len;
+	va_list aq;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(t->s ? t->s + t->len : NULL, t->s ? t->cap - t->len : 0, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return;
+	if (!t->s || t->len + n >= t->cap) {
+		size_t cap = (t->cap ? t->cap * 2 : 256) + n;
+		char *s = realloc(t->s, cap);
+
+		if (!s) {
+			if (t->s)
+				t->s[old] = '\0';
+			return;
+		}
+		t->s = s;
+		t->cap = cap;
+		vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
+	}
+	t->len += n;
+	/* what DWARF says must not split the frame list */
+	for (size_t i = old; clean && i < t->len; i++)
+		if (t->s[i] == ';')
+			t->s[i] = ':';
+}
+
+__attribute__((format(printf, 2, 3))) static void text_add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	text_vadd(t, false, fmt, ap);
+	va_end(ap);
+}
+
+/* the same for text read from DWARF */
+__attribute__((format(printf, 2, 3))) static void text_dwarf(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	text_vadd(t, true, fmt, ap);
+	va_end(ap);
+}
+
+/* " (file.c:N)", " (file.c:N, inlined)" or " (inlined)" (no brackets: frames go into JSON arrays)
+ */
+static void text_line(struct text *t, const char *file, int line, bool inlined)
+{
+	const char *slash = file ? strrchr(file, '/') : NULL;
+
+	if (file && line > 0)
+		text_dwarf(t, " (%s:%d%s)", slash ? slash + 1 : file, line,
+			   inlined ? ", inlined" : "");
+	else if (inlined)
+		text_add(t, " (inlined)");
+}
+
+/* the call site of an inlined call: its file and line in the caller */
+static void call_site(Dwarf_Die *cu, Dwarf_Die *inl, const char **file, int *line)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word cf, cl;
+	Dwarf_Files *files;
+	size_t nfiles;
+
+	*file = NULL;
+	*line = 0;
+	if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_file, &a), &cf) ||
+	    dwarf_formudata(dwarf_attr(inl, DW_AT_call_line, &a), &cl) ||
+	    dwarf_getsrcfiles(cu, &files, &nfiles) || cf >= nfiles)
+		return;
+	*file = dwarf_filesrc(files, cf, NULL, NULL);
+	*line = cl;
+}
+
+/*
+ * The compile unit holding link address addr of f, and addr in its terms.
+ * libdwfl finds it by .debug_aranges, which clang does not write: then
+ * the units' own ranges are searched.
+ */
+static Dwarf_Die *cu_of(const struct pt_ufile *f, __u64 addr, Dwarf_Addr *pc)
+{
+	Dwarf_Die *cu = NULL;
+	Dwarf_Addr bias;
+
+	cu = dwfl_module_addrdie(f->mod, addr, &bias);
+	if (!cu) {
+		while ((cu = dwfl_module_nextcu(f->mod, cu, &bias)))
+			if (dwarf_haspc(cu, addr - bias) == 1)
+				break;
+	}
+	*pc = addr - bias;
+	return cu;
+}
+
+/* the child of parent holding pc: a function, an inlined call or a block (through namespaces) */
+static bool child_at(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out, int depth)
+{
+	Dwarf_Die c;
+
+	if (dwarf_child(parent, &c))
+		return false;
+	do {
+		switch (dwarf_tag(&c)) {
+		case DW_TAG_subprogram:
+		case DW_TAG_inlined_subroutine:
+		case DW_TAG_lexical_block:
+			if (dwarf_haspc(&c, pc) == 1) {
+				*out = c;
+				return true;
+			}
+			break;
+		case DW_TAG_namespace:
+			if (depth < 16 && child_at(&c, pc, out, depth + 1))
+				return true;
+			break;
+		}
+	} while (!dwarf_siblingof(&c, &c));
+	return false;
+}
+
+#define MAX_SCOPES 64
+
+/*
+ * The inlined calls holding pc of cu, innermost first, as frames
+ * "func (file.c:N, inlined)" ending in ';'; *file and *line (the source
+ * line of pc) become the place of the outermost call in the real function.
+ * The scopes are found going down from the unit into the one child that
+ * holds pc each time (dwarf_getscopes() and dwarf_getscopes_die() walk
+ * whole units, several times the cost).
+ */
+static void inlined_frames(struct text *t, Dwarf_Die *cu, Dwarf_Addr pc, const char **file,
+			   int *line)
+{
+	Dwarf_Die scopes[MAX_SCOPES];
+	int n = 0;
+
+	scopes[0] = *cu;
+	while (n + 1 < MAX_SCOPES && child_at(&scopes[n], pc, &scopes[n + 1], 0))
+		n++;
+	/* innermost first, up to the function the code is in */
+	for (int i = n; i > 0; i--) {
+		int tag = dwarf_tag(&scopes[i]);
+		Dwarf_Attribute a;
+		const char *name;
+
+		if (tag == DW_TAG_subprogram)
+			break;
+		if (tag != DW_TAG_inlined_subroutine)
+			continue;
+		name = dwarf_formstring(dwarf_attr_integrate(&scopes[i], DW_AT_name, &a));
+		text_dwarf(t, "%s", name ? name : "?");
+		text_line(t, *file, *line, true);
+		text_add(t, ";");
+		call_site(cu, &scopes[i], file, line);
 	}
 }
 
@@ -419,28 +629,50 @@ static struct pt_uframe frame_at(const struct pt_uframe *fr, __s64 delta)
 	return (struct pt_uframe){ fr->file, fr->off + delta, fr->map_off };
 }
 
-static const char *frame_name(const struct pt_uframe *fr, char *buf, size_t len)
+/*
+ * Append fr, looked up delta bytes before it (a return address names its
+ * call), its offset shown as fr's: "func+0xoff", "file+0xoff" without a
+ * symbol, "0xaddr" without a file; where DWARF exists " (file.c:N)" and
+ * the inlined calls before it.
+ */
+static void frame_add(struct text *t, const struct pt_uframe *fr, int delta)
 {
-	const struct pt_ufile *f = fr->file;
-	const struct sym *s = NULL;
-	__u64 la;
+	const struct pt_ufile *f = ufile_ready(fr->file);
+	__u64 off = fr->off - delta, la = 0, start;
+	const char *name = NULL, *file = NULL;
+	int line = 0;
 
-	if (f && link_addr(f, fr->off, &la))
-		s = sym_of(f, la);
-	if (s)
-		snprintf(buf, len, "%s+0x%llx", s->name, (unsigned long long)(la - s->addr));
+	if (t->len)
+		text_add(t, ";");
+	if (f && link_addr(f, off, &la) && f->mod) {
+		Dwarf_Addr pc;
+		Dwarf_Die *cu = cu_of(f, la, &pc);
+		Dwarf_Line *l = cu ? dwarf_getsrc_die(cu, pc) : NULL;
+
+		name = sym_of(f, la, &start);
+		if (l && !dwarf_lineno(l, &line))
+			file = dwarf_linesrc(l, NULL, NULL);
+		if (file)
+			inlined_frames(t, cu, pc, &file, &line);
+	}
+	if (name)
+		text_add(t, "%s+0x%llx", name, (unsigned long long)(la - start + delta));
 	else if (f)
-		snprintf(buf, len, "%s+0x%llx", f->name, (unsigned long long)fr->off);
+		text_add(t, "%s+0x%llx", f->name, (unsigned long long)fr->off);
 	else
-		snprintf(buf, len, "0x%llx", (unsigned long long)fr->off);
-	return buf;
+		text_add(t, "0x%llx", (unsigned long long)fr->off);
+	text_line(t, file, line, false);
 }
 
 const char *pt_usyms_name(struct pt_usyms *u, __u32 pid, __u64 addr, char *buf, size_t len)
 {
 	struct pt_uframe fr = frame_of(u, pid, addr);
+	struct text t = { 0 };
 
-	return frame_name(&fr, buf, len);
+	frame_add(&t, &fr, 0);
+	snprintf(buf, len, "%s", t.s ? t.s : "?");
+	free(t.s);
+	return buf;
 }
 
 /*
@@ -479,7 +711,7 @@ static int call_before(const unsigned char *b, __s32 *rel)
 /* what precedes the frame in its file: see call_before(); *target: a direct call's link address */
 static int call_at(const struct pt_uframe *fr, __u64 *target)
 {
-	const struct pt_ufile *f = fr->file;
+	const struct pt_ufile *f = ufile_ready(fr->file);
 	unsigned char b[7];
 	__u64 la;
 	__s32 rel = 0;
@@ -506,13 +738,12 @@ bool pt_usyms_after_call(struct pt_usyms *u, __u32 pid, __u64 addr)
 /* the start of the function holding a link address of f (link) or a file offset, or 0 */
 static __u64 func_start(const struct pt_ufile *f, __u64 addr, bool link)
 {
-	const struct sym *s;
-	__u64 la = addr;
+	__u64 la = addr, start;
 
+	f = ufile_ready(f);
 	if (!f || (!link && !link_addr(f, addr, &la)))
 		return 0;
-	s = sym_of(f, la);
-	return s ? s->addr : 0;
+	return sym_of(f, la, &start) ? start : 0;
 }
 
 /*
@@ -525,20 +756,16 @@ static __u64 func_start(const struct pt_ufile *f, __u64 addr, bool link)
 
 char *pt_usyms_scanned_frames(const struct pt_uframe *fr, int n)
 {
-	size_t len = 0, cap = 128 * (n > 0 ? n : 1);
 	const struct pt_ufile *last_f = NULL, *df[MAX_DROPPED];
 	__u64 last_func = 0, dfunc[MAX_DROPPED];
 	struct pt_uframe dfr[MAX_DROPPED];
+	struct text t = { 0 };
 	int ndropped = 0;
-	char *s, frame[192];
 
 	if (n <= 0)
 		return NULL;
-	s = malloc(cap);
-	if (!s)
-		return NULL;
-	s[0] = '\0';
-	for (int i = 0; i < n; i++) {
+	text_add(&t, "%s", "");
+	for (int i = 0; i < n && t.s; i++) {
 		const struct pt_ufile *f = fr[i].file;
 		__u64 target = 0;
 		int kind = i ? call_at(&fr[i], &target) : -1;
@@ -561,9 +788,7 @@ char *pt_usyms_scanned_frames(const struct pt_uframe *fr, int n)
 					/* the dropped one was real: a tail call hid its callee */
 					struct pt_uframe before = frame_at(&dfr[j], -1);
 
-					frame_name(&before, frame, sizeof(frame));
-					len += snprintf(s + len, cap - len, "%s%s", len ? ";" : "",
-							frame);
+					frame_add(&t, &before, 0);
 				}
 			}
 		}
@@ -579,30 +804,10 @@ char *pt_usyms_scanned_frames(const struct pt_uframe *fr, int n)
 		ndropped = 0;
 		last_f = f;
 		last_func = f ? func_start(f, i ? fr[i].off - 1 : fr[i].off, false) : 0;
-		if (i) {
-			/* a return address names the call before it: look one byte back... */
-			struct pt_uframe before = frame_at(&fr[i], -1);
-			char *plus;
-
-			frame_name(&before, frame, sizeof(frame));
-			/* ...but show the offset of the return address itself */
-			plus = strrchr(frame, '+');
-			if (plus && !strncmp(plus, "+0x", 3)) {
-				unsigned long long o = strtoull(plus + 3, NULL, 16) + 1;
-
-				snprintf(plus, frame + sizeof(frame) - plus, "+0x%llx", o);
-			} else if (!strncmp(frame, "0x", 2)) {
-				snprintf(frame, sizeof(frame), "0x%llx",
-					 (unsigned long long)fr[i].off);
-			}
-		} else {
-			frame_name(&fr[i], frame, sizeof(frame));
-		}
-		len += snprintf(s + len, cap - len, "%s%s", len ? ";" : "", frame);
-		if (len >= cap - 1)
-			break;
+		/* a return address names the call before it, at its own offset */
+		frame_add(&t, &fr[i], i ? 1 : 0);
 	}
-	return s;
+	return t.s;
 }
 
 /* --- stacks, named when shown ------------------------------------------------ */

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * User stacks: name addresses of a process from the symbol tables of the
- * ELF files it maps, read through /proc/PID while the process lives.
+ * User stacks: name addresses of a process from the ELF files it maps,
+ * opened through /proc/PID while the process lives, and their debug
+ * information (libdw): symbol tables, and where DWARF exists (in the file
+ * or a debug file found by build-id or .gnu_debuglink along
+ * PRIMETRACE_DEBUGINFO_PATH, default ":.debug:/usr/lib/debug"), source
+ * lines and inlined calls.
  *
  * A process's mappings are read once, at its first stack, and kept until
  * pt_usyms_forget(): the addresses of a process that exits before its
@@ -41,8 +45,10 @@ int pt_usyms_load(struct pt_usyms *u, __u32 pid);
 void pt_usyms_forget(struct pt_usyms *u, __u32 pid);
 
 /*
- * Name addr in pid as "func+0xoff" ("0xaddr" when no symbol covers it)
- * into buf; returns buf.
+ * Name addr in pid as "func+0xoff" ("file+0xoff" when no symbol covers it,
+ * "0xaddr" when no file maps it), with DWARF "func+0xoff (file.c:N)"
+ * after the inlined calls there, each "inl (file.c:N, inlined);", into
+ * buf (cut to len); returns buf.
  */
 const char *pt_usyms_name(struct pt_usyms *u, __u32 pid, __u64 addr, char *buf, size_t len);
 
@@ -59,7 +65,8 @@ void pt_usyms_frames(struct pt_usyms *u, __u32 pid, const __u64 *ips, int n, str
 /*
  * then, when shown and as long as the pt_usyms lives (it reads the files'
  * code bytes), ips[0] and the candidates that follow a call, named, as
- * "a;b;c" (malloc()ed), innermost first; NULL when n is 0.
+ * "a;b;c" (malloc()ed), innermost first, an inlined call a frame of its
+ * own (see pt_usyms_name()); NULL when n is 0.
  */
 char *pt_usyms_scanned_frames(const struct pt_uframe *fr, int n);
 
