@@ -140,7 +140,7 @@ expect() {
 	case $1 in
 	20-trace) echo "e2e.json features.json" ;;
 	31-check) echo "check-live.json" ;;
-	40-leaks) echo "leaks/objects.json leaks/import.json leaks/top.json" ;;
+	40-leaks) echo "leaks/objects.json leaks/import.json leaks/outstanding.json leaks/top.json" ;;
 	esac
 }
 seen=0

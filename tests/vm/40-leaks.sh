@@ -110,6 +110,14 @@ if run_leaks clean -- sh -c 'leaky clean && prime_workload >/dev/null'; then
 		fail "clean: the picture is complete" "$(sed 's/.*"incomplete"/incomplete/' "$out/clean.json")"
 fi
 
+# --- the same kind of leak, outstanding by stack (JSON kept for tests/host/schema.sh) ---
+if run_leaks outstanding --outstanding -- leaky --hold 60 import; then
+	pid=$(key "$out/outstanding.out" pid)
+	grep -q "^{\"format\":1,\"outstanding\":\[.*{\"kind\":\"import_handle\",\"count\":1,\"bytes\":[0-9]*,\"oldest_ts\":[0-9]*,\"oldest_age_ns\":[0-9]*,\"pid\":$pid," "$out/outstanding.json" &&
+		pass "outstanding -j: leaky's import handle, by its stack" ||
+		fail "outstanding -j: leaky's import handle, by its stack" "pid $pid: $(head -c 300 "$out/outstanding.json")"
+fi
+
 # --- an import handle never closed ------------------------------------------------
 if run_leaks import -- leaky --hold 60 import; then
 	pid=$(key "$out/import.out" pid)
