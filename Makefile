@@ -5,7 +5,7 @@
 #             make test     host unit tests, then the VM suite on every kernel,
 #                           then the host tests under ASan and UBSan, and each
 #                           fuzzer for FUZZ_SECONDS (60)
-#             make bench    overhead and memory ratios, in one run
+#             make bench    overhead and memory against bpftrace peers, in one run
 #             make lint     checkpatch (kmod/, bpf/) and clang-format (C userspace)
 #             make san      primetrace and the unit tests under ASan and UBSan
 #             make fuzz     every fuzzer of tests/fuzz for FUZZ_SECONDS (600) each

@@ -25,15 +25,20 @@ _primetrace_opts()
 	features)
 		echo '--attach --btf --json -j --verbose -v --help -h --usage' ;;
 	objects)
-		echo "$_primetrace_source_opts --input --skip-bad-lines --json -j --max-objects" ;;
+		echo "$_primetrace_source_opts --input --skip-bad-lines --json -j --max-objects
+			--connect" ;;
 	leaks)
 		echo "$_primetrace_source_opts --input --skip-bad-lines --growth --json -j --outstanding
-			--max-objects --min-age --no-stacks --perfetto --stack-depth" ;;
+			--max-objects --min-age --no-stacks --perfetto --stack-depth --connect" ;;
 	top)
-		echo "$_primetrace_source_opts --iterations -n --json -j --refresh -r" ;;
+		echo "$_primetrace_source_opts --iterations -n --json -j --refresh -r --connect" ;;
 	check)
 		echo '--attach --btf --ringbuf-size -b --connect --duration -D --input --json -j
 			--quiet -q --serve --skip-bad-lines --verbose -v --help -h --usage' ;;
+	monitor)
+		echo "$_primetrace_source_opts --input --skip-bad-lines --check --refresh
+			--max-objects --metrics-file --metrics-listen --no-socket --no-stacks
+			--report-every --socket --top" ;;
 	esac
 }
 
@@ -61,7 +66,7 @@ _primetrace()
 	local cur prev words cword split
 	_init_completion -s || return
 
-	local commands='trace record features objects leaks top check help'
+	local commands='trace record features objects leaks top check monitor help'
 	if ((cword == 1)); then
 		COMPREPLY=($(compgen -W "$commands --help -h --version -V" -- "$cur"))
 		return
@@ -84,7 +89,7 @@ _primetrace()
 
 	case $prev in
 	--attach)
-		COMPREPLY=($(compgen -W 'auto fentry kprobe tracepoint' -- "$cur"))
+		COMPREPLY=($(compgen -W 'auto fentry kprobe tracepoint unpinned' -- "$cur"))
 		return ;;
 	--dev | -d)
 		COMPREPLY=($(compgen -W "$(_primetrace_devices)" -- "$cur"))
@@ -95,11 +100,13 @@ _primetrace()
 	--cgroup | -c)
 		_filedir -d
 		return ;;
-	--input | --btf | --output | -o | --perfetto | --serve | --connect)
+	--input | --btf | --output | -o | --perfetto | --serve | --connect | --socket | \
+		--metrics-file)
 		_filedir
 		return ;;
 	--comm | --ringbuf-size | -b | --interval | -i | --duration | -D | --max-objects | \
-		--growth | --min-age | --stack-depth | --iterations | -n | --refresh | -r)
+		--growth | --min-age | --stack-depth | --iterations | -n | --refresh | -r | \
+		--metrics-listen | --report-every | --top)
 		# a value the user chooses
 		return ;;
 	esac

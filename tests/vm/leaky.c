@@ -370,7 +370,7 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			count = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || count < 1 || count > 4096)
+			if (errno || *end || end == optarg || count < 1 || count > 1000000)
 				usage();
 			break;
 		default:

@@ -17,11 +17,15 @@
  *   prime_workload              the scenario
  *   prime_workload --burst N    N exports of one vprime object, each fd closed;
  *                               prints how long the N took (ns=)
+ *   prime_workload --roundtrip N  N PRIME round trips of one vprime object:
+ *                               export, import into vgem, close the vgem
+ *                               handle, close the fd; prints how long (ns=)
  *   prime_workload --heap       a dma-buf from /dev/dma_heap/system, no DRM at all
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,10 +238,15 @@ static int import(struct dev *d, int fd, uint32_t *handle)
 	return drmPrimeFDToHandle(d->fd, fd, handle) ? -errno : 0;
 }
 
-static int burst(int n)
+/*
+ * n exports of one vprime object, each fd closed (--burst), or n round
+ * trips (--roundtrip): export, import into vgem (attach, map), close the
+ * vgem handle and the fd
+ */
+static int timed_loop(int n, bool roundtrip)
 {
-	struct dev *a = &devs[0];
-	uint32_t handle, id;
+	struct dev *a = &devs[0], *v = &devs[2];
+	uint32_t handle, id, hv;
 	int ok = 0, fd, ret;
 	uint64_t t0;
 
@@ -248,14 +257,20 @@ static int burst(int n)
 	}
 	t0 = now();
 	for (int i = 0; i < n; i++) {
-		if (export(a, handle, &fd) == 0) {
+		if (export(a, handle, &fd))
+			continue;
+		if (!roundtrip) {
 			ok++;
-			close(fd);
+		} else if (import(v, fd, &hv) == 0) {
+			ok++;
+			gem_close(v, hv);
 		}
+		close(fd);
 	}
 	t0 = now() - t0;
 	gem_close(a, handle);
-	printf("BURST n=%d exported=%d ns=%llu\n", n, ok, (unsigned long long)t0);
+	printf("%s n=%d %s=%d ns=%llu\n", roundtrip ? "ROUNDTRIP" : "BURST", n,
+	       roundtrip ? "done" : "exported", ok, (unsigned long long)t0);
 	return ok == n ? 0 : 1;
 }
 
@@ -313,7 +328,9 @@ int main(int argc, char **argv)
 	if (find_devices())
 		return 77;
 	if (argc == 3 && !strcmp(argv[1], "--burst"))
-		return burst(atoi(argv[2]));
+		return timed_loop(atoi(argv[2]), false);
+	if (argc == 3 && !strcmp(argv[1], "--roundtrip"))
+		return timed_loop(atoi(argv[2]), true);
 
 	/* a vprime object, exported twice, imported back, into b and into vgem */
 	dev_keys(dk, sizeof(dk), a);

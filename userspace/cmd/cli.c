@@ -11,6 +11,7 @@
 
 #include "check.h"
 #include "lifetime.h"
+#include "monitor.h"
 #include "options.h"
 
 /* --- output ----------------------------------------------------------------- */
@@ -52,6 +53,8 @@ const struct pt_command pt_commands[] = {
 	{ "top", "per-process buffers and rates, refreshed", pt_top_parse, pt_top_run },
 	{ "check", "verify the PRIME invariants live, or around test subtests", pt_check_parse,
 	  pt_check_run },
+	{ "monitor", "run as a service: metrics, leak reports, a socket for --connect",
+	  pt_monitor_parse, pt_monitor_run },
 };
 
 const unsigned int pt_ncommands = sizeof(pt_commands) / sizeof(pt_commands[0]);

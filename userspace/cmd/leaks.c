@@ -11,6 +11,7 @@
 
 #include "json_writer.h"
 #include "lifetime.h"
+#include "monitor.h"
 #include "options.h"
 #include "outstanding.h"
 
@@ -74,6 +75,7 @@ static const struct argp_option leaks_options[] = {
 	  0 },
 	{ "outstanding", OPT_OUTSTANDING, NULL, 0,
 	  "List live buffers and handles by the stack that made them, not suspects", 0 },
+	PT_CONNECT_OPTION,
 	{ 0 },
 };
 
@@ -123,6 +125,9 @@ static error_t parse_leaks(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PERFETTO:
 		env->lt.perfetto = arg;
+		break;
+	case PT_OPT_CONNECT:
+		env->lt.connect = arg;
 		break;
 	case OPT_NO_STACKS:
 		env->no_stacks = true;
@@ -179,9 +184,9 @@ static void print_incomplete(FILE *f, struct pm_model *m)
 			pm_model_incomplete_text(m, buf, sizeof(buf)));
 }
 
-static void print_text(FILE *f, struct leaks_env *env, const struct pm_suspect *s, int n)
+static void print_text(FILE *f, struct leaks_env *env, struct pm_model *m,
+		       const struct pm_suspect *s, int n)
 {
-	struct pm_model *m = env->lt.m;
 	struct pm_stats st;
 	char sz[24], t1[1024], t2[4 * PT_COMM_LEN], t3[256];
 
@@ -224,10 +229,9 @@ static const char *const out_kind_text[PM_OUT_MAX] = {
 	[PM_OUT_HANDLE] = "GEM handles",
 };
 
-static void print_outstanding_text(FILE *f, struct leaks_env *env, const struct pm_outstanding *o,
-				   int n)
+static void print_outstanding_text(FILE *f, struct leaks_env *env, struct pm_model *m,
+				   const struct pm_outstanding *o, int n)
 {
-	struct pm_model *m = env->lt.m;
 	__u64 now = pm_model_now(m), count[PM_OUT_MAX] = { 0 }, bytes[PM_OUT_MAX] = { 0 };
 	char sz[24], age[24], t1[4 * PT_COMM_LEN], t2[256];
 	struct pm_stats st;
@@ -285,7 +289,7 @@ static void print_json_tail(struct jw *w, struct pm_model *m)
 	jw_newline(w);
 }
 
-static void print_json(FILE *f, struct leaks_env *env, const struct pm_suspect *s, int n)
+static void print_json(FILE *f, struct pm_model *m, const struct pm_suspect *s, int n)
 {
 	struct jw w;
 
@@ -324,13 +328,12 @@ static void print_json(FILE *f, struct leaks_env *env, const struct pm_suspect *
 		jw_object_end(&w);
 	}
 	jw_array_end(&w);
-	print_json_tail(&w, env->lt.m);
+	print_json_tail(&w, m);
 }
 
-static void print_outstanding_json(FILE *f, struct leaks_env *env, const struct pm_outstanding *o,
+static void print_outstanding_json(FILE *f, struct pm_model *m, const struct pm_outstanding *o,
 				   int n)
 {
-	struct pm_model *m = env->lt.m;
 	__u64 now = pm_model_now(m);
 	struct jw w;
 
@@ -367,35 +370,51 @@ int pt_leaks_parse(int argc, char **argv)
 	memset(env, 0, sizeof(*env));
 	pt_lifetime_init(&env->lt);
 	env->lt.opts.skipped = &env->skipped;
+	env->lt.argc = argc;
+	env->lt.argv = argv;
 	env->depth = 16;
 	return pt_argp_parse(&leaks_argp, argc, argv, 0, env);
 }
 
-static int report_outstanding(struct leaks_env *env)
+/* m's outstanding groups, or its suspects at its "now", as the options say */
+static int report(FILE *f, struct leaks_env *env, struct pm_model *m)
 {
-	struct pm_outstanding *o;
-	int n = pm_model_outstanding(env->lt.m, &o), err;
+	struct pm_outstanding *o = NULL;
+	struct pm_suspect *s = NULL;
+	int n;
 
+	n = env->outstanding ? pm_model_outstanding(m, &o) : pm_model_leaks(m, &env->lo, &s);
 	if (n < 0) {
 		fprintf(stderr, "%s: out of memory\n", pt_prog);
-		pt_lifetime_free(&env->lt);
 		return PT_EXIT_ERROR;
 	}
-	if (env->json)
-		print_outstanding_json(stdout, env, o, n);
+	if (env->outstanding && env->json)
+		print_outstanding_json(f, m, o, n);
+	else if (env->outstanding)
+		print_outstanding_text(f, env, m, o, n);
+	else if (env->json)
+		print_json(f, m, s, n);
 	else
-		print_outstanding_text(stdout, env, o, n);
-	free(o);
-	err = pt_lifetime_free(&env->lt);
-	return pt_output_close(stdout, NULL) ?: (err ? PT_EXIT_ERROR : PT_EXIT_OK);
+		print_text(f, env, m, s, n);
+	if (env->outstanding)
+		free(o);
+	else
+		pm_suspects_free(m, s, n);
+	return PT_EXIT_OK;
+}
+
+int pt_leaks_report(FILE *f, struct pm_model *m)
+{
+	return report(f, &leaks_env, m);
 }
 
 int pt_leaks_run(void)
 {
 	struct leaks_env *env = &leaks_env;
-	struct pm_suspect *s = NULL;
-	int n, err;
+	int rc, err;
 
+	if (env->lt.connect)
+		return pt_lifetime_connect(&env->lt, "leaks");
 	env->lt.trace = true;
 	/* leaks are found by their stacks */
 	if (!env->no_stacks) {
@@ -409,20 +428,10 @@ int pt_leaks_run(void)
 		return PT_EXIT_ERROR;
 	}
 	pm_model_note_skipped(env->lt.m, env->skipped);
-	if (env->outstanding)
-		return report_outstanding(env);
-	n = pm_model_leaks(env->lt.m, &env->lo, &s);
-	if (n < 0) {
-		fprintf(stderr, "%s: out of memory\n", pt_prog);
-		pt_lifetime_free(&env->lt);
-		return PT_EXIT_ERROR;
-	}
-	if (env->json)
-		print_json(stdout, env, s, n);
-	else
-		print_text(stdout, env, s, n);
-	pm_suspects_free(env->lt.m, s, n);
+	rc = report(stdout, env, env->lt.m);
 	/* a failed timeline is printed by its writer */
 	err = pt_lifetime_free(&env->lt);
+	if (rc)
+		return rc;
 	return pt_output_close(stdout, NULL) ?: (err ? PT_EXIT_ERROR : PT_EXIT_OK);
 }

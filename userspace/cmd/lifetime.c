@@ -190,15 +190,7 @@ const char *pt_age_text(char *buf, size_t len, __u64 ns)
 
 const char *pt_exporter_text(char *buf, size_t len, const struct pm_buf *b)
 {
-	if (b->exp_driver[0] && b->exp_minor >= 0)
-		snprintf(buf, len, "%s:%d", b->exp_driver, b->exp_minor);
-	else if (b->exp_driver[0])
-		snprintf(buf, len, "%s", b->exp_driver);
-	else if (b->exp_name[0])
-		snprintf(buf, len, "%s", b->exp_name);
-	else
-		snprintf(buf, len, "?");
-	return buf;
+	return pm_buf_exporter(buf, len, b);
 }
 
 /* the trampoline and the program that took the stack are not the kernel's story */

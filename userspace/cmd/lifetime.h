@@ -16,6 +16,7 @@
 #include "model.h"
 #include "perfetto.h"
 #include "snapshot.h"
+#include "view.h"
 #include "run.h"
 
 struct pt_lifetime {
@@ -24,6 +25,9 @@ struct pt_lifetime {
 	const char *perfetto;	   /* write the timeline here */
 	bool trace;		   /* live: trace (else only a snapshot) */
 	bool no_end_snapshot;	   /* live: skip the snapshot after tracing */
+	const char *connect;	   /* --connect: ask the monitor there instead */
+	int argc;		   /* the command line, for --connect */
+	char **argv;
 	/* set by pt_lifetime_run */
 	struct pm_model *m;
 	struct pt_perfetto *pf;
@@ -40,6 +44,17 @@ void pt_lifetime_init(struct pt_lifetime *lt);
  * another snapshot, then "now" set. Errors are printed; returns 0 or -errno.
  */
 int pt_lifetime_run(struct pt_lifetime *lt);
+/* --connect: send the command line to the monitor, print its answer; the exit code */
+int pt_lifetime_connect(struct pt_lifetime *lt, const char *cmd);
+/* The option every lifetime command takes */
+#define PT_OPT_CONNECT 0x280
+#define PT_CONNECT_OPTION                                                                         \
+	{                                                                                         \
+		"connect", PT_OPT_CONNECT, "PATH", 0,                                             \
+		    "Ask the running 'primetrace monitor' on its socket PATH instead of tracing", \
+		    0                                                                             \
+	}
+
 /* Finish the timeline and free the model: 0, or -errno when the timeline failed */
 int pt_lifetime_free(struct pt_lifetime *lt);
 

@@ -13,6 +13,7 @@
 
 #include "json_writer.h"
 #include "lifetime.h"
+#include "monitor.h"
 #include "options.h"
 
 static const char objects_doc[] =
@@ -39,6 +40,7 @@ enum {
 static const struct argp_option objects_options[] = {
 	{ "json", 'j', NULL, 0, "One JSON object", 0 },
 	{ "max-objects", OPT_MAX_OBJECTS, "N", 0, "Track at most N entries (default 65536)", 0 },
+	PT_CONNECT_OPTION,
 	{ 0 },
 };
 
@@ -66,6 +68,9 @@ static error_t parse_objects(int key, char *arg, struct argp_state *state)
 			return EINVAL;
 		}
 		env->lt.max_objects = v;
+		break;
+	case PT_OPT_CONNECT:
+		env->lt.connect = arg;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -173,9 +178,8 @@ static void row_free(struct row *r)
 	free(r->handles.s);
 }
 
-static void print_table(FILE *out, struct objects_env *env)
+static void print_table(FILE *out, const struct pm_model *m)
 {
-	const struct pm_model *m = env->lt.m;
 	const struct pm_file **files;
 	const struct pm_buf **bufs;
 	size_t n = pm_model_bufs(m, &bufs), nfiles = pm_model_files(m, &files);
@@ -211,9 +215,8 @@ static void print_table(FILE *out, struct objects_env *env)
 	free(files);
 }
 
-static void print_json(FILE *out, struct objects_env *env)
+static void print_json(FILE *out, const struct pm_model *m)
 {
-	const struct pm_model *m = env->lt.m;
 	const struct pm_file **files;
 	const struct pm_buf **bufs;
 	size_t n = pm_model_bufs(m, &bufs), nfiles = pm_model_files(m, &files);
@@ -312,7 +315,18 @@ int pt_objects_parse(int argc, char **argv)
 	memset(env, 0, sizeof(*env));
 	pt_lifetime_init(&env->lt);
 	env->lt.opts.skipped = &env->skipped;
+	env->lt.argc = argc;
+	env->lt.argv = argv;
 	return pt_argp_parse(&objects_argp, argc, argv, 0, env);
+}
+
+int pt_objects_report(FILE *f, struct pm_model *m)
+{
+	if (objects_env.json)
+		print_json(f, m);
+	else
+		print_table(f, m);
+	return PT_EXIT_OK;
 }
 
 int pt_objects_run(void)
@@ -320,6 +334,8 @@ int pt_objects_run(void)
 	struct objects_env *env = &objects_env;
 	int err, ret;
 
+	if (env->lt.connect)
+		return pt_lifetime_connect(&env->lt, "objects");
 	/* a duration asks for tracing; otherwise this instant only */
 	env->lt.trace = env->lt.opts.duration > 0;
 	if (env->lt.trace) {
@@ -330,10 +346,7 @@ int pt_objects_run(void)
 	err = pt_lifetime_run(&env->lt);
 	if (!err) {
 		pm_model_note_skipped(env->lt.m, env->skipped);
-		if (env->json)
-			print_json(stdout, env);
-		else
-			print_table(stdout, env);
+		pt_objects_report(stdout, env->lt.m);
 	}
 	ret = err ? PT_EXIT_ERROR : pt_output_close(stdout, NULL);
 	/* a failed timeline is printed by its writer */

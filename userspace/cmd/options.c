@@ -64,7 +64,8 @@ static const struct argp_option help_options[] = {
 static const struct argp_option kernel_options[] = {
 	{ "attach", OPT_ATTACH, "MODE", 0,
 	  "How to hook functions: auto (fentry/fexit, else kprobes, else tracepoints), "
-	  "fentry, kprobe, tracepoint (the dma_buf:* ones where they exist)",
+	  "fentry, kprobe, tracepoint (the dma_buf:* ones where they exist), unpinned (auto, "
+	  "but kprobes in modules, which then stay unloadable)",
 	  0 },
 	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use instead of /sys/kernel/btf/vmlinux", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's debug output", 0 },
@@ -100,9 +101,13 @@ static error_t parse_kernel(int key, char *arg, struct argp_state *state)
 			opts->mode = PT_ATTACH_KPROBE;
 		} else if (!strcmp(arg, "tracepoint")) {
 			opts->mode = PT_ATTACH_TRACEPOINT;
+		} else if (!strcmp(arg, "unpinned")) {
+			opts->mode = PT_ATTACH_UNPINNED;
 		} else {
-			argp_error(state,
-				   "--attach %s: expected auto, fentry, kprobe or tracepoint", arg);
+			argp_error(
+			    state,
+			    "--attach %s: expected auto, fentry, kprobe, tracepoint or unpinned",
+			    arg);
 			return EINVAL;
 		}
 		break;

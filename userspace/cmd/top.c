@@ -15,6 +15,7 @@
 
 #include "json_writer.h"
 #include "lifetime.h"
+#include "monitor.h"
 #include "options.h"
 
 static const char top_doc[] =
@@ -37,6 +38,7 @@ static const struct argp_option top_options[] = {
 	{ "refresh", 'r', "SECONDS", 0, "Time between views (default 1)", 0 },
 	{ "iterations", 'n', "N", 0, "Stop after N views", 0 },
 	{ "json", 'j', NULL, 0, "Each view as one JSON line", 0 },
+	PT_CONNECT_OPTION,
 	{ 0 },
 };
 
@@ -82,6 +84,9 @@ static error_t parse_top(int key, char *arg, struct argp_state *state)
 		break;
 	case 'j':
 		env->json = true;
+		break;
+	case PT_OPT_CONNECT:
+		env->lt.connect = arg;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -219,9 +224,8 @@ static void view_json(FILE *out, __u64 now, const struct pm_stats *st, const str
 	jw_newline(&w);
 }
 
-static void view(struct top_env *env, FILE *out)
+static void view(struct top_env *env, const struct pm_model *m, FILE *out)
 {
-	const struct pm_model *m = env->lt.m;
 	const struct pm_proc **procs;
 	size_t n = pm_model_procs(m, &procs);
 	struct held *held = calloc(n ? n : 1, sizeof(*held));
@@ -292,7 +296,7 @@ static void *viewer(void *arg)
 			break;
 		pthread_mutex_lock(&env->lock);
 		if (env->lt.m)
-			view(env, stdout);
+			view(env, env->lt.m, stdout);
 		pthread_mutex_unlock(&env->lock);
 		if (env->iterations && ++done >= env->iterations)
 			pt_exiting = 1;
@@ -307,7 +311,18 @@ int pt_top_parse(int argc, char **argv)
 	memset(env, 0, sizeof(*env));
 	pt_lifetime_init(&env->lt);
 	env->refresh = 1;
+	env->lt.argc = argc;
+	env->lt.argv = argv;
 	return pt_argp_parse(&top_argp, argc, argv, 0, env);
+}
+
+/* one view of a model held elsewhere (the monitor): its totals, no rates */
+int pt_top_report(FILE *f, struct pm_model *m)
+{
+	view(&top_env, m, f);
+	free(top_env.prev);
+	top_env.prev = NULL;
+	return PT_EXIT_OK;
 }
 
 int pt_top_run(void)
@@ -316,6 +331,8 @@ int pt_top_run(void)
 	pthread_t thread;
 	int err;
 
+	if (env->lt.connect)
+		return pt_lifetime_connect(&env->lt, "top");
 	env->tty = isatty(STDOUT_FILENO);
 	env->lt.trace = true;
 	env->lt.no_end_snapshot = true;

@@ -764,16 +764,15 @@ static void handle_free(struct pm_model *m, struct pm_handle *h, __u64 ts)
 {
 	struct pm_file *f = pt_map_get(&m->files, h->file);
 	struct pm_obj *o = pt_map_get(&m->objs, h->obj);
-	struct pm_handle **pp;
 
 	if (h->import && m->obs && m->obs->import_end)
 		m->obs->import_end(m->obs_ctx, h, ts);
 	proc_import_gone(m, h);
 	if (f) {
-		for (pp = &f->handles; *pp && *pp != h; pp = &(*pp)->next)
-			;
-		if (*pp)
-			*pp = h->next;
+		/* a file of many handles closing them oldest first stays linear */
+		*h->pprev = h->next;
+		if (h->next)
+			h->next->pprev = h->pprev;
 		f->nhandles--;
 		if (h->import) {
 			f->nimports--;
@@ -828,6 +827,9 @@ static struct pm_handle *handle_add(struct pm_model *m, struct pm_file *f, struc
 	if (!unseen)
 		set_stacks(m, &h->kstack, &h->ustack, rec);
 	h->next = f->handles;
+	if (h->next)
+		h->next->pprev = &h->next;
+	h->pprev = &f->handles;
 	f->handles = h;
 	f->nhandles++;
 	o->handles++;

@@ -126,7 +126,8 @@ struct pm_obj {
 };
 
 struct pm_handle {
-	struct pm_handle *next; /* in its file */
+	struct pm_handle *next;	  /* in its file */
+	struct pm_handle **pprev; /* what points to it in its file: O(1) unlink */
 	__u64 file;
 	__u64 obj;
 	__u64 ts;

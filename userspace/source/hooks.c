@@ -234,7 +234,8 @@ static void plan_hook(struct pt_kernel *pk, __u32 id, enum pt_attach_mode mode)
 		return;
 	}
 	if (!st->fentry_err) {
-		if (mode == PT_ATTACH_KPROBE)
+		if (mode == PT_ATTACH_KPROBE ||
+		    (mode == PT_ATTACH_UNPINNED && st->where && strcmp(st->where, "vmlinux")))
 			st->fentry_err = -ECANCELED;
 		else if (!st->in_btf)
 			st->fentry_err = -ENOENT;

@@ -30,6 +30,13 @@ enum pt_attach_mode {
 	PT_ATTACH_FENTRY,     /* fentry/fexit only */
 	PT_ATTACH_KPROBE,     /* kprobe/kretprobe only */
 	PT_ATTACH_TRACEPOINT, /* tracepoints where the kernel has them, else auto */
+	/*
+	 * auto, except kprobes on functions of modules: a BPF trampoline
+	 * holds a reference on the module it is attached in (rmmod fails
+	 * with EBUSY while it runs), a kprobe does not (the kernel disarms
+	 * it when the module goes). What a long-running monitor uses.
+	 */
+	PT_ATTACH_UNPINNED,
 };
 
 static inline bool pt_how_active(enum pt_how how)
