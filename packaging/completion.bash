@@ -31,7 +31,7 @@ _primetrace_opts()
 		echo "$_primetrace_source_opts --input --skip-bad-lines --growth --json -j --outstanding
 			--max-objects --min-age --no-stacks --perfetto --stack-depth --connect" ;;
 	top)
-		echo "$_primetrace_source_opts --iterations -n --refresh -r --connect" ;;
+		echo "$_primetrace_source_opts --iterations -n --json -j --refresh -r --connect" ;;
 	check)
 		echo '--attach --btf --ringbuf-size -b --connect --duration -D --input --json -j
 			--quiet -q --serve --skip-bad-lines --verbose -v --help -h --usage' ;;

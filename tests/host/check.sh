@@ -60,7 +60,7 @@ input new-dmabuf one-dmabuf
 input new-dmabuf-reexport reexport
 
 primetrace check -q -j --input "$data/check-skip-destroy.json" >"$tmp/out" 2>/dev/null
-if grep -q '^{"rule":"import-teardown","invariant":"L3","ts":[0-9]*,"pid":[0-9]*,.*"text":"' "$tmp/out"; then
+if grep -q '^{"format":1,"rule":"import-teardown","invariant":"L3","ts":[0-9]*,"pid":[0-9]*,.*"text":"' "$tmp/out"; then
 	pass "check: -j gives JSON lines"
 else
 	fail "check: -j gives JSON lines" "$(head -c 300 "$tmp/out")"

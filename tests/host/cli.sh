@@ -57,6 +57,7 @@ echo '{"ts":1,"type":"gem_free","x":[1 2 3]}' >array.json
 	printf '%s garbage\n' "$(tail -n 1 rec.json)"
 } >after-summary.json
 echo '{"ts":"-1","type":"gem_free"}' >ts-negative.json
+echo '{"format":2,"ts":1,"type":"gem_free"}' >newer.json
 echo '{"ts":1,"type":"gem_free","comm":"a\u0000b"}' >nul-escape.json
 printf '{"ts":1,"type":"gem_free"}\n{"ts":2,\0"type":"gem_free"}\n' >nul-byte.json
 printf '{"ts":1,"type":"gem_free"}\nnot json\n' >bad.json

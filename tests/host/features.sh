@@ -63,7 +63,7 @@ esac
 	fail "host: dma_buf_export attached or refused with a reason" "$row"
 
 primetrace features -j >"$tmp/f.json" 2>/dev/null
-grep -q '^{"kernel":".*"hooks":\[{"func":"drm_prime_handle_to_fd_ioctl"' "$tmp/f.json" &&
+grep -q '^{"format":1,"kernel":".*"hooks":\[{"func":"drm_prime_handle_to_fd_ioctl"' "$tmp/f.json" &&
 	grep -q "\"drm_loaded\":$([ -d /sys/module/drm ] && echo true || echo false)," "$tmp/f.json" &&
 	pass "host: features -j" || fail "host: features -j"
 
@@ -119,8 +119,8 @@ if [ -r "$data/e2e-6.1.json" ]; then
 	primetrace trace -j -q --input "$data/e2e-6.1.json" >"$tmp/r.json"
 	rc=$?
 	n=$(grep -c '^{"ts"' "$data/e2e-6.1.json")
-	[ $rc = 0 ] && [ "$(grep -c '^{"ts"' "$tmp/r.json")" = "$n" ] &&
-		tail -n 1 "$tmp/r.json" | grep -q '^{"type":"summary"' &&
+	[ $rc = 0 ] && [ "$(grep -c '^{"format":1,"ts"' "$tmp/r.json")" = "$n" ] &&
+		tail -n 1 "$tmp/r.json" | grep -q '^{"format":1,"type":"summary"' &&
 		pass "host: --input replays a recording ($n events)" ||
 		fail "host: --input replays a recording" "rc=$rc"
 	primetrace trace --input "$data/e2e-6.1.json" --comm prime_workload -d vgem \

@@ -207,7 +207,9 @@ UNIT_TEST(json_round_trip)
 
 			pt_print_json(m, &r.recs[i]);
 			fclose(m);
-			EXPECT_STR(buf, r.lines[i]);
+			/* the recordings predate the format member: it comes first */
+			EXPECT(!strncmp(buf, "{\"format\":1,", 12));
+			EXPECT_STR(buf + 12, r.lines[i] + 1);
 			free(buf);
 		}
 		unload(&r);
@@ -420,6 +422,67 @@ UNIT_TEST(json_says_why)
 		  -EINVAL);
 	EXPECT_STR(why, "\"ts\": n");
 	EXPECT_EQ(pt_record_parse_json_why("x", &rec, NULL, NULL, 0), -EINVAL);
+}
+
+/* every line says its format first; a reader takes its own and older, never newer */
+UNIT_TEST(json_format_version)
+{
+	const struct {
+		const char *line, *why;
+	} newer[] = {
+		{ "{\"format\":2,\"ts\":1,\"type\":\"gem_free\"}",
+		  "\"format\": written by a newer primetrace (this one reads format 1 and older) "
+		  "(column 11)" },
+		{ "{\"ts\":1,\"type\":\"gem_free\",\"format\":99}",
+		  "\"format\": written by a newer primetrace (this one reads format 1 and older) "
+		  "(column 36)" },
+		{ "{\"format\":2,\"type\":\"summary\",\"duration\":1.0}",
+		  "\"format\": written by a newer primetrace (this one reads format 1 and older) "
+		  "(column 11)" },
+		{ "{\"type\":\"summary\",\"format\":2}",
+		  "\"format\": written by a newer primetrace (this one reads format 1 and older) "
+		  "(column 28)" },
+		{ "{\"format\":0,\"type\":\"gem_free\"}",
+		  "\"format\": not a format version (they count from 1) (column 11)" },
+		{ "{\"format\":\"1\",\"type\":\"gem_free\"}",
+		  "\"format\": a number given as a string (column 11)" },
+	};
+	static const char first[] = "{\"format\":1,\"ts\":0,\"type\":\"gem_free\"";
+	struct pt_summary sum = { 0 };
+	struct pt_record rec = { 0 };
+	char *buf = NULL, why[160];
+	size_t len = 0;
+	FILE *m;
+
+	for (size_t i = 0; i < sizeof(newer) / sizeof(newer[0]); i++) {
+		EXPECT_EQ(pt_record_parse_json_why(newer[i].line, &rec, &sum, why, sizeof(why)),
+			  -EINVAL);
+		if (strcmp(why, newer[i].why)) {
+			printf("%s: got '%s', want '%s'\n", newer[i].line, why, newer[i].why);
+			EXPECT(!"the reason");
+		}
+	}
+	EXPECT(!sum.have);
+	/* the current format and none at all (older recordings) are read alike */
+	EXPECT_EQ(pt_record_parse_json("{\"format\":1,\"ts\":3,\"type\":\"gem_free\"}", &rec, NULL),
+		  0);
+	EXPECT_EQ(rec.ev.ts, 3);
+	EXPECT_EQ(pt_record_parse_json("{\"ts\":3,\"type\":\"gem_free\"}", &rec, NULL), 0);
+	EXPECT_EQ(
+	    pt_record_parse_json("{\"format\":1,\"type\":\"summary\",\"missed\":4}", &rec, &sum),
+	    1);
+	EXPECT_EQ(sum.missed, 4);
+	/* the writer puts it first, in events and summaries */
+	m = open_memstream(&buf, &len);
+	pt_event_init(&rec.ev);
+	rec.ev.type = PT_EV_GEM_FREE;
+	pt_print_json(m, &rec);
+	pt_print_summary_json(m, &sum);
+	fclose(m);
+	EXPECT(!strncmp(buf, first, sizeof(first) - 1));
+	EXPECT(strstr(buf, "\n{\"format\":1,\"type\":\"summary\","));
+	free(buf);
+	pt_summary_free(&sum);
 }
 
 /* a stack of arrays deep enough to overflow a recursive skipper's stack */
@@ -822,6 +885,7 @@ int main(void)
 	UNIT_RUN(text_output);
 	UNIT_RUN(names);
 	UNIT_RUN(json_says_why);
+	UNIT_RUN(json_format_version);
 	UNIT_RUN(deep_nesting_is_refused);
 	UNIT_RUN(summary_line_keeps_no_stack);
 	UNIT_RUN(every_recording_parses);

@@ -116,6 +116,11 @@ primetrace features >"$out/features.txt" 2>&1
 rc=$?
 feat() { grep -Eq "^$1 +[^ ]+ +$2( |\$)" "$out/features.txt"; }
 if [ $rc = 0 ]; then pass "features: exits 0"; else fail "features: exits 0" "rc=$rc"; fi
+# the JSON form, for tests/host/schema.sh
+primetrace features -j >"$out/features.json" 2>/dev/null
+rc=$?
+[ $rc = 0 ] && grep -q '^{"format":1,"kernel":' "$out/features.json" && pass "features -j: exits 0" ||
+	fail "features -j: exits 0" "rc=$rc"
 for f in drm_prime_handle_to_fd_ioctl drm_prime_fd_to_handle_ioctl drm_gem_prime_fd_to_handle \
 	drm_gem_prime_export drm_gem_dmabuf_export drm_gem_prime_import_dev \
 	drm_gem_handle_create_tail drm_prime_add_buf_handle drm_prime_remove_buf_handle \
@@ -171,7 +176,7 @@ if start_trace e2e -j; then
 	} | check_steps e2e
 	d=$(sum_field e2e drops)
 	[ "$d" = 0 ] && pass "e2e: nothing dropped" || fail "e2e: nothing dropped" "drops=$d"
-	grep -q '^{"type":"summary"' "$out/e2e.json" && tail -n 1 "$out/e2e.json" | grep -q '"summary"' &&
+	grep -q '^{"format":1,"type":"summary"' "$out/e2e.json" && tail -n 1 "$out/e2e.json" | grep -q '"summary"' &&
 		pass "e2e: the summary is the last line" || fail "e2e: the summary is the last line"
 	grep -Eq '^[0-9]+ events, 0 dropped' "$out/e2e.err" &&
 		pass "e2e: the summary on stderr" || fail "e2e: the summary on stderr"
@@ -281,8 +286,8 @@ vgem=$(sed -n 's/^WORKLOAD.* v=card\([0-9]*\):.*/\1/p' "$out/e2e.steps")
 if start_trace dev -j --dev "card$vgem"; then
 	prime_workload >/dev/null
 	stop_trace
-	n=$(grep -c '^{"ts"' "$out/dev.json")
-	other=$(grep '^{"ts"' "$out/dev.json" | grep -v "\"minor\":$vgem[,}]" |
+	n=$(grep -c '^{"format":1,"ts"' "$out/dev.json")
+	other=$(grep '^{"format":1,"ts"' "$out/dev.json" | grep -v "\"minor\":$vgem[,}]" |
 		grep -vc "\"exp_minor\":$vgem[,}]")
 	[ "$n" -gt 0 ] && [ "$other" = 0 ] && pass "filter: --dev card$vgem keeps vgem's events only" ||
 		fail "filter: --dev card$vgem keeps vgem's events only" "events=$n others=$other"
@@ -296,8 +301,8 @@ if [ -z "$render" ]; then
 elif start_trace render -j --dev "/dev/dri/$render"; then
 	prime_workload >/dev/null
 	stop_trace
-	a=$(grep -c '^{"ts"' "$out/dev.json")
-	b=$(grep -c '^{"ts"' "$out/render.json")
+	a=$(grep -c '^{"format":1,"ts"' "$out/dev.json")
+	b=$(grep -c '^{"format":1,"ts"' "$out/render.json")
 	[ "$a" = "$b" ] && pass "filter: --dev /dev/dri/$render is --dev card$vgem" ||
 		fail "filter: --dev /dev/dri/$render is --dev card$vgem" "$b events, not $a"
 else
@@ -306,7 +311,7 @@ fi
 if start_trace comm -j --comm nosuchtask -p 1; then
 	prime_workload >/dev/null
 	stop_trace
-	n=$(grep -c '^{"ts"' "$out/comm.json")
+	n=$(grep -c '^{"format":1,"ts"' "$out/comm.json")
 	[ "$n" = 0 ] && pass "filter: --comm and -p drop other tasks" ||
 		fail "filter: --comm and -p drop other tasks" "$n events"
 else
@@ -323,7 +328,7 @@ if mkdir -p /sys/fs/cgroup/pt 2>/dev/null && [ -e /sys/fs/cgroup/pt/cgroup.procs
 		prime_workload >/dev/null
 		stop_trace
 		n=$(sum_count cg events_by_type prime_handle_to_fd)
-		other=$(grep '^{"ts"' "$out/cg.json" | grep -vc "\"cgroup\":$cgid,")
+		other=$(grep '^{"format":1,"ts"' "$out/cg.json" | grep -vc "\"cgroup\":$cgid,")
 		[ "$n" = 5 ] && [ "$other" = 0 ] &&
 			pass "filter: -c keeps the cgroup's events, all of them" ||
 			fail "filter: -c keeps the cgroup's events, all of them" \
@@ -385,8 +390,8 @@ wait $rpid
 rc=$?
 [ $rc = 0 ] && pass "record: exits 0 on SIGTERM" || fail "record: exits 0 on SIGTERM" "rc=$rc"
 primetrace trace -j -q --input "$out/rec.json" >"$out/replay.json"
-if [ $? = 0 ] && [ "$(grep -c '^{"ts"' "$out/replay.json")" = "$(grep -c '^{"ts"' "$out/rec.json")" ] &&
-	[ "$(grep '^{"ts"' "$out/replay.json" | md5sum)" = "$(grep '^{"ts"' "$out/rec.json" | md5sum)" ]; then
+if [ $? = 0 ] && [ "$(grep -c '^{"format":1,"ts"' "$out/replay.json")" = "$(grep -c '^{"format":1,"ts"' "$out/rec.json")" ] &&
+	[ "$(grep '^{"format":1,"ts"' "$out/replay.json" | md5sum)" = "$(grep '^{"format":1,"ts"' "$out/rec.json" | md5sum)" ]; then
 	pass "record: --input replays every event as recorded"
 else
 	fail "record: --input replays every event as recorded"

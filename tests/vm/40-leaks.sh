@@ -110,6 +110,14 @@ if run_leaks clean -- sh -c 'leaky clean && prime_workload >/dev/null'; then
 		fail "clean: the picture is complete" "$(sed 's/.*"incomplete"/incomplete/' "$out/clean.json")"
 fi
 
+# --- the same kind of leak, outstanding by stack (JSON kept for tests/host/schema.sh) ---
+if run_leaks outstanding --outstanding -- leaky --hold 60 import; then
+	pid=$(key "$out/outstanding.out" pid)
+	grep -q "^{\"format\":1,\"outstanding\":\[.*{\"kind\":\"import_handle\",\"count\":1,\"bytes\":[0-9]*,\"oldest_ts\":[0-9]*,\"oldest_age_ns\":[0-9]*,\"pid\":$pid," "$out/outstanding.json" &&
+		pass "outstanding -j: leaky's import handle, by its stack" ||
+		fail "outstanding -j: leaky's import handle, by its stack" "pid $pid: $(head -c 300 "$out/outstanding.json")"
+fi
+
 # --- an import handle never closed ------------------------------------------------
 if run_leaks import -- leaky --hold 60 import; then
 	pid=$(key "$out/import.out" pid)
@@ -259,6 +267,15 @@ if primetrace top -r 1 -n 2 >"$out/top.txt" 2>"$out/top.err"; then
 		fail "top: the buffers it holds (from the snapshot)" "$(cat "$out/top.txt" | head -n 8)"
 else
 	fail "top: runs" "$(cat "$out/top.err")"
+fi
+# the same as JSON lines (tests/host/schema.sh validates them)
+if primetrace top -j -r 1 -n 2 >"$out/top.json" 2>"$out/top-j.err"; then
+	[ "$(grep -c '^{"format":1,"ts":[0-9]*,"dmabufs":' "$out/top.json")" = 2 ] &&
+		grep -q "{\"pid\":$tpid,\"comm\":\"leaky\",.*\"held\":4,\"held_bytes\":262144}" "$out/top.json" &&
+		pass "top -j: two views, the buffers it holds" ||
+		fail "top -j: two views, the buffers it holds" "$(head -c 300 "$out/top.json")"
+else
+	fail "top -j: runs" "$(cat "$out/top-j.err")"
 fi
 kill $tpid
 wait $tpid

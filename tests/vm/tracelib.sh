@@ -82,7 +82,7 @@ check_steps() {
 		}
 		next
 	}
-	part == 3 && /^\{"ts"/ { nev++; jparse($0, nev); next }
+	part == 3 && /^\{"format":1,"ts"/ { nev++; jparse($0, nev); next }
 	END {
 		for (x = 1; x <= nexp; x++) {
 			n = split(X[x], f, " ")

@@ -101,7 +101,7 @@ static void print_json(FILE *f, const struct pc_violation *v, const char *test, 
 	struct jw w;
 
 	jw_init(&w, f);
-	jw_object_begin(&w);
+	jw_document_begin(&w);
 	jw_field_string(&w, "rule", pc_rule_name(v->rule));
 	jw_field_string(&w, "invariant", pc_rule_invariant(v->rule));
 	jw_field_u64(&w, "ts", v->ts);

@@ -166,7 +166,7 @@ static void print_json(const struct pt_kernel *pk, const char *btf, struct drm_n
 	char buf[96];
 
 	jw_init(&w, stdout);
-	jw_object_begin(&w);
+	jw_document_begin(&w);
 	jw_field_string(&w, "kernel", pk->release);
 	jw_name(&w, "btf");
 	if (pk->have_btf)

@@ -294,7 +294,7 @@ static void print_json(FILE *f, struct pm_model *m, const struct pm_suspect *s, 
 	struct jw w;
 
 	jw_init(&w, f);
-	jw_object_begin(&w);
+	jw_document_begin(&w);
 	jw_name(&w, "suspects");
 	jw_array_begin(&w);
 	for (int i = 0; i < n; i++) {
@@ -338,7 +338,7 @@ static void print_outstanding_json(FILE *f, struct pm_model *m, const struct pm_
 	struct jw w;
 
 	jw_init(&w, f);
-	jw_object_begin(&w);
+	jw_document_begin(&w);
 	jw_name(&w, "outstanding");
 	jw_array_begin(&w);
 	for (int i = 0; i < n; i++) {

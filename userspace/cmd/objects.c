@@ -225,7 +225,7 @@ static void print_json(FILE *out, const struct pm_model *m)
 	char why[256];
 
 	jw_init(&w, out);
-	jw_object_begin(&w);
+	jw_document_begin(&w);
 	jw_name(&w, "buffers");
 	jw_array_begin(&w);
 	for (size_t i = 0; i < n; i++) {

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json_writer.h"
 #include "lifetime.h"
 #include "monitor.h"
 #include "options.h"
@@ -21,11 +22,12 @@ static const char top_doc[] =
     "Show, per process, the dma-bufs it exported, the buffers it imported and the\n"
     "ones it holds (fds and mappings), with rates, refreshed on a timer.\n"
     "\n"
-    "USAGE: primetrace top [-r SECONDS] [-n ITERATIONS] [-p PID] [-d DEV]\n"
+    "USAGE: primetrace top [-j] [-r SECONDS] [-n ITERATIONS] [-p PID] [-d DEV]\n"
     "\n"
     "EXAMPLES:\n"
     "    primetrace top              # every second, until Ctrl-C\n"
     "    primetrace top -r 5 -n 3    # three views, five seconds apart\n"
+    "    primetrace top -j -n 10     # ten views as JSON lines\n"
     "\n"
     "Columns: EXP and IMP count exports and import handles since primetrace\n"
     "started (/s: in the last period); LIVE-EXP the buffers it exported that are\n"
@@ -35,6 +37,7 @@ static const char top_doc[] =
 static const struct argp_option top_options[] = {
 	{ "refresh", 'r', "SECONDS", 0, "Time between views (default 1)", 0 },
 	{ "iterations", 'n', "N", 0, "Stop after N views", 0 },
+	{ "json", 'j', NULL, 0, "Each view as one JSON line", 0 },
 	PT_CONNECT_OPTION,
 	{ 0 },
 };
@@ -52,6 +55,7 @@ static struct top_env {
 	size_t nprev;
 	__u64 t_prev;
 	bool tty;
+	bool json;
 } top_env;
 
 static error_t parse_top(int key, char *arg, struct argp_state *state)
@@ -77,6 +81,9 @@ static error_t parse_top(int key, char *arg, struct argp_state *state)
 			return EINVAL;
 		}
 		env->iterations = v;
+		break;
+	case 'j':
+		env->json = true;
 		break;
 	case PT_OPT_CONNECT:
 		env->lt.connect = arg;
@@ -139,21 +146,100 @@ static const struct prev *prev_of(const struct top_env *env, __u32 pid)
 	return NULL;
 }
 
+/* one process's row of a view */
+struct row {
+	const struct pm_proc *p;
+	double er, ir; /* exports and imports per second in the last period */
+	const struct held *held;
+};
+
+static void view_text(FILE *out, bool tty, const struct pm_stats *st, const struct row *r, size_t n)
+{
+	char a[24], b[24], c[24], hdr[64];
+	time_t wall = time(NULL);
+
+	strftime(hdr, sizeof(hdr), "%H:%M:%S", localtime(&wall));
+	if (tty)
+		fputs("\033[H\033[2J", out);
+	fprintf(out,
+		"primetrace top - %s  %u dma-bufs, %u GEM objects, %u handles, %llu events, "
+		"%llu lost\n",
+		hdr, st->bufs, st->objs, st->handles, (unsigned long long)st->events,
+		(unsigned long long)st->drops);
+	fprintf(out, "%-7s %-16s %6s %7s %6s %7s %9s %9s %8s %9s %5s %9s\n", "PID", "COMM", "EXP",
+		"EXP/s", "IMP", "IMP/s", "LIVE-EXP", "BYTES", "IMP-HELD", "BYTES", "HELD", "BYTES");
+	for (size_t i = 0; i < n; i++) {
+		const struct pm_proc *p = r[i].p;
+		char cm[4 * sizeof(p->comm)];
+
+		fprintf(out, "%-7u %-16s %6llu %7.1f %6llu %7.1f %9d %9s %8d %9s %5u %9s\n", p->pid,
+			pt_text(cm, sizeof(cm), p->comm), (unsigned long long)p->exports, r[i].er,
+			(unsigned long long)p->imports, r[i].ir, p->live_exports,
+			pt_size_text(a, sizeof(a), p->live_export_bytes), p->live_imports,
+			pt_size_text(b, sizeof(b), p->live_import_bytes), r[i].held->bufs,
+			pt_size_text(c, sizeof(c), r[i].held->bytes));
+	}
+	if (!tty)
+		fputc('\n', out);
+}
+
+/* the same as one JSON line */
+static void view_json(FILE *out, __u64 now, const struct pm_stats *st, const struct row *r,
+		      size_t n)
+{
+	struct jw w;
+
+	jw_init(&w, out);
+	jw_document_begin(&w);
+	jw_field_u64(&w, "ts", now);
+	jw_field_u64(&w, "dmabufs", st->bufs);
+	jw_field_u64(&w, "gem_objects", st->objs);
+	jw_field_u64(&w, "handles", st->handles);
+	jw_field_u64(&w, "events", st->events);
+	jw_field_u64(&w, "lost", st->drops);
+	jw_name(&w, "processes");
+	jw_array_begin(&w);
+	for (size_t i = 0; i < n; i++) {
+		const struct pm_proc *p = r[i].p;
+
+		jw_object_begin(&w);
+		jw_field_u64(&w, "pid", p->pid);
+		jw_field_string(&w, "comm", p->comm);
+		jw_field_u64(&w, "exports", p->exports);
+		jw_name(&w, "exports_per_s");
+		jw_printf(&w, "%.1f", r[i].er);
+		jw_field_u64(&w, "imports", p->imports);
+		jw_name(&w, "imports_per_s");
+		jw_printf(&w, "%.1f", r[i].ir);
+		jw_field_i64(&w, "live_exports", p->live_exports);
+		jw_field_u64(&w, "live_export_bytes", p->live_export_bytes);
+		jw_field_i64(&w, "live_imports", p->live_imports);
+		jw_field_u64(&w, "live_import_bytes", p->live_import_bytes);
+		jw_field_u64(&w, "held", r[i].held->bufs);
+		jw_field_u64(&w, "held_bytes", r[i].held->bytes);
+		jw_object_end(&w);
+	}
+	jw_array_end(&w);
+	jw_object_end(&w);
+	jw_newline(&w);
+}
+
 static void view(struct top_env *env, const struct pm_model *m, FILE *out)
 {
 	const struct pm_proc **procs;
 	size_t n = pm_model_procs(m, &procs);
 	struct held *held = calloc(n ? n : 1, sizeof(*held));
 	struct prev *next = calloc(n ? n : 1, sizeof(*next));
+	struct row *rows = calloc(n ? n : 1, sizeof(*rows));
 	__u64 now = mono_now();
 	double dt = env->t_prev ? (now - env->t_prev) / 1e9 : 0;
 	struct pm_stats st;
-	char a[24], b[24], c[24], hdr[64];
-	time_t wall = time(NULL);
+	size_t nrows = 0;
 
-	if (!held || !next) {
+	if (!held || !next || !rows) {
 		free(held);
 		free(next);
+		free(rows);
 		free(procs);
 		return;
 	}
@@ -161,44 +247,32 @@ static void view(struct top_env *env, const struct pm_model *m, FILE *out)
 		held[i].pid = procs[i]->pid;
 	count_held(m, held, n);
 	pm_model_stats(m, &st);
-	strftime(hdr, sizeof(hdr), "%H:%M:%S", localtime(&wall));
-	if (env->tty)
-		fputs("\033[H\033[2J", out);
-	fprintf(out,
-		"primetrace top - %s  %u dma-bufs, %u GEM objects, %u handles, %llu events, "
-		"%llu lost\n",
-		hdr, st.bufs, st.objs, st.handles, (unsigned long long)st.events,
-		(unsigned long long)st.drops);
-	fprintf(out, "%-7s %-16s %6s %7s %6s %7s %9s %9s %8s %9s %5s %9s\n", "PID", "COMM", "EXP",
-		"EXP/s", "IMP", "IMP/s", "LIVE-EXP", "BYTES", "IMP-HELD", "BYTES", "HELD", "BYTES");
 	for (size_t i = 0; i < n; i++) {
 		const struct pm_proc *p = procs[i];
 		const struct prev *pv = prev_of(env, p->pid);
-		double er = 0, ir = 0;
-		char cm[4 * sizeof(p->comm)];
+		struct row *r = &rows[nrows];
 
 		next[i] = (struct prev){ p->pid, p->exports, p->imports };
 		if (p->exited || (!p->exports && !p->imports && !p->live_imports && !held[i].bufs))
 			continue;
+		*r = (struct row){ p, 0, 0, &held[i] };
 		if (dt > 0) {
-			er = (p->exports - (pv ? pv->exports : 0)) / dt;
-			ir = (p->imports - (pv ? pv->imports : 0)) / dt;
+			r->er = (p->exports - (pv ? pv->exports : 0)) / dt;
+			r->ir = (p->imports - (pv ? pv->imports : 0)) / dt;
 		}
-		fprintf(out, "%-7u %-16s %6llu %7.1f %6llu %7.1f %9d %9s %8d %9s %5u %9s\n", p->pid,
-			pt_text(cm, sizeof(cm), p->comm), (unsigned long long)p->exports, er,
-			(unsigned long long)p->imports, ir, p->live_exports,
-			pt_size_text(a, sizeof(a), p->live_export_bytes), p->live_imports,
-			pt_size_text(b, sizeof(b), p->live_import_bytes), held[i].bufs,
-			pt_size_text(c, sizeof(c), held[i].bytes));
+		nrows++;
 	}
-	if (!env->tty)
-		fputc('\n', out);
+	if (env->json)
+		view_json(out, now, &st, rows, nrows);
+	else
+		view_text(out, env->tty, &st, rows, nrows);
 	fflush(out);
 	free(env->prev);
 	env->prev = next;
 	env->nprev = n;
 	env->t_prev = now;
 	free(held);
+	free(rows);
 	free(procs);
 }
 

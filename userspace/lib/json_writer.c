@@ -100,6 +100,12 @@ void jw_object_begin(struct jw *w)
 	container_open(w, '{');
 }
 
+void jw_document_begin(struct jw *w)
+{
+	jw_object_begin(w);
+	jw_field_u64(w, PT_JSON_FORMAT_KEY, PT_JSON_FORMAT);
+}
+
 void jw_object_end(struct jw *w)
 {
 	container_close(w, '}');

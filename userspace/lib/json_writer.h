@@ -38,6 +38,16 @@ void jw_init(struct jw *w, FILE *f);
 void jw_one_per_line(struct jw *w, unsigned int depth);
 
 void jw_object_begin(struct jw *w);
+/*
+ * The version of every JSON output of primetrace (docs/tracing.md,
+ * "Stability"): a top-level object begins with the member
+ * "format":PT_JSON_FORMAT. Readers of recordings take lines without it
+ * (written before it existed) and refuse a newer one.
+ */
+#define PT_JSON_FORMAT	   1
+#define PT_JSON_FORMAT_KEY "format"
+/* A top-level object: jw_object_begin() and its "format" member first. */
+void jw_document_begin(struct jw *w);
 void jw_object_end(struct jw *w);
 void jw_array_begin(struct jw *w);
 void jw_array_end(struct jw *w);

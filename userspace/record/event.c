@@ -321,7 +321,7 @@ void pt_print_json(FILE *f, const struct pt_record *rec)
 	struct jw w;
 
 	jw_init(&w, f);
-	jw_object_begin(&w);
+	jw_document_begin(&w);
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		write_field(&w, &fields[i], rec);
 	jw_object_end(&w);
@@ -502,6 +502,31 @@ static int parse_cpus(struct json_in *in, struct pt_summary *sum)
 	return 0;
 }
 
+#define STR_(x) #x
+#define STR(x)	STR_(x)
+
+/*
+ * "format": the version of the output that wrote the line. A line
+ * without one predates it and is read as format 1; a newer one may mean
+ * what this reader cannot know, so it is refused.
+ */
+static int read_format(struct json_in *in)
+{
+	const char *at = in->p;
+	uint64_t v;
+
+	if (json_read_u64(in, &v))
+		return -1;
+	if (v < 1 || v > PT_JSON_FORMAT) {
+		in->err = v ? "written by a newer primetrace (this one reads format " STR(
+				  PT_JSON_FORMAT) " and older)"
+			    : "not a format version (they count from 1)";
+		in->p = at;
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * The rest of a summary line, into sum; which key failed goes to *what,
  * whether the line had drops_by_cpu to *cpus.
@@ -514,7 +539,11 @@ static int parse_summary(struct json_in *in, struct pt_summary *sum, const char 
 
 	while ((r = json_object_next(in, key, sizeof(key))) == 1) {
 		*what = NULL;
-		if (!strcmp(key, "duration")) {
+		if (!strcmp(key, PT_JSON_FORMAT_KEY)) {
+			*what = PT_JSON_FORMAT_KEY;
+			if (read_format(in))
+				return -1;
+		} else if (!strcmp(key, "duration")) {
 			*what = "duration";
 			if (json_read_double(in, &sum->duration))
 				return -1;
@@ -620,6 +649,12 @@ int pt_record_parse_json_why(const char *line, struct pt_record *rec, struct pt_
 		const struct field *fl = NULL;
 
 		what = NULL;
+		if (!strcmp(key, PT_JSON_FORMAT_KEY)) {
+			what = PT_JSON_FORMAT_KEY;
+			if (read_format(&in))
+				goto bad;
+			continue;
+		}
 		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 			if (!strcmp(fields[i].key, key)) {
 				fl = &fields[i];
@@ -899,7 +934,7 @@ void pt_print_summary_json(FILE *f, const struct pt_summary *sum)
 	struct jw w;
 
 	jw_init(&w, f);
-	jw_object_begin(&w);
+	jw_document_begin(&w);
 	jw_field_string(&w, "type", "summary");
 	jw_name(&w, "duration");
 	jw_printf(&w, "%.6f", sum->duration);

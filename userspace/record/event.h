@@ -63,8 +63,10 @@ int pt_event_decode(const void *data, size_t size, struct pt_event *ev);
  * space, each known key with the type pt_print_json() writes (unsigned
  * numbers in range and not negative, pointers and flags as "0x..."
  * strings), and a known "type". Unknown keys and hooks are skipped (a
- * newer primetrace may write them) but must still be JSON. A summary line
- * that fails leaves sum as it was.
+ * newer primetrace may write them) but must still be JSON. "format"
+ * (PT_JSON_FORMAT, lib/json_writer.h) may be absent (older recordings) and
+ * must not be newer than this reader's. A summary line that fails leaves
+ * sum as it was.
  */
 int pt_record_parse_json(const char *line, struct pt_record *rec, struct pt_summary *sum);
 /*
