@@ -25,10 +25,11 @@ _primetrace_opts()
 	features)
 		echo '--attach --btf --json -j --verbose -v --help -h --usage' ;;
 	objects)
-		echo "$_primetrace_source_opts --input --skip-bad-lines --json -j --max-objects" ;;
+		echo "$_primetrace_source_opts --input --skip-bad-lines --json -j --max-objects
+			--tables --table-size" ;;
 	leaks)
 		echo "$_primetrace_source_opts --input --skip-bad-lines --growth --json -j
-			--max-objects --min-age --no-stacks --perfetto --stack-depth" ;;
+			--max-objects --min-age --no-stacks --perfetto --stack-depth --tables --table-size" ;;
 	top)
 		echo "$_primetrace_source_opts --iterations -n --refresh -r" ;;
 	check)
@@ -99,7 +100,7 @@ _primetrace()
 		_filedir
 		return ;;
 	--comm | --ringbuf-size | -b | --interval | -i | --duration | -D | --max-objects | \
-		--growth | --min-age | --stack-depth | --iterations | -n | --refresh | -r)
+		--growth | --min-age | --stack-depth | --table-size | --iterations | -n | --refresh | -r)
 		# a value the user chooses
 		return ;;
 	esac

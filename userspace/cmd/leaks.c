@@ -20,12 +20,14 @@ static const char leaks_doc[] =
     "\n"
     "USAGE: primetrace leaks [-j] [-D SECONDS] [--input FILE] [--min-age SECONDS]\n"
     "                        [--growth N] [--max-objects N] [--perfetto FILE]\n"
+    "                        [--tables [--table-size N]]\n"
     "\n"
     "EXAMPLES:\n"
     "    primetrace leaks -D 30                # trace 30 s, then report\n"
     "    primetrace leaks -p 1234 --min-age 60 # also buffers older than a minute\n"
     "    primetrace leaks --input run.json     # a recording of 'primetrace record'\n"
     "    primetrace leaks -D 10 --perfetto t.json  # and a timeline\n"
+    "    primetrace leaks -D 600 --tables      # kernel tables: cheap, fewer rules\n"
     "\n"
     "Suspects, most certain first:\n"
     "  import_no_teardown  an import freed without drm_prime_gem_destroy()\n"
@@ -135,7 +137,7 @@ static const struct argp leaks_argp = {
 	.options = leaks_options,
 	.parser = parse_leaks,
 	.doc = leaks_doc,
-	.children = pt_source_child,
+	.children = pt_tables_child,
 };
 
 static void print_text(FILE *f, struct leaks_env *env, const struct pm_suspect *s, int n)
