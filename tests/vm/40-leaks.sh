@@ -239,6 +239,28 @@ else
 fi
 primetrace objects >"$out/objects.txt" 2>&1 && grep -q "^3 dma-bufs, 192 KiB" "$out/objects.txt" &&
 	pass "objects: the table" || fail "objects: the table" "$(tail -n 3 "$out/objects.txt")"
+# buffers made while 'objects -D --tables' runs: their exporter from the kernel's tables
+rm -f "$out/objects-tables.err"
+primetrace objects -j -D 6 --tables >"$out/objects-tables.json" 2>"$out/objects-tables.err" &
+opid=$!
+i=0
+while ! grep -q "tracing with" "$out/objects-tables.err" 2>/dev/null && [ $i -lt 300 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+leaky --hold 60 --count 2 export >"$out/objects-tables.out" 2>&1 &
+lkpid=$!
+if wait $opid; then
+	n=$(sed 's/{"ino":/\n{"ino":/g' "$out/objects-tables.json" | grep '^{"ino":' |
+		grep -c "\"exp_pid\":$lkpid,\"exp_comm\":\"leaky\"")
+	[ "$n" = 2 ] && pass "objects -D --tables: 2 buffers made meanwhile, with their exporter" ||
+		fail "objects -D --tables: 2 buffers made meanwhile, with their exporter" \
+			"$n: $(cut -c1-400 "$out/objects-tables.json")"
+else
+	fail "objects -D --tables: runs" "$(tail -n 3 "$out/objects-tables.err")"
+fi
+kill $lkpid
+wait $lkpid
 # the buffers held all along are no leak, and their creator is not a culprit
 if run_leaks before -- sleep 1; then
 	expect_count before 0

@@ -190,6 +190,10 @@ static int open_live(struct pt_source *src)
 	for (size_t i = 0; i < o->noff; i++)
 		if (o->off[i] > PT_HOOK_NONE && o->off[i] < PT_HOOK_MAX)
 			src->pk.hooks[o->off[i]].how = PT_HOW_OFF;
+	/* tables only: a hook whose records no table takes costs for nothing */
+	for (int id = 1; id < PT_HOOK_MAX && o->tables == PT_TABLES_ONLY; id++)
+		if (!pt_tables_hook(id))
+			src->pk.hooks[id].how = PT_HOW_OFF;
 	return 0;
 }
 

@@ -29,6 +29,28 @@ int pt_tables_configure(struct primetrace_bpf *skel, int mode, __u32 size)
 	return 0;
 }
 
+bool pt_tables_hook(int hook)
+{
+	switch (hook) {
+	case PT_HOOK_DMA_BUF_EXPORT:
+	case PT_HOOK_DMA_BUF_RELEASE:
+	case PT_HOOK_GEM_DMABUF_RELEASE:
+	case PT_HOOK_DMA_BUF_GET:
+	case PT_HOOK_GEM_PRIME_IMPORT_DEV:
+	case PT_HOOK_GEM_PRIME_IMPORT:
+	case PT_HOOK_GEM_SHMEM_PRIME_IMPORT_NO_MAP:
+	case PT_HOOK_PRIME_FD_TO_HANDLE_IOCTL:
+	case PT_HOOK_GEM_PRIME_FD_TO_HANDLE:
+	case PT_HOOK_GEM_HANDLE_CREATE_TAIL:
+	case PT_HOOK_GEM_OBJECT_RELEASE_HANDLE:
+	case PT_HOOK_GEM_HANDLE_DELETE:
+	case PT_HOOK_GEM_OBJECT_RELEASE:
+	case PT_HOOK_GEM_OBJECT_FREE:
+		return true;
+	}
+	return false;
+}
+
 /* one record to deliver, with the keys of its stacks */
 struct trec {
 	struct pt_event ev;

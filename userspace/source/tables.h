@@ -7,6 +7,7 @@
 #define PT_TABLES_H
 
 #include <linux/types.h>
+#include <stdbool.h>
 
 #include "event.h"
 #include "symbolize.h"
@@ -27,6 +28,12 @@ int pt_tables_configure(struct primetrace_bpf *skel, int mode, __u32 size);
  */
 int pt_tables_read(struct primetrace_bpf *skel, struct pt_syms *syms, struct pt_usyms *usyms,
 		   void (*fn)(const struct pt_record *rec, void *ctx), void *ctx);
+
+/*
+ * The hooks the tables need: what makes and ends a dma-buf or a GEM handle,
+ * what marks an import, and the GEM frees (which say that the frees are seen).
+ */
+bool pt_tables_hook(int hook);
 
 /* What the tables could not hold (full tables, stack collisions): a map lookup */
 __u64 pt_tables_lost(struct primetrace_bpf *skel);
