@@ -59,6 +59,12 @@ struct pt_source {
 	FILE *in;
 	struct pt_summary recorded;
 	bool read; /* to its end */
+	/*
+	 * live tables: the exited processes whose mappings are kept to name
+	 * their stacks at the end, the oldest forgotten first
+	 */
+	__u32 exited[PT_TABLES_EXITED];
+	unsigned int nexited;
 	/* both */
 	__u64 events[PT_EV_MAX];
 	bool stop; /* the callback asked */
@@ -427,6 +433,13 @@ static int on_event(void *ctx, void *data, size_t size)
 				pt_usyms_load(src->usyms, rec.ev.pid);
 			pt_record_free(&rec);
 			return 0;
+		}
+		if (src->usyms) {
+			__u32 *slot = &src->exited[src->nexited++ % PT_TABLES_EXITED];
+
+			if (src->nexited > PT_TABLES_EXITED)
+				pt_usyms_forget(src->usyms, *slot);
+			*slot = rec.ev.pid;
 		}
 	} else if (rec.ev.type == PT_EV_TASK_EXIT && src->usyms) {
 		pt_usyms_forget(src->usyms, rec.ev.pid);

@@ -14,6 +14,8 @@
 
 #define PT_TABLE_SIZE_DEFAULT 65536
 #define PT_TABLE_STACKS	      4096
+/* exited processes whose mappings are kept to name their user stacks */
+#define PT_TABLES_EXITED 1024
 
 struct primetrace_bpf;
 
