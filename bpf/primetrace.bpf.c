@@ -451,6 +451,284 @@ static __always_inline int get_kstack(void *ctx, struct pt_kstack *ks)
 	return ks->nr;
 }
 
+/*
+ * The live tables (cfg.tables): what is alive, updated by the hooks and
+ * read by userspace at the end. Plain hash maps, sized by userspace before
+ * load: a full table refuses an insert, and every refusal is counted in
+ * table_lost, so that the report says its picture is incomplete. An LRU
+ * map would evict silently.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct pt_tbuf);
+} live_bufs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct pt_thandle_key);
+	__type(value, struct pt_thandle);
+} live_handles SEC(".maps");
+
+/*
+ * Stacks, each stored once under a hash of its frames. A stack map
+ * (BPF_MAP_TYPE_STACK_TRACE) either refuses a stack whose bucket is taken
+ * or, with BPF_F_REUSE_STACKID, overwrites it under an id that older
+ * entries still name. Here the frames are compared on insert: a different
+ * stack with the same hash is counted as a collision and kept under no id,
+ * never mixed with the other.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct pt_kstack);
+} kstacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct pt_ustack);
+} ustacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PT_TL_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} table_lost SEC(".maps");
+
+/* a thread inside an fd-to-handle: the dma-buf it is importing */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} importing SEC(".maps");
+
+/* tables only: the record is built here instead of in the ring buffer */
+struct pt_scratch {
+	struct pt_event e;
+	struct pt_kstack ks;
+	struct pt_ustack us;
+	struct pt_tbuf b;	/* the value of a table entry, built here */
+	struct pt_thandle h;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pt_scratch);
+} scratch SEC(".maps");
+
+static __always_inline void count_lost(__u32 what)
+{
+	__u64 *n = bpf_map_lookup_elem(&table_lost, &what);
+
+	if (n)
+		(*n)++;
+}
+
+/* the records that change a table; tables only, the others are dropped early */
+static __always_inline bool table_event(__u32 type)
+{
+	switch (type) {
+	case PT_EV_DMABUF_EXPORT:
+	case PT_EV_DMABUF_RELEASE:
+	case PT_EV_GEM_DMABUF_RELEASE:
+	case PT_EV_DMABUF_GET:
+	case PT_EV_GEM_IMPORT:
+	case PT_EV_PRIME_FD_TO_HANDLE:
+	case PT_EV_GEM_FD_TO_HANDLE:
+	case PT_EV_GEM_HANDLE_CREATE:
+	case PT_EV_GEM_HANDLE_DELETE:
+		return true;
+	}
+	return false;
+}
+
+/* the records whose stacks a table keeps */
+static __always_inline bool table_stacks(__u32 type)
+{
+	return type == PT_EV_DMABUF_EXPORT || type == PT_EV_GEM_HANDLE_CREATE;
+}
+
+static __always_inline __u32 frames_hash(const __u64 *ip, __u32 nr, __u32 max)
+{
+	__u32 h = 2166136261u;
+
+	for (__u32 i = 0; i < max; i++) {
+		if (i >= nr)
+			break;
+		h = (h ^ (__u32)ip[i] ^ (__u32)(ip[i] >> 32)) * 16777619u;
+	}
+	return h ?: 1;
+}
+
+static __always_inline bool frames_equal(const __u64 *a, const __u64 *b, __u32 nr, __u32 max)
+{
+	for (__u32 i = 0; i < max; i++) {
+		if (i >= nr)
+			break;
+		if (a[i] != b[i])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The key a stack is kept under in map (kstacks, or ustacks for a struct
+ * pt_ustack, whose frames begin where a pt_kstack's do), 0 when it is not
+ * kept: none, the map full (counted as full), or a collision.
+ */
+static __noinline __u32 store_stack(void *map, struct pt_kstack *st, __u32 max, __u32 full)
+{
+	__u32 nr = st->nr, h;
+	struct pt_kstack *old;
+
+	if (!nr || nr > max)
+		return 0;
+	h = frames_hash(st->ip, nr, max);
+	old = bpf_map_lookup_elem(map, &h);
+	if (!old) {
+		if (!bpf_map_update_elem(map, &h, st, BPF_NOEXIST))
+			return h;
+		old = bpf_map_lookup_elem(map, &h);
+		if (!old) {
+			count_lost(full);
+			return 0;
+		}
+	}
+	if (old->nr == nr && frames_equal(old->ip, st->ip, nr, max))
+		return h;
+	count_lost(PT_TL_COLLISIONS);
+	return 0;
+}
+
+static __always_inline __u32 store_kstack(struct pt_kstack *ks)
+{
+	return store_stack(&kstacks, ks, PT_MAX_STACK, PT_TL_KSTACKS);
+}
+
+static __always_inline __u32 store_ustack(struct pt_ustack *us)
+{
+	return store_stack(&ustacks, (struct pt_kstack *)us, PT_USTACK_MAX, PT_TL_USTACKS);
+}
+
+/* the exporting object's handles, as the model counts them (0 when none) */
+static __always_inline void exp_handles(struct pt_event *e, __s32 n)
+{
+	__u64 key = e->dmabuf;
+	struct pt_tbuf *b;
+
+	if (!key || n < 0)
+		return;
+	b = bpf_map_lookup_elem(&live_bufs, &key);
+	if (b && b->exp_obj == e->obj)
+		b->exp_handles = n;
+}
+
+/*
+ * The record's effect on the tables; sc holds its stacks (nr 0: none).
+ * handles: an export's object's handle count.
+ */
+static __noinline void table_update(struct pt_event *e, struct pt_scratch *sc, __s32 handles)
+{
+	struct pt_thandle_key hk = {};
+	__u32 tid = e->tid;
+	__u64 key, *imp;
+
+	switch (e->type) {
+	case PT_EV_DMABUF_EXPORT:
+		if (e->ret || !e->dmabuf)
+			return;
+		key = e->dmabuf;
+		sc->b.ts = e->ts;
+		sc->b.size = e->size;
+		sc->b.ino = e->ino;
+		sc->b.exp_obj = e->exp_obj;
+		sc->b.pid = e->pid;
+		sc->b.tid = e->tid;
+		sc->b.kstack = store_kstack(&sc->ks);
+		sc->b.ustack = store_ustack(&sc->us);
+		sc->b.exp_minor = e->exp_minor;
+		sc->b.exp_handles = handles;
+		__builtin_memcpy(sc->b.comm, e->comm, sizeof(sc->b.comm));
+		__builtin_memcpy(sc->b.exp_name, e->exp_name, sizeof(sc->b.exp_name));
+		__builtin_memcpy(sc->b.exp_driver, e->exp_driver, sizeof(sc->b.exp_driver));
+		/* an address freed and reused replaces the entry: no new room needed */
+		if (bpf_map_update_elem(&live_bufs, &key, &sc->b, BPF_ANY))
+			count_lost(PT_TL_BUFS);
+		return;
+	case PT_EV_DMABUF_RELEASE:
+	case PT_EV_GEM_DMABUF_RELEASE:
+		key = e->dmabuf;
+		bpf_map_delete_elem(&live_bufs, &key);
+		return;
+	case PT_EV_DMABUF_GET:
+		if (e->hook != PT_HOOK_DMA_BUF_GET)
+			return;
+		/* fall through */
+	case PT_EV_GEM_IMPORT:
+		if (e->ret || !e->dmabuf)
+			return;
+		key = e->dmabuf;
+		if (bpf_map_update_elem(&importing, &tid, &key, BPF_ANY))
+			count_lost(PT_TL_IMPORTS);
+		return;
+	case PT_EV_PRIME_FD_TO_HANDLE:
+	case PT_EV_GEM_FD_TO_HANDLE:
+		bpf_map_delete_elem(&importing, &tid);
+		return;
+	case PT_EV_GEM_HANDLE_CREATE:
+		if (e->ret || !e->obj || !e->file)
+			return;
+		hk.file = e->file;
+		hk.handle = e->handle;
+		imp = bpf_map_lookup_elem(&importing, &tid);
+		sc->h.ts = e->ts;
+		sc->h.obj = e->obj;
+		sc->h.obj_size = e->obj_size;
+		sc->h.dmabuf = e->dmabuf;
+		sc->h.pid = e->pid;
+		sc->h.tid = e->tid;
+		sc->h.kstack = store_kstack(&sc->ks);
+		sc->h.ustack = store_ustack(&sc->us);
+		sc->h.minor = e->minor;
+		sc->h.import = imp && e->dmabuf && *imp == e->dmabuf;
+		__builtin_memcpy(sc->h.comm, e->comm, sizeof(sc->h.comm));
+		__builtin_memcpy(sc->h.driver, e->driver, sizeof(sc->h.driver));
+		if (bpf_map_update_elem(&live_handles, &hk, &sc->h, BPF_ANY))
+			count_lost(PT_TL_HANDLES);
+		exp_handles(e, e->handle_count);
+		return;
+	case PT_EV_GEM_HANDLE_DELETE:
+		hk.file = e->file;
+		hk.handle = e->handle;
+		bpf_map_delete_elem(&live_handles, &hk);
+		/* the hook sees the count before this handle goes */
+		exp_handles(e, e->handle_count > 0 ? e->handle_count - 1 : 0);
+		return;
+	}
+}
+
+/* tables only: a record built in the scratch, out through the ring buffer */
+static __always_inline void stream_copy(struct pt_event *src)
+{
+	struct pt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count_drop(src->type);
+		return;
+	}
+	__builtin_memcpy(e, src, sizeof(*e));
+	bpf_ringbuf_submit(e, cfg.rb_flags);
+}
+
 static __noinline int emit(void *ctx, __u32 type, __u32 hook, struct pt_call *in)
 {
 	/* never BPF_CORE_READ(in->x, ...): that relocates struct pt_call too */
@@ -459,9 +737,12 @@ static __noinline int emit(void *ctx, __u32 type, __u32 hook, struct pt_call *in
 	struct device *importer = in->importer;
 	struct dma_buf *dmabuf = in->dmabuf;
 	struct drm_device *dev, *exp_dev;
+	struct pt_scratch *sc = NULL;
 	struct pt_kstack *ks;
+	bool stream = false;
 	struct pt_event *e;
 	int kframes = -1;
+	__u32 zero = 0;
 	struct file *f;
 	__u64 id;
 
@@ -477,6 +758,34 @@ static __noinline int emit(void *ctx, __u32 type, __u32 hook, struct pt_call *in
 	if (!device_wanted(importer, dev, exp_dev))
 		return 0;
 
+	if (cfg.tables == PT_TABLES_ONLY && !table_event(type))
+		return 0;
+	if (cfg.tables) {
+		sc = bpf_map_lookup_elem(&scratch, &zero);
+		if (!sc)
+			return 0;
+		sc->ks.nr = 0;
+		sc->us.nr = 0;
+		if (table_stacks(type) && cfg.want_kstack)
+			get_kstack(ctx, &sc->ks);
+		if (table_stacks(type) && cfg.want_ustack)
+			scan_ustack(&sc->us);
+	}
+	id = bpf_get_current_pid_tgid();
+	if (cfg.tables == PT_TABLES_ONLY) {
+		__u32 tgid = id >> 32;
+		__u8 one = 1;
+
+		/*
+		 * A process's first record still goes out, so that its
+		 * mappings are read while it lives.
+		 */
+		e = &sc->e;
+		if (!bpf_map_update_elem(&seen_tgids, &tgid, &one, BPF_NOEXIST))
+			stream = true;
+		goto fill;
+	}
+	stream = true;
 	/* the stacks travel with their event: kernel stack first, then user */
 	if (cfg.want_kstack && cfg.want_ustack) {
 		e = bpf_ringbuf_reserve(&events, sizeof(*e) + sizeof(*ks) + sizeof(struct pt_ustack),
@@ -502,7 +811,7 @@ static __noinline int emit(void *ctx, __u32 type, __u32 hook, struct pt_call *in
 		return 0;
 	}
 
-	id = bpf_get_current_pid_tgid();
+fill:
 	e->ts = bpf_ktime_get_ns();
 	e->cgroup = bpf_get_current_cgroup_id();
 	e->type = type;
@@ -572,6 +881,19 @@ static __noinline int emit(void *ctx, __u32 type, __u32 hook, struct pt_call *in
 	e->len = in->len;
 	e->kstack = kframes;
 	e->ustack = -1;
+	if (cfg.tables) {
+		__s32 handles = -1;
+
+		if (type == PT_EV_DMABUF_EXPORT && exp_obj &&
+		    bpf_core_type_exists(struct drm_gem_object))
+			handles = BPF_CORE_READ(exp_obj, handle_count);
+		table_update(e, sc, handles);
+	}
+	if (cfg.tables == PT_TABLES_ONLY) {
+		if (stream)
+			stream_copy(e);
+		return 0;
+	}
 	{
 		__u32 tgid = e->pid;
 		__u8 one = 1;

@@ -121,9 +121,73 @@ struct pt_config {
 	__u8 filter_driver;
 	__u8 want_kstack;
 	__u8 want_ustack;
-	__u8 pad[3];
+	__u8 tables;		/* enum pt_tables_mode */
+	__u8 pad[2];
 	char targ_comm[PT_COMM_LEN];
 	char targ_driver[PT_DRIVER_LEN];
+};
+
+/*
+ * Where the records go (cfg.tables). Streamed, every record crosses the
+ * ring buffer; in the live tables the hooks keep what the leak report and
+ * the buffer list need (the maps below), and the ring buffer carries only
+ * process exits and each process's first record (so that userspace reads
+ * its mappings while it lives, to name its user stacks later).
+ */
+enum pt_tables_mode {
+	PT_TABLES_OFF = 0,	/* stream every record */
+	PT_TABLES_ONLY,		/* the live tables only */
+	PT_TABLES_BOTH,		/* both */
+};
+
+/* What the live tables could not hold, per-CPU counters (table_lost) */
+enum pt_table_loss {
+	PT_TL_BUFS = 0,		/* live_bufs full: a new dma-buf not kept */
+	PT_TL_HANDLES,		/* live_handles full: a new GEM handle not kept */
+	PT_TL_KSTACKS,		/* kstacks full: a stack not kept */
+	PT_TL_USTACKS,
+	PT_TL_COLLISIONS,	/* two stacks with one hash: the second kept under none */
+	PT_TL_IMPORTS,		/* importing full: an import handle may look like an export's */
+	PT_TL_MAX,
+};
+
+/* live_bufs: a dma-buf made while tracing, not yet released; key: struct dma_buf * */
+struct pt_tbuf {
+	__u64 ts;		/* dma_buf_export() returned */
+	__u64 size;
+	__u64 ino;
+	__u64 exp_obj;		/* the exporting GEM object, or 0 */
+	__u32 pid;		/* tgid that made it */
+	__u32 tid;
+	__u32 kstack;		/* key in kstacks, 0: none */
+	__u32 ustack;		/* key in ustacks, 0: none */
+	__s32 exp_minor;
+	__s32 exp_handles;	/* exp_obj's GEM handles, -1: unknown */
+	char comm[PT_COMM_LEN];
+	char exp_name[PT_NAME_LEN];
+	char exp_driver[PT_DRIVER_LEN];
+};
+
+/* live_handles: a GEM handle made while tracing, not yet deleted */
+struct pt_thandle_key {
+	__u64 file;		/* struct drm_file * */
+	__u32 handle;
+	__u32 pad;
+};
+
+struct pt_thandle {
+	__u64 ts;
+	__u64 obj;		/* struct drm_gem_object * */
+	__u64 obj_size;
+	__u64 dmabuf;		/* the dma-buf it imports, or its own export */
+	__u32 pid;
+	__u32 tid;
+	__u32 kstack;
+	__u32 ustack;
+	__s32 minor;
+	__u32 import;		/* made by an fd-to-handle of dmabuf */
+	char comm[PT_COMM_LEN];
+	char driver[PT_DRIVER_LEN];
 };
 
 /* pt_event.flags for PT_EV_DMABUF_ATTACH: the importer passed importer_ops */

@@ -26,10 +26,11 @@ _primetrace_opts()
 		echo '--attach --btf --json -j --verbose -v --help -h --usage' ;;
 	objects)
 		echo "$_primetrace_source_opts --input --skip-bad-lines --json -j --max-objects
-			--connect" ;;
+			--connect --tables --table-size" ;;
 	leaks)
 		echo "$_primetrace_source_opts --input --skip-bad-lines --growth --json -j --outstanding
-			--max-objects --min-age --no-stacks --perfetto --stack-depth --connect" ;;
+			--max-objects --min-age --no-stacks --perfetto --stack-depth --connect --tables
+			--table-size" ;;
 	top)
 		echo "$_primetrace_source_opts --iterations -n --json -j --refresh -r --connect" ;;
 	check)
@@ -105,7 +106,7 @@ _primetrace()
 		_filedir
 		return ;;
 	--comm | --ringbuf-size | -b | --interval | -i | --duration | -D | --max-objects | \
-		--growth | --min-age | --stack-depth | --iterations | -n | --refresh | -r | \
+		--growth | --min-age | --stack-depth | --table-size | --iterations | -n | --refresh | -r | \
 		--metrics-listen | --report-every | --top)
 		# a value the user chooses
 		return ;;

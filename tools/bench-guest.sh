@@ -30,9 +30,9 @@ primetrace check|primetrace check
 bpftrace printf|bpftrace -B line $here/peer-printf.bt
 bpftrace count|bpftrace -B line $here/peer-count.bt"
 
-# Lines that say a tracer is attached: primetrace's first line on stderr,
-# the peers' BEGIN line
-ready_re='(tracing|checking|monitoring) with|^bpftrace: attached|ready'
+# Lines that say a tracer is attached: primetrace's first line on stderr
+# (the monitor's: 'attached N hooks'), the peers' BEGIN line
+ready_re='(tracing|checking|monitoring) with|attached [0-9]+ hooks|^bpftrace: attached|ready'
 
 row() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>$tsv; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }

@@ -1087,6 +1087,31 @@ UNIT_TEST(free_null_model)
 	EXPECT(1);
 }
 
+/* entries the kernel's live tables refused make the picture incomplete, counted */
+UNIT_TEST(table_losses_mark_incomplete)
+{
+	struct pm_model *m = pm_model_new(0);
+	struct pm_stats st;
+	char buf[256];
+
+	export(m, 2 * MS, 100, 1, 1, 1, 1, 7, 5, 0, NULL);
+	pm_model_note_table_lost(m, 0);
+	EXPECT(!(pm_model_incomplete(m) & PM_INC_TABLES));
+	pm_model_incomplete_text(m, buf, sizeof(buf));
+	EXPECT(strstr(buf, "table") == NULL);
+	pm_model_note_table_lost(m, 40);
+	pm_model_note_table_lost(m, 2);
+	EXPECT(pm_model_incomplete(m) & PM_INC_TABLES);
+	pm_model_incomplete_text(m, buf, sizeof(buf));
+	EXPECT(strstr(buf, "42 table evictions/insert failures") != NULL);
+	pm_model_stats(m, &st);
+	EXPECT_EQ(st.table_lost, 42);
+	pm_model_note_skipped(m, 1);
+	pm_model_incomplete_text(m, buf, sizeof(buf));
+	EXPECT(strstr(buf, "1 malformed input line skipped; 42 table evictions") != NULL);
+	pm_model_free(m);
+}
+
 /* lines a reader skipped make the picture incomplete, and say how many */
 UNIT_TEST(skipped_lines_mark_incomplete)
 {
@@ -1145,5 +1170,6 @@ int main(void)
 	UNIT_RUN(attachment_at_release_by_unknown_process);
 	UNIT_RUN(free_null_model);
 	UNIT_RUN(skipped_lines_mark_incomplete);
+	UNIT_RUN(table_losses_mark_incomplete);
 	UNIT_EXIT();
 }

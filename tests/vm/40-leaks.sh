@@ -101,14 +101,68 @@ expect_count() {
 		fail "$1: $2 suspect(s) in all" "found $n: $(cut -c1-400 "$out/$1.json")"
 }
 
-# --- clean workloads: nothing ---------------------------------------------------
-if run_leaks clean -- sh -c 'leaky clean && prime_workload >/dev/null'; then
-	grep -q '^DONE' "$out/clean.out" && pass "clean: the workload ran" ||
-		fail "clean: the workload ran" "$(tail -n 2 "$out/clean.out")"
-	expect_count clean 0
-	grep -q '"incomplete":""' "$out/clean.json" && pass "clean: the picture is complete" ||
-		fail "clean: the picture is complete" "$(sed 's/.*"incomplete"/incomplete/' "$out/clean.json")"
-fi
+# leak_cases PREFIX [LEAKS-ARGS]: the workloads that leak one way each, and
+# a clean one, under 'primetrace leaks LEAKS-ARGS'; test names start PREFIX
+leak_cases() {
+	p=$1
+	shift
+	if run_leaks ${p}clean "$@" -- sh -c 'leaky clean && prime_workload >/dev/null'; then
+		grep -q '^DONE' "$out/${p}clean.out" && pass "${p}clean: the workload ran" ||
+			fail "${p}clean: the workload ran" "$(tail -n 2 "$out/${p}clean.out")"
+		expect_count ${p}clean 0
+		grep -q '"incomplete":""' "$out/${p}clean.json" &&
+			pass "${p}clean: the picture is complete" ||
+			fail "${p}clean: the picture is complete" \
+				"$(sed 's/.*"incomplete"/incomplete/' "$out/${p}clean.json")"
+	fi
+
+	# an import handle never closed
+	if run_leaks ${p}import "$@" -- leaky --hold 60 import; then
+		pid=$(key "$out/${p}import.out" pid)
+		expect_one ${p}import import_handle "$pid" leak_import_handle \
+			drm_gem_prime_fd_to_handle
+		suspects "$out/${p}import.json" import_handle |
+			grep -q "\"ino\":$(key "$out/${p}import.out" ino)," &&
+			pass "${p}import: the leaked buffer's inode" ||
+			fail "${p}import: the leaked buffer's inode" \
+				"want $(key "$out/${p}import.out" ino)"
+		expect_count ${p}import 1
+		# leaky is built with -g: its frames have their source lines (docs/leaks.md)
+		if grep -q debug_info "$(command -v leaky)"; then
+			suspects "$out/${p}import.json" import_handle |
+				grep -q '"leak_import_handle+0x[0-9a-f]* (leaky\.c:[0-9][0-9]*)"' &&
+				pass "${p}import: the user stack has leaky.c's source lines" ||
+				fail "${p}import: the user stack has leaky.c's source lines" \
+					"$(suspects "$out/${p}import.json" import_handle | sed 's/.*"ustack"://' | cut -c1-300)"
+		else
+			skip "${p}import: the user stack has leaky.c's source lines" "leaky built without -g"
+		fi
+	fi
+
+	# a buffer left in flight over SCM_RIGHTS
+	if run_leaks ${p}scm "$@" -- leaky --hold 60 scm; then
+		pid=$(key "$out/${p}scm.out" pid)
+		expect_one ${p}scm orphan_dmabuf "$pid" scm_send_frames vprime_gem_export
+		suspects "$out/${p}scm.json" orphan_dmabuf |
+			grep -q "\"ino\":$(key "$out/${p}scm.out" ino)," &&
+			pass "${p}scm: the buffer in flight is the one reported" ||
+			fail "${p}scm: the buffer in flight is the one reported" \
+				"want $(key "$out/${p}scm.out" ino)"
+		expect_count ${p}scm 1
+	fi
+
+	# exports in a loop
+	if run_leaks ${p}export "$@" -- leaky --hold 60 --count 24 export; then
+		pid=$(key "$out/${p}export.out" pid)
+		expect_one ${p}export export_growth "$pid" leak_export_loop vprime_gem_export
+		suspects "$out/${p}export.json" export_growth | grep -q '"count":24,' &&
+			pass "${p}export: 24 live exports counted" ||
+			fail "${p}export: 24 live exports counted" \
+				"$(suspects "$out/${p}export.json" | cut -c1-200)"
+		expect_count ${p}export 1
+	fi
+}
+leak_cases ""
 
 # --- the same kind of leak, outstanding by stack (JSON kept for tests/host/schema.sh) ---
 if run_leaks outstanding --outstanding -- leaky --hold 60 import; then
@@ -118,44 +172,15 @@ if run_leaks outstanding --outstanding -- leaky --hold 60 import; then
 		fail "outstanding -j: leaky's import handle, by its stack" "pid $pid: $(head -c 300 "$out/outstanding.json")"
 fi
 
-# --- an import handle never closed ------------------------------------------------
-if run_leaks import -- leaky --hold 60 import; then
-	pid=$(key "$out/import.out" pid)
-	expect_one import import_handle "$pid" leak_import_handle drm_gem_prime_fd_to_handle
-	suspects "$out/import.json" import_handle | grep -q "\"ino\":$(key "$out/import.out" ino)," &&
-		pass "import: the leaked buffer's inode" ||
-		fail "import: the leaked buffer's inode" "want $(key "$out/import.out" ino)"
-	expect_count import 1
-	# leaky is built with -g: its frames have their source lines (docs/leaks.md)
-	if grep -q debug_info "$(command -v leaky)"; then
-		suspects "$out/import.json" import_handle |
-			grep -q '"leak_import_handle+0x[0-9a-f]* (leaky\.c:[0-9][0-9]*)"' &&
-			pass "import: the user stack has leaky.c's source lines" ||
-			fail "import: the user stack has leaky.c's source lines" \
-				"$(suspects "$out/import.json" import_handle | sed 's/.*"ustack"://' | cut -c1-300)"
-	else
-		skip "import: the user stack has leaky.c's source lines" "leaky built without -g"
-	fi
-fi
-
-# --- a buffer left in flight over SCM_RIGHTS -------------------------------------
-if run_leaks scm -- leaky --hold 60 scm; then
-	pid=$(key "$out/scm.out" pid)
-	expect_one scm orphan_dmabuf "$pid" scm_send_frames vprime_gem_export
-	suspects "$out/scm.json" orphan_dmabuf | grep -q "\"ino\":$(key "$out/scm.out" ino)," &&
-		pass "scm: the buffer in flight is the one reported" ||
-		fail "scm: the buffer in flight is the one reported" "want $(key "$out/scm.out" ino)"
-	expect_count scm 1
-fi
-
-# --- exports in a loop -----------------------------------------------------------------
-if run_leaks export -- leaky --hold 60 --count 24 export; then
-	pid=$(key "$out/export.out" pid)
-	expect_one export export_growth "$pid" leak_export_loop vprime_gem_export
-	suspects "$out/export.json" export_growth | grep -q '"count":24,' &&
-		pass "export: 24 live exports counted" ||
-		fail "export: 24 live exports counted" "$(suspects "$out/export.json" | cut -c1-200)"
-	expect_count export 1
+# the same from the kernel's live tables, read at the end (--tables)
+leak_cases tables- --tables
+# a table too small for what is alive says so: never a silent hole
+if run_leaks tables-full --tables --table-size 4 -- leaky --hold 60 --count 24 export; then
+	grep -q '"incomplete":"[^"]*[1-9][0-9]* table evictions/insert failures' \
+		"$out/tables-full.json" &&
+		pass "tables-full: the report says how many entries were refused" ||
+		fail "tables-full: the report says how many entries were refused" \
+			"$(sed 's/.*"incomplete"/incomplete/' "$out/tables-full.json")"
 fi
 
 # --- vprime's faults ----------------------------------------------------------------------
@@ -233,6 +258,28 @@ else
 fi
 primetrace objects >"$out/objects.txt" 2>&1 && grep -q "^3 dma-bufs, 192 KiB" "$out/objects.txt" &&
 	pass "objects: the table" || fail "objects: the table" "$(tail -n 3 "$out/objects.txt")"
+# buffers made while 'objects -D --tables' runs: their exporter from the kernel's tables
+rm -f "$out/objects-tables.err"
+primetrace objects -j -D 6 --tables >"$out/objects-tables.json" 2>"$out/objects-tables.err" &
+opid=$!
+i=0
+while ! grep -q "tracing with" "$out/objects-tables.err" 2>/dev/null && [ $i -lt 300 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+leaky --hold 60 --count 2 export >"$out/objects-tables.out" 2>&1 &
+lkpid=$!
+if wait $opid; then
+	n=$(sed 's/{"ino":/\n{"ino":/g' "$out/objects-tables.json" | grep '^{"ino":' |
+		grep -c "\"exp_pid\":$lkpid,\"exp_comm\":\"leaky\"")
+	[ "$n" = 2 ] && pass "objects -D --tables: 2 buffers made meanwhile, with their exporter" ||
+		fail "objects -D --tables: 2 buffers made meanwhile, with their exporter" \
+			"$n: $(cut -c1-400 "$out/objects-tables.json")"
+else
+	fail "objects -D --tables: runs" "$(tail -n 3 "$out/objects-tables.err")"
+fi
+kill $lkpid
+wait $lkpid
 # the buffers held all along are no leak, and their creator is not a culprit
 if run_leaks before -- sleep 1; then
 	expect_count before 0

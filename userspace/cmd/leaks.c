@@ -22,7 +22,7 @@ static const char leaks_doc[] =
     "\n"
     "USAGE: primetrace leaks [-j] [-D SECONDS] [--input FILE] [--min-age SECONDS]\n"
     "                        [--growth N] [--max-objects N] [--perfetto FILE]\n"
-    "                        [--outstanding]\n"
+    "                        [--outstanding] [--tables [--table-size N]]\n"
     "\n"
     "EXAMPLES:\n"
     "    primetrace leaks -D 30                # trace 30 s, then report\n"
@@ -30,6 +30,7 @@ static const char leaks_doc[] =
     "    primetrace leaks --input run.json     # a recording of 'primetrace record'\n"
     "    primetrace leaks -D 10 --perfetto t.json  # and a timeline\n"
     "    primetrace leaks -D 60 --outstanding  # who holds what, by stack\n"
+    "    primetrace leaks -D 600 --tables      # kernel tables: cheap, fewer rules\n"
     "\n"
     "Suspects, most certain first:\n"
     "  import_no_teardown  an import freed without drm_prime_gem_destroy()\n"
@@ -155,7 +156,7 @@ static const struct argp leaks_argp = {
 	.options = leaks_options,
 	.parser = parse_leaks,
 	.doc = leaks_doc,
-	.children = pt_source_child,
+	.children = pt_tables_child,
 };
 
 static double span(const struct pm_stats *st)

@@ -135,6 +135,7 @@ int pt_lifetime_run(struct pt_lifetime *lt)
 		return -EIO;
 	lock(lt);
 	pm_model_note_drops(lt->m, pt_summary_drops(&lt->sum));
+	pm_model_note_table_lost(lt->m, lt->sum.table_lost);
 	if ((lt->trace || !live) && (live || lt->sum.have) && !saw_frees(&lt->sum))
 		pm_model_note_no_free(lt->m);
 	pm_model_set_now(lt->m, live ? mono_now() : 0);
@@ -157,6 +158,69 @@ int pt_lifetime_free(struct pt_lifetime *lt)
 	pt_summary_free(&lt->sum);
 	return err;
 }
+
+/* --- --tables --------------------------------------------------------------- */
+
+enum {
+	OPT_TABLES = 0x300,
+	OPT_TABLE_SIZE,
+};
+
+static const struct argp_option tables_options[] = {
+	{ "tables", OPT_TABLES, NULL, 0,
+	  "Keep the live buffers and GEM handles in kernel tables, read at the end, instead "
+	  "of streaming every event (cheaper; what needs the history is not known)",
+	  0 },
+	{ "table-size", OPT_TABLE_SIZE, "N", 0,
+	  "With --tables: entries per kernel table (default 65536)", 0 },
+	{ 0 },
+};
+
+static error_t parse_tables(int key, char *arg, struct argp_state *state)
+{
+	struct pt_trace_opts *o = state->input;
+	unsigned long v;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = o;
+		break;
+	case OPT_TABLES:
+		o->tables = PT_TABLES_ONLY;
+		break;
+	case OPT_TABLE_SIZE:
+		if (pt_parse_uint(arg, 1, 16777216, &v)) {
+			argp_error(state, "--table-size %s: 1 to 16777216", arg);
+			return EINVAL;
+		}
+		o->table_size = v;
+		break;
+	case ARGP_KEY_END:
+		if (o->input && o->tables) {
+			argp_error(state, "--tables traces the kernel: not with --input");
+			return EINVAL;
+		}
+		if (o->table_size && !o->tables) {
+			argp_error(state, "--table-size goes with --tables");
+			return EINVAL;
+		}
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp tables_argp = {
+	.options = tables_options,
+	.parser = parse_tables,
+	.children = pt_source_child,
+};
+
+const struct argp_child pt_tables_child[] = {
+	{ &tables_argp, 0, NULL, 0 },
+	{ 0 },
+};
 
 /* --- output -------------------------------------------------------------- */
 

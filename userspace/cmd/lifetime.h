@@ -7,6 +7,7 @@
 #ifndef PT_LIFETIME_H
 #define PT_LIFETIME_H
 
+#include <argp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -72,6 +73,13 @@ const char *pt_exporter_text(char *buf, size_t len, const struct pm_buf *b);
 void pt_print_stack(FILE *f, const char *stack, const char *indent, int max);
 /* The same as a JSON array of strings. */
 void pt_print_stack_json(struct jw *w, const char *stack);
+
+/*
+ * --tables and --table-size, then the source options (pt_source_child):
+ * the children of a command that can read the kernel's live tables. Its
+ * input is the command's struct pt_trace_opts.
+ */
+extern const struct argp_child pt_tables_child[];
 
 /* argp parsers shared by the commands */
 int pt_parse_uint(const char *arg, unsigned long min, unsigned long max, unsigned long *out);

@@ -365,10 +365,11 @@ static int attach(void)
 		pc_checker_set_hook(mon.c, id,
 				    pt_how_active(pt_source_kernel(mon.src)->hooks[id].how));
 	n = pt_source_hooks(mon.src, &drm);
-	fprintf(stderr, "%s: attached %d hooks (%d DRM)%s\n", pt_prog, n, drm,
-		drm ? "" : "; DRM's when drm loads");
 	/* what was made while nothing was attached */
 	snapshot();
+	/* after the snapshot: from this line on, the picture is whole */
+	fprintf(stderr, "%s: attached %d hooks (%d DRM)%s\n", pt_prog, n, drm,
+		drm ? "" : "; DRM's when drm loads");
 	return 0;
 }
 

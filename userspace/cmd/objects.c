@@ -92,7 +92,7 @@ static const struct argp objects_argp = {
 	.options = objects_options,
 	.parser = parse_objects,
 	.doc = objects_doc,
-	.children = pt_source_child,
+	.children = pt_tables_child,
 };
 
 /* the handles naming a buffer: on its exporting object or on an import of it */

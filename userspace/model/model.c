@@ -1670,6 +1670,13 @@ void pm_model_note_skipped(struct pm_model *m, unsigned long n)
 		m->inc |= PM_INC_SKIPPED;
 }
 
+void pm_model_note_table_lost(struct pm_model *m, __u64 n)
+{
+	m->st.table_lost += n;
+	if (n)
+		m->inc |= PM_INC_TABLES;
+}
+
 void pm_model_note_no_free(struct pm_model *m)
 {
 	m->inc |= PM_INC_NOFREE;
@@ -1733,8 +1740,12 @@ const char *pm_model_incomplete_text(const struct pm_model *m, char *buf, size_t
 	if ((inc & PM_INC_NOFREE) && n < len)
 		n += snprintf(buf + n, len - n, "%sGEM object frees not seen", n ? "; " : "");
 	if ((inc & PM_INC_SKIPPED) && n < len)
-		snprintf(buf + n, len - n, "%s%llu malformed input line%s skipped", n ? "; " : "",
-			 (unsigned long long)m->st.skipped, m->st.skipped == 1 ? "" : "s");
+		n += snprintf(buf + n, len - n, "%s%llu malformed input line%s skipped",
+			      n ? "; " : "", (unsigned long long)m->st.skipped,
+			      m->st.skipped == 1 ? "" : "s");
+	if ((inc & PM_INC_TABLES) && n < len)
+		snprintf(buf + n, len - n, "%s%llu table evictions/insert failures", n ? "; " : "",
+			 (unsigned long long)m->st.table_lost);
 	return buf;
 }
 

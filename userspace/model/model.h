@@ -221,6 +221,7 @@ struct pm_leak_opts {
 #define PM_INC_HOLDERS 0x8  /* no snapshot since the last event: fd holders are inferred */
 #define PM_INC_NOFREE  0x10 /* GEM frees are not seen on this kernel */
 #define PM_INC_SKIPPED 0x20 /* malformed input lines were skipped (pm_model_note_skipped) */
+#define PM_INC_TABLES  0x40 /* the kernel's live tables refused entries */
 
 struct pm_stats {
 	__u64 events; /* traced ones: snapshot records are not counted */
@@ -228,7 +229,8 @@ struct pm_stats {
 	__u64 untracked; /* entries refused at the bound */
 	__u64 unseen;	 /* things found already alive */
 	__u64 snapshots;
-	__u64 skipped; /* malformed input lines (pm_model_note_skipped) */
+	__u64 skipped;	  /* malformed input lines (pm_model_note_skipped) */
+	__u64 table_lost; /* entries the kernel's live tables refused */
 	unsigned int bufs, objs, files, handles, attachments, holders, procs;
 	unsigned int entries, max_entries;
 	__u64 t_first, t_last; /* event time span */
@@ -267,6 +269,11 @@ void pm_model_note_drops(struct pm_model *m, __u64 n);
  * skipped" in pm_model_incomplete_text). Adds up over calls; 0 is a no-op.
  */
 void pm_model_note_skipped(struct pm_model *m, unsigned long n);
+/*
+ * The kernel's live tables (tables mode) refused n entries: full, or a
+ * stack whose hash another stack had. "N table evictions/insert failures".
+ */
+void pm_model_note_table_lost(struct pm_model *m, __u64 n);
 /* The hooks that freed GEM objects were not active: orphan objects can't be told. */
 void pm_model_note_no_free(struct pm_model *m);
 /* "Now" for ages, CLOCK_MONOTONIC ns; by default the last record's time. */

@@ -40,6 +40,7 @@ struct pt_summary {
 	__u64 calls[PT_HOOK_MAX];  /* calls seen in the kernel, by hook */
 	char how[PT_HOOK_MAX][12]; /* "fexit", "kprobe", "missing", ... */
 	bool have;		   /* a summary was seen (--input) */
+	__u64 table_lost;	   /* live tables: inserts refused (full, stack collisions) */
 };
 
 const char *pt_event_name(unsigned int type);

@@ -110,6 +110,8 @@ static void source_opts(const struct pt_trace_opts *opts, pt_record_fn fn, void 
 		.exits = true,
 		.kstack = opts->kstack,
 		.ustack = opts->ustack,
+		.tables = opts->tables,
+		.table_size = opts->table_size,
 		.btf_path = opts->btf_path,
 		.verbose = opts->verbose,
 		.input = opts->input,

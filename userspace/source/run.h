@@ -21,6 +21,8 @@ struct pt_trace_opts {
 	const char *btf_path; /* NULL: the running kernel's */
 	bool kstack;
 	bool ustack;
+	int tables;	   /* enum pt_tables_mode */
+	__u32 table_size;  /* entries per live table; 0: the default */
 	double duration;   /* seconds; 0: until interrupted */
 	bool verbose;	   /* libbpf's debug output */
 	bool quiet;	   /* no start-up line on stderr */

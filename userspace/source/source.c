@@ -22,6 +22,7 @@
 
 #include "source.h"
 #include "symbolize.h"
+#include "tables.h"
 /* after source.h: the skeleton uses struct pt_config */
 #include "primetrace.skel.h"
 
@@ -58,6 +59,12 @@ struct pt_source {
 	FILE *in;
 	struct pt_summary recorded;
 	bool read; /* to its end */
+	/*
+	 * live tables: the exited processes whose mappings are kept to name
+	 * their stacks at the end, the oldest forgotten first
+	 */
+	__u32 exited[PT_TABLES_EXITED];
+	unsigned int nexited;
 	/* both */
 	__u64 events[PT_EV_MAX];
 	bool stop; /* the callback asked */
@@ -189,6 +196,10 @@ static int open_live(struct pt_source *src)
 	for (size_t i = 0; i < o->noff; i++)
 		if (o->off[i] > PT_HOOK_NONE && o->off[i] < PT_HOOK_MAX)
 			src->pk.hooks[o->off[i]].how = PT_HOW_OFF;
+	/* tables only: a hook whose records no table takes costs for nothing */
+	for (int id = 1; id < PT_HOOK_MAX && o->tables == PT_TABLES_ONLY; id++)
+		if (!pt_tables_hook(id))
+			src->pk.hooks[id].how = PT_HOW_OFF;
 	return 0;
 }
 
@@ -214,6 +225,10 @@ static int configure(struct pt_source *src)
 	}
 	cfg->want_kstack = o->kstack;
 	cfg->want_ustack = o->ustack;
+	cfg->tables = o->tables;
+	err = pt_tables_configure(skel, o->tables, o->table_size ?: PT_TABLE_SIZE_DEFAULT);
+	if (err)
+		return err;
 	cfg->rb_flags = o->no_wakeup ? BPF_RB_NO_WAKEUP : 0;
 	err = bpf_map__set_max_entries(skel->maps.events, o->ringbuf_size ?: PT_RINGBUF_DEFAULT);
 	if (err)
@@ -407,8 +422,28 @@ static int on_event(void *ctx, void *data, size_t size)
 		ust = (struct pt_stack){ .syms = src->syms, .user = true, .n = n, .uf = uf };
 		rec.uraw = n > 0 ? &ust : NULL;
 	}
-	if (rec.ev.type == PT_EV_TASK_EXIT && src->usyms)
+	if (src->o.tables == PT_TABLES_ONLY) {
+		/*
+		 * Live tables: a process's first record says it exists, so that
+		 * its mappings are read while it lives; the tables hold the
+		 * rest and name its user stacks at the end.
+		 */
+		if (rec.ev.type != PT_EV_TASK_EXIT) {
+			if (src->usyms)
+				pt_usyms_load(src->usyms, rec.ev.pid);
+			pt_record_free(&rec);
+			return 0;
+		}
+		if (src->usyms) {
+			__u32 *slot = &src->exited[src->nexited++ % PT_TABLES_EXITED];
+
+			if (src->nexited > PT_TABLES_EXITED)
+				pt_usyms_forget(src->usyms, *slot);
+			*slot = rec.ev.pid;
+		}
+	} else if (rec.ev.type == PT_EV_TASK_EXIT && src->usyms) {
 		pt_usyms_forget(src->usyms, rec.ev.pid);
+	}
 	deliver(src, &rec);
 	pt_record_free(&rec);
 	return src->stop ? -ECANCELED : 0;
@@ -550,6 +585,14 @@ bool pt_source_done(const struct pt_source *src)
 	return src->stop || (src->o.input && src->read);
 }
 
+static void table_record(const struct pt_record *rec, void *ctx)
+{
+	struct pt_source *src = ctx;
+
+	if (!src->stop)
+		deliver(src, rec);
+}
+
 void pt_source_stop(struct pt_source *src)
 {
 	if (src->o.input)
@@ -558,6 +601,8 @@ void pt_source_stop(struct pt_source *src)
 	detach_all(src);
 	if (src->rb && !src->stop)
 		ring_buffer__consume(src->rb);
+	if (src->o.tables && src->skel && !src->stop)
+		pt_tables_read(src->skel, src->syms, src->usyms, table_record, src);
 }
 
 void pt_source_summary(struct pt_source *src, struct pt_summary *sum)
@@ -570,6 +615,8 @@ void pt_source_summary(struct pt_source *src, struct pt_summary *sum)
 		if (!src->skel)
 			return;
 		read_counters(src, sum);
+		if (src->o.tables)
+			sum->table_lost = pt_tables_lost(src->skel);
 		for (int id = 1; id < PT_HOOK_MAX; id++)
 			snprintf(sum->how[id], sizeof(sum->how[id]), "%s",
 				 pt_how_name(src->pk.hooks[id].how, pt_hook_descs[id].at_exit));

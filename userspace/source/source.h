@@ -12,6 +12,7 @@
  *   pt_source_poll()     records to the callback, in order, filtered
  *   pt_source_consume()    (replay: the whole file, at the first call)
  *   pt_source_stop()     live: detach the producers, read what is left
+ *                        (and with tables, what they hold: tables.h)
  *   pt_source_summary()  the counts: events, losses, calls, hooks
  *   pt_source_close()
  *
@@ -52,6 +53,8 @@ struct pt_source_opts {
 	bool kstack;	      /* each record's kernel stack, named */
 	bool ustack;	      /* each record's user stack, named */
 	bool warn_no_drm;     /* say so when only dma-buf can be traced */
+	int tables;	      /* enum pt_tables_mode: stream, live tables, both */
+	__u32 table_size;     /* entries per live table; 0: PT_TABLE_SIZE_DEFAULT */
 	const char *btf_path; /* NULL: the running kernel's */
 	bool verbose;	      /* libbpf's debug output */
 	/* replay */

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* primetrace: the live tables read back (see tables.h) */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "source.h"
+#include "tables.h"
+/* after source.h: the skeleton uses struct pt_config */
+#include "primetrace.skel.h"
+
+int pt_tables_configure(struct primetrace_bpf *skel, int mode, __u32 size)
+{
+	struct bpf_map *maps[] = { skel->maps.live_bufs, skel->maps.live_handles,
+				   skel->maps.kstacks, skel->maps.ustacks, skel->maps.importing };
+	__u32 sizes[] = { size, size, PT_TABLE_STACKS, PT_TABLE_STACKS, 4096 };
+	int err;
+
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		/* a hash map is allocated whole at load: off, the least */
+		err = bpf_map__set_max_entries(maps[i], mode == PT_TABLES_OFF ? 1 : sizes[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+bool pt_tables_hook(int hook)
+{
+	switch (hook) {
+	case PT_HOOK_DMA_BUF_EXPORT:
+	case PT_HOOK_DMA_BUF_RELEASE:
+	case PT_HOOK_GEM_DMABUF_RELEASE:
+	case PT_HOOK_DMA_BUF_GET:
+	case PT_HOOK_GEM_PRIME_IMPORT_DEV:
+	case PT_HOOK_GEM_PRIME_IMPORT:
+	case PT_HOOK_GEM_SHMEM_PRIME_IMPORT_NO_MAP:
+	case PT_HOOK_PRIME_FD_TO_HANDLE_IOCTL:
+	case PT_HOOK_GEM_PRIME_FD_TO_HANDLE:
+	case PT_HOOK_GEM_HANDLE_CREATE_TAIL:
+	case PT_HOOK_GEM_OBJECT_RELEASE_HANDLE:
+	case PT_HOOK_GEM_HANDLE_DELETE:
+	case PT_HOOK_GEM_OBJECT_RELEASE:
+	case PT_HOOK_GEM_OBJECT_FREE:
+		return true;
+	}
+	return false;
+}
+
+/* one record to deliver, with the keys of its stacks */
+struct trec {
+	struct pt_event ev;
+	__u32 kstack, ustack;
+	size_t seq;
+};
+
+struct trecs {
+	struct trec *r;
+	size_t n, cap;
+};
+
+static struct pt_event *trec_add(struct trecs *t, __u32 kstack, __u32 ustack)
+{
+	struct trec *r;
+
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 256;
+
+		r = realloc(t->r, cap * sizeof(*r));
+		if (!r)
+			return NULL;
+		t->r = r;
+		t->cap = cap;
+	}
+	r = &t->r[t->n++];
+	pt_event_init(&r->ev);
+	r->kstack = kstack;
+	r->ustack = ustack;
+	r->seq = t->n;
+	return &r->ev;
+}
+
+/* by time; an import before its handle (added in that order, same time) */
+static int trec_cmp(const void *a, const void *b)
+{
+	const struct trec *x = a, *y = b;
+
+	if (x->ev.ts != y->ev.ts)
+		return x->ev.ts < y->ev.ts ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* fn for each entry of the hash map fd; an entry gone meanwhile is skipped */
+static int each_entry(int fd, size_t key_size, size_t value_size,
+		      int (*fn)(struct trecs *t, const void *key, const void *value),
+		      struct trecs *t)
+{
+	char key[32], prev[32], value[sizeof(struct pt_tbuf) + sizeof(struct pt_thandle)];
+	bool first = true;
+	int err;
+
+	if (key_size > sizeof(key) || value_size > sizeof(value))
+		return -EINVAL;
+	while (!bpf_map_get_next_key(fd, first ? NULL : prev, key)) {
+		memcpy(prev, key, key_size);
+		first = false;
+		if (bpf_map_lookup_elem(fd, key, value))
+			continue;
+		err = fn(t, key, value);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int add_buf(struct trecs *t, const void *k, const void *v)
+{
+	const struct pt_tbuf *b = v;
+	struct pt_event *e = trec_add(t, b->kstack, b->ustack);
+	__u64 key;
+
+	if (!e)
+		return -ENOMEM;
+	memcpy(&key, k, sizeof(key));
+	e->type = PT_EV_DMABUF_EXPORT;
+	e->hook = PT_HOOK_DMA_BUF_EXPORT;
+	e->ts = b->ts;
+	e->dmabuf = key;
+	e->size = b->size;
+	e->ino = b->ino;
+	e->exp_obj = b->exp_obj;
+	e->pid = b->pid;
+	e->tid = b->tid;
+	e->exp_minor = b->exp_minor;
+	memcpy(e->comm, b->comm, sizeof(e->comm));
+	memcpy(e->exp_name, b->exp_name, sizeof(e->exp_name));
+	memcpy(e->exp_driver, b->exp_driver, sizeof(e->exp_driver));
+	if (!b->exp_obj)
+		return 0;
+	/* its GEM object, with the handles it has now */
+	e = trec_add(t, 0, 0);
+	if (!e)
+		return -ENOMEM;
+	e->type = PT_EV_GEM_DMABUF_EXPORT;
+	e->hook = PT_HOOK_GEM_DMABUF_EXPORT;
+	e->ts = b->ts;
+	e->dmabuf = key;
+	e->obj = b->exp_obj;
+	e->handle_count = b->exp_handles;
+	e->minor = b->exp_minor;
+	e->pid = b->pid;
+	e->tid = b->tid;
+	memcpy(e->comm, b->comm, sizeof(e->comm));
+	memcpy(e->driver, b->exp_driver, sizeof(e->driver));
+	return 0;
+}
+
+static void handle_fill(struct pt_event *e, const struct pt_thandle_key *k,
+			const struct pt_thandle *h)
+{
+	e->ts = h->ts;
+	e->file = k->file;
+	e->obj = h->obj;
+	e->obj_size = h->obj_size;
+	e->dmabuf = h->dmabuf;
+	e->pid = h->pid;
+	e->tid = h->tid;
+	e->minor = h->minor;
+	memcpy(e->comm, h->comm, sizeof(e->comm));
+	memcpy(e->driver, h->driver, sizeof(e->driver));
+}
+
+static int add_handle(struct trecs *t, const void *k, const void *v)
+{
+	const struct pt_thandle *h = v;
+	struct pt_thandle_key key;
+	struct pt_event *e;
+
+	memcpy(&key, k, sizeof(key));
+	/* an import: the object came from the dma-buf, on this thread */
+	if (h->import) {
+		e = trec_add(t, h->kstack, h->ustack);
+		if (!e)
+			return -ENOMEM;
+		handle_fill(e, &key, h);
+		e->type = PT_EV_GEM_IMPORT;
+		e->hook = PT_HOOK_GEM_PRIME_IMPORT_DEV;
+	}
+	e = trec_add(t, h->kstack, h->ustack);
+	if (!e)
+		return -ENOMEM;
+	handle_fill(e, &key, h);
+	e->type = PT_EV_GEM_HANDLE_CREATE;
+	e->hook = PT_HOOK_GEM_HANDLE_CREATE_TAIL;
+	e->handle = key.handle;
+	e->ret = 0;
+	return 0;
+}
+
+static void deliver(struct primetrace_bpf *skel, struct pt_syms *syms, struct pt_usyms *usyms,
+		    const struct trec *r, void (*fn)(const struct pt_record *rec, void *ctx),
+		    void *ctx)
+{
+	struct pt_record rec = { .ev = r->ev };
+	struct pt_uframe uf[PT_USTACK_MAX];
+	struct pt_stack kst, ust;
+	struct pt_kstack ks;
+	struct pt_ustack us;
+
+	if (r->kstack && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.kstacks), &r->kstack, &ks)) {
+		kst = (struct pt_stack){ .syms = syms,
+					 .n = ks.nr < PT_MAX_STACK ? ks.nr : PT_MAX_STACK,
+					 .ip = ks.ip };
+		rec.kraw = &kst;
+		rec.ev.kstack = kst.n;
+	}
+	if (r->ustack && usyms &&
+	    !bpf_map_lookup_elem(bpf_map__fd(skel->maps.ustacks), &r->ustack, &us)) {
+		int n = us.nr < PT_USTACK_MAX ? us.nr : PT_USTACK_MAX;
+
+		pt_usyms_frames(usyms, rec.ev.pid, us.ip, n, uf);
+		ust = (struct pt_stack){ .syms = syms, .user = true, .n = n, .uf = uf };
+		rec.uraw = n > 0 ? &ust : NULL;
+	}
+	fn(&rec, ctx);
+	pt_record_free(&rec);
+}
+
+int pt_tables_read(struct primetrace_bpf *skel, struct pt_syms *syms, struct pt_usyms *usyms,
+		   void (*fn)(const struct pt_record *rec, void *ctx), void *ctx)
+{
+	struct trecs t = { 0 };
+	int err;
+
+	err = each_entry(bpf_map__fd(skel->maps.live_bufs), sizeof(__u64), sizeof(struct pt_tbuf),
+			 add_buf, &t);
+	if (!err)
+		err =
+		    each_entry(bpf_map__fd(skel->maps.live_handles), sizeof(struct pt_thandle_key),
+			       sizeof(struct pt_thandle), add_handle, &t);
+	if (err) {
+		fprintf(stderr, "%s: reading the live tables: %s\n", pt_prog, strerror(-err));
+		free(t.r);
+		return err;
+	}
+	qsort(t.r, t.n, sizeof(*t.r), trec_cmp);
+	for (size_t i = 0; i < t.n; i++)
+		deliver(skel, syms, usyms, &t.r[i], fn, ctx);
+	free(t.r);
+	return 0;
+}
+
+__u64 pt_tables_lost(struct primetrace_bpf *skel)
+{
+	int ncpus = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.table_lost);
+	__u64 *vals, sum = 0;
+
+	if (ncpus <= 0 || fd < 0)
+		return 0;
+	vals = calloc(ncpus, sizeof(*vals));
+	if (!vals)
+		return 0;
+	for (__u32 i = 0; i < PT_TL_MAX; i++) {
+		if (bpf_map_lookup_elem(fd, &i, vals))
+			continue;
+		for (int c = 0; c < ncpus; c++)
+			sum += vals[c];
+	}
+	free(vals);
+	return sum;
+}
