@@ -23,6 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 modes="primetrace monitor|primetrace monitor
 primetrace leaks|primetrace leaks -j
 primetrace leaks --no-stacks|primetrace leaks -j --no-stacks
+primetrace leaks --tables|primetrace leaks -j --tables --table-size 262144
 primetrace trace|primetrace trace
 primetrace trace -K -U|primetrace trace -K -U
 primetrace record|primetrace record -o /tmp/bench.json
