@@ -263,6 +263,8 @@ DKMSDIR     ?= $(PREFIX)/src/vprime-$(VERSION)
 CONF_SUITE  := $(filter-out $(BUILD)/bin/harness_selftest,$(CONF_BINS))
 MAN_PAGES   := $(wildcard docs/man/*.[0-9])
 DOCS        := README.md $(wildcard docs/*.md)
+# the JSON Schemas of every -j output (docs/tracing.md, "Stability")
+SCHEMAS     := $(wildcard docs/schema/*.json)
 # the systemd unit of 'primetrace monitor', once that command ships it
 UNIT        := $(wildcard packaging/primetrace.service)
 INSTALL     ?= install
@@ -283,6 +285,8 @@ install: programs
 		>$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)) &&) true
 	$(INSTALL) -m 644 packaging/completion.bash $(DESTDIR)$(BASHCOMPDIR)/primetrace
 	$(INSTALL) -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/schema
+	$(INSTALL) -m 644 $(SCHEMAS) $(DESTDIR)$(DOCDIR)/schema/
 ifneq ($(UNIT),)
 	$(INSTALL) -d $(DESTDIR)$(UNITDIR)
 	$(INSTALL) -m 644 $(UNIT) $(DESTDIR)$(UNITDIR)/
@@ -300,6 +304,8 @@ uninstall:
 	rm -f $(foreach m,$(MAN_PAGES),\
 		$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
 	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/schema/,$(notdir $(SCHEMAS)))
+	rmdir $(DESTDIR)$(DOCDIR)/schema 2>/dev/null || true
 	rm -f $(DESTDIR)$(UNITDIR)/primetrace.service
 	rm -rf $(DESTDIR)$(DKMSDIR)
 	rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null || true

@@ -43,7 +43,7 @@ pass "install: make install install-dkms DESTDIR PREFIX=/usr"
 suite=$(cd "$top/conformance" && ls ./*.c | sed 's|^\./||; s|\.c$||' | grep -vx harness_selftest)
 want="sbin/primetrace share/man/man8/primetrace.8 share/man/man4/vprime.4
 	share/bash-completion/completions/primetrace share/doc/primetrace/README.md
-	share/doc/primetrace/cli.md libexec/primetrace/test-list.txt
+	share/doc/primetrace/cli.md share/doc/primetrace/schema/leaks.json libexec/primetrace/test-list.txt
 	src/vprime-$version/dkms.conf src/vprime-$version/Kbuild src/vprime-$version/vprime_drv.c
 	src/vprime-$version/vprime_drm.h"
 for f in $suite; do want="$want libexec/primetrace/$f"; done
