@@ -151,7 +151,7 @@ done
 # fdinfo of its map fds) and its resident memory, before and while live.
 # The primetrace mode that keeps a model of every buffer (monitor where
 # this build has it, else leaks, bounded far above N), and the count peer.
-memmodes="primetrace monitor|primetrace monitor
+memmodes="primetrace monitor|primetrace monitor --max-objects 1000000
 primetrace leaks|primetrace leaks -j --max-objects 1000000
 bpftrace count|bpftrace -B line $here/peer-count.bt"
 
