@@ -149,7 +149,8 @@ int pm_model_outstanding(const struct pm_model *m, struct pm_outstanding **out)
 			    files[i]->comm, files[i]->driver);
 		}
 	}
-	qsort(g.arr, g.n, sizeof(*g.arr), cmp_groups);
+	if (g.n) /* no groups: g.arr is still NULL, which qsort may not take */
+		qsort(g.arr, g.n, sizeof(*g.arr), cmp_groups);
 	*out = g.arr;
 	g.arr = NULL;
 	ret = (int)g.n;

@@ -247,7 +247,8 @@ int pt_tables_read(struct primetrace_bpf *skel, struct pt_syms *syms, struct pt_
 		free(t.r);
 		return err;
 	}
-	qsort(t.r, t.n, sizeof(*t.r), trec_cmp);
+	if (t.n) /* empty tables: t.r is NULL, which qsort may not take */
+		qsort(t.r, t.n, sizeof(*t.r), trec_cmp);
 	for (size_t i = 0; i < t.n; i++)
 		deliver(skel, syms, usyms, &t.r[i], fn, ctx);
 	free(t.r);
