@@ -135,6 +135,33 @@ struct pt_call {
 
 #define IS_ERR_VALUE(x) ((unsigned long)(x) >= (unsigned long)-4095)
 
+/*
+ * A wakeup per record costs more than the record (an irq_work, then the
+ * reader's context switch, for every PRIME call). The reader reads on its
+ * own period (100 ms) and is woken early by the records that take the
+ * unread data past cfg.rb_wake_at (the first PT_WAKE_WINDOW bytes past it:
+ * records from other CPUs may jump over the exact crossing). A reader
+ * that falls behind anyway is woken by every record once the ring is
+ * three quarters full, as it would be without any of this. The ring's
+ * poll is level-triggered: a reader that finds data waiting does not
+ * sleep, so no wakeup is needed below the mark.
+ */
+#define PT_WAKE_WINDOW 4096
+
+static __always_inline __u64 rb_flags(void)
+{
+	__u64 avail;
+
+	if (!cfg.rb_wake_at)
+		return 0;
+	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	if (avail >= cfg.rb_wake_at && avail < cfg.rb_wake_at + PT_WAKE_WINDOW)
+		return BPF_RB_FORCE_WAKEUP;
+	if (avail >= bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4 * 3)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void count_drop(__u32 type)
 {
 	__u64 *n = bpf_map_lookup_elem(&drops, &type);
@@ -390,16 +417,18 @@ static __always_inline bool device_wanted(struct device *importer, struct drm_de
  * words are walked with bpf_loop() so that the verifier sees the walk once.
  */
 struct ustack_walk {
-	__u64 start, end; /* the executable's code */
-	__u32 limit;	  /* words read */
+	__u64 start, end;	/* the executable's code */
+	__u64 *words;		/* ustack_words: what was read */
+	struct pt_ustack *us;	/* ustack_scan: what was found */
+	__u32 limit;		/* words read */
 };
 
+/* the map values are looked up once, by the caller: not once per word */
 static long ustack_word(__u32 i, void *data)
 {
 	struct ustack_walk *w = data;
-	__u32 zero = 0;
-	__u64 *words = bpf_map_lookup_elem(&ustack_words, &zero);
-	struct pt_ustack *us = bpf_map_lookup_elem(&ustack_scan, &zero);
+	struct pt_ustack *us = w->us;
+	__u64 *words = w->words;
 	__u64 v;
 
 	if (!words || !us || i >= w->limit || us->nr >= PT_USTACK_MAX)
@@ -437,6 +466,8 @@ static __always_inline void scan_ustack(struct pt_ustack *out)
 		if (bpf_probe_read_user(words, PT_USTACK_BYTES / 4, (void *)sp))
 			w.limit = 0;
 	}
+	w.words = words;
+	w.us = us;
 	bpf_loop(PT_USTACK_BYTES / 8, ustack_word, &w, 0);
 	__builtin_memcpy(out, us, sizeof(*out));
 }
@@ -726,7 +757,8 @@ static __always_inline void stream_copy(struct pt_event *src)
 		return;
 	}
 	__builtin_memcpy(e, src, sizeof(*e));
-	bpf_ringbuf_submit(e, cfg.rb_flags);
+	/* a process's first record: its mappings are read while it lives */
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 }
 
 static __noinline int emit(void *ctx, __u32 type, __u32 hook, struct pt_call *in)
@@ -898,10 +930,18 @@ fill:
 		__u32 tgid = e->pid;
 		__u8 one = 1;
 
-		bpf_map_update_elem(&seen_tgids, &tgid, &one, BPF_ANY);
+		/*
+		 * A process's first record wakes the reader at once, so that
+		 * its mappings are read while it lives (user stacks are named
+		 * from them); the others wait for the reader's period.
+		 */
+		if (!bpf_map_update_elem(&seen_tgids, &tgid, &one, BPF_NOEXIST)) {
+			bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+			return 0;
+		}
 	}
 
-	bpf_ringbuf_submit(e, cfg.rb_flags);
+	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }
 
@@ -2219,7 +2259,7 @@ int tp_sched_process_exit(void *ctx)
 	e->exp_minor = -1;
 	e->kstack = -1;
 	e->ustack = -1;
-	bpf_ringbuf_submit(e, cfg.rb_flags);
+	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }
 

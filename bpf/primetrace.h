@@ -115,7 +115,7 @@ enum pt_hook {
 struct pt_config {
 	__u32 targ_tgid;	/* 0: any process */
 	__s32 targ_minor;	/* -1: any device */
-	__u64 rb_flags;		/* 0, or BPF_RB_NO_WAKEUP when polled on a timer */
+	__u64 rb_wake_at;	/* unread bytes at which a record wakes the reader */
 	__u8 filter_cgroup;	/* cgroup_map[0] holds the cgroup */
 	__u8 filter_comm;
 	__u8 filter_driver;

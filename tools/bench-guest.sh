@@ -87,6 +87,25 @@ stop() {
 		/tmp/bench.out | awk '{ n += $1 } END { print n + 0 }')))
 }
 
+# Where a tracer's time goes: each BPF program's run count and run time
+# (kernel.bpf_stats_enabled), read with bpftool just before the tracer stops;
+# programs are loaded anew by each start, so the figures are of one loop.
+# profile FILE: the loaded programs' "run_time_ns run_cnt name", or nothing
+echo 1 >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null
+profile() {
+	: >"$1"
+	command -v bpftool >/dev/null || return 0
+	bpftool prog show 2>/dev/null | awk '/^[0-9]+:/ {
+		name = ""; t = 0; c = 0
+		for (i = 1; i < NF; i++) {
+			if ($i == "name") name = $(i + 1)
+			if ($i == "run_time_ns") t = $(i + 1)
+			if ($i == "run_cnt") c = $(i + 1)
+		}
+		if (c > 0) print t, c, name
+	}' >"$1"
+}
+
 # roundtrip: ns for n round trips
 roundtrip() { prime_workload --roundtrip "$n" | sed -n 's/.* ns=\([0-9]*\).*/\1/p'; }
 
@@ -107,10 +126,14 @@ loop() {
 		fi
 		ns=$(roundtrip)
 		lost=0
-		[ $# -gt 0 ] && stop
+		if [ $# -gt 0 ]; then
+			[ "$1" = primetrace ] && profile /tmp/bench.prof.run
+			stop
+		fi
 		[ -n "$ns" ] || { echo "bench: prime_workload --roundtrip failed" >&2; return 1; }
 		if [ -z "$best" ] || [ "$ns" -lt "$best" ]; then
 			best=$ns best_lost=$lost
+			[ -f /tmp/bench.prof.run ] && mv /tmp/bench.prof.run /tmp/bench.prof
 		fi
 	done
 }
@@ -140,6 +163,14 @@ echo "$modes" | while IFS='|' read -r label cmd; do
 	fi
 	row loop_ns "$label" "$best"
 	row base_ns "$label" "$best_base"
+	# the best run's programs: ns and calls per round trip
+	if [ -s /tmp/bench.prof ]; then
+		sort -rn /tmp/bench.prof | while read -r t c name; do
+			row prog_ns "$label|$name" "$((t / n))"
+			row prog_calls "$label|$name" "$(ratio "$c" "$n")"
+		done
+	fi
+	rm -f /tmp/bench.prof /tmp/bench.prof.run
 	row dropped "$label" "$best_lost"
 	row startup_ms "$label" "$best_start"
 	printf '  %-30s %7s us/trip  ratio=%-6s dropped=%-7s start-up=%s ms\n' "$label" \

@@ -324,7 +324,6 @@ static int live_open(struct live *l)
 		.fn = on_record,
 		.ctx = l,
 		.ringbuf_size = opts->ringbuf_size ?: CHECK_RINGBUF_DEFAULT,
-		.no_wakeup = true,
 		.mode = opts->mode,
 		.mode_preferred = env.mode_default,
 		.off = unused_hooks,

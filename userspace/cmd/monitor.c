@@ -1097,7 +1097,8 @@ static int loop(void)
 		timeout = 200;
 		if (poll(pfd, n, timeout) < 0 && errno != EINTR)
 			return -errno;
-		if (mon.src && pfd[0].revents && (err = pt_source_consume(mon.src)))
+		/* also without a wakeup: the producers wake it only when the ring fills */
+		if (mon.src && (err = pt_source_consume(mon.src)))
 			return err;
 		if (pfd[1].revents & POLLIN)
 			client_accept(mon.http_fd, mon.http, HTTP_MAX_CLIENTS, HTTP_REQ_MAX);

@@ -37,7 +37,7 @@ static const struct argp_option source_options[] = {
 	{ "ringbuf-size", 'b', "SIZE", 0,
 	  "Ring buffer size: a power of two of at least 4K (default 1M)", 0 },
 	{ "interval", 'i', "MS", 0,
-	  "Read the ring buffer every MS milliseconds instead of being woken per event", 0 },
+	  "Read the ring buffer every MS milliseconds only (default: 100, or a quarter full)", 0 },
 	{ "duration", 'D', "SECONDS", 0, "Stop after this long (decimal seconds)", 0 },
 	{ "kernel-stack", 'K', NULL, 0, "Collect the kernel stack of every event", 0 },
 	{ "user-stack", 'U', NULL, 0, "Collect the user stack of every event", 0 },

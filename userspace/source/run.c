@@ -139,25 +139,18 @@ static int read_live(const struct pt_trace_opts *opts, struct pt_source *src, do
 		deadline = start + (__u64)(opts->duration * 1e9);
 
 	while (!pt_exiting && !pt_source_done(src)) {
-		int timeout = 100;
+		/* read on this period, or sooner when the ring fills up */
+		int timeout = opts->interval_ms ?: 100;
 
 		if (deadline) {
 			__u64 now = now_ns();
 
 			if (now >= deadline)
 				break;
-			if (deadline - now < 100000000ULL)
+			if (deadline - now < (__u64)timeout * 1000000ULL)
 				timeout = (deadline - now) / 1000000 + 1;
 		}
-		if (opts->interval_ms) {
-			struct timespec ts = { opts->interval_ms / 1000,
-					       (opts->interval_ms % 1000) * 1000000L };
-
-			nanosleep(&ts, NULL);
-			err = pt_source_consume(src);
-		} else {
-			err = pt_source_poll(src, timeout);
-		}
+		err = pt_source_poll(src, timeout);
 		if (err)
 			break;
 	}

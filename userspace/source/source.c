@@ -229,7 +229,8 @@ static int configure(struct pt_source *src)
 	err = pt_tables_configure(skel, o->tables, o->table_size ?: PT_TABLE_SIZE_DEFAULT);
 	if (err)
 		return err;
-	cfg->rb_flags = o->no_wakeup ? BPF_RB_NO_WAKEUP : 0;
+	/* the producers wake the reader only at a quarter full: pt_source_poll() */
+	cfg->rb_wake_at = o->no_wakeup ? ~0ULL : (o->ringbuf_size ?: PT_RINGBUF_DEFAULT) / 4;
 	err = bpf_map__set_max_entries(skel->maps.events, o->ringbuf_size ?: PT_RINGBUF_DEFAULT);
 	if (err)
 		return err;
@@ -559,11 +560,20 @@ int pt_source_attach(struct pt_source *src)
 
 int pt_source_poll(struct pt_source *src, int timeout_ms)
 {
+	int err;
+
 	if (src->o.input)
 		return replay(src);
 	if (!src->rb || src->stop)
 		return 0;
-	return rb_result(src, ring_buffer__poll(src->rb, timeout_ms));
+	/*
+	 * A wait that ends without a wakeup still reads: the producers wake
+	 * the reader only when the ring fills up (rb_flags() in the BPF side).
+	 */
+	err = ring_buffer__poll(src->rb, timeout_ms);
+	if (err == 0)
+		err = ring_buffer__consume(src->rb);
+	return rb_result(src, err);
 }
 
 int pt_source_consume(struct pt_source *src)

@@ -16,8 +16,9 @@
  *   pt_source_summary()  the counts: events, losses, calls, hooks
  *   pt_source_close()
  *
- * A caller with its own poll loop takes pt_source_epoll_fd(), or opens
- * with no_wakeup and consumes on its own period. The losses are read while
+ * The producers wake a reader only when the ring buffer is a quarter full:
+ * a caller with its own poll loop takes pt_source_epoll_fd() and also calls
+ * pt_source_consume() on its own period (100 ms or so). The losses are read while
  * tracing with pt_source_drops() and pt_source_misses(): no map lookup.
  */
 #ifndef PT_SOURCE_H
@@ -44,7 +45,7 @@ struct pt_source_opts {
 	/* live */
 	const char *cgroup_path; /* the cgroup and its descendants */
 	__u64 ringbuf_size;	 /* bytes; 0: PT_RINGBUF_DEFAULT */
-	bool no_wakeup;		 /* the producers wake no reader: it consumes on its own */
+	bool no_wakeup;		 /* never woken: the reader reads on its own period only */
 	enum pt_attach_mode mode;
 	bool mode_preferred; /* mode where this kernel has it, else auto */
 	const __u32 *off;    /* hooks switched off, whatever the plan */
