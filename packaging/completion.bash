@@ -39,7 +39,7 @@ _primetrace_opts()
 	monitor)
 		echo "$_primetrace_source_opts --input --skip-bad-lines --check --refresh
 			--max-objects --metrics-file --metrics-listen --no-socket --no-stacks
-			--report-every --socket --top" ;;
+			--report-every --socket --top --tables --table-size" ;;
 	esac
 }
 

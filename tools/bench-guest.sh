@@ -21,6 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # bpftrace's output is line-buffered, as on a terminal (its first line
 # would otherwise only show at exit).
 modes="primetrace monitor|primetrace monitor
+primetrace monitor --tables|primetrace monitor --tables --table-size 262144
 primetrace leaks|primetrace leaks -j
 primetrace leaks --no-stacks|primetrace leaks -j --no-stacks
 primetrace leaks --tables|primetrace leaks -j --tables --table-size 262144

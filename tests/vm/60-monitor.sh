@@ -20,8 +20,14 @@
 # race in that driver that has nothing to do with PRIME (seen once here, at
 # the rmmod under a running monitor; five load and unload cycles without
 # one were clean), and a splat fails the whole run.
+#
+# 61-monitor-tables.sh runs all of it again with MON_ARGS=--tables: the
+# picture then comes from the kernel's live tables.
 . testlib.sh
 
+# how the monitor runs, and what the checks are called
+MON_ARGS=${MON_ARGS:-}
+tag=${MON_TAG:-monitor}
 out=/tmp/monitor
 [ -d /out ] && out=/out/monitor
 mkdir -p "$out"
@@ -86,24 +92,25 @@ matches_truth() {
 			bad="$bad card$c: $n buffers $b bytes in debugfs, ${m:-none} and ${mb:-none} in the metrics;"
 	done <"$out/truth.$what"
 	cp $prom "$out/metrics.$what"
-	[ -z "$bad" ] && pass "monitor: $what: the metrics match vprime's debugfs" ||
-		fail "monitor: $what: the metrics match vprime's debugfs" "$bad"
+	[ -z "$bad" ] && pass "$tag: $what: the metrics match vprime's debugfs" ||
+		fail "$tag: $what: the metrics match vprime's debugfs" "$bad"
 }
 
 promcheck() {
 	if promtool check metrics <"$1" >"$out/promtool.$2" 2>&1; then
-		pass "monitor: promtool check metrics ($2)"
+		pass "$tag: promtool check metrics ($2)"
 	else
-		fail "monitor: promtool check metrics ($2)" "$(head -n 3 "$out/promtool.$2" | tr '\n' ' ')"
+		fail "$tag: promtool check metrics ($2)" "$(head -n 3 "$out/promtool.$2" | tr '\n' ' ')"
 	fi
 }
 
-grep -q '^drm ' /proc/modules && fail "monitor: drm is not loaded before the monitor"
+grep -q '^drm ' /proc/modules && fail "$tag: drm is not loaded before the monitor"
 
 mkdir -p /run
 # the guest's loopback starts down
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
-primetrace monitor --refresh 1 --max-objects $MAX --metrics-file $prom \
+# shellcheck disable=SC2086
+primetrace monitor $MON_ARGS --refresh 1 --max-objects $MAX --metrics-file $prom \
 	--metrics-listen 127.0.0.1:$port --socket $sock >"$out/mon.out" 2>"$out/mon.err" &
 mpid=$!
 started() {
@@ -111,14 +118,14 @@ started() {
 	grep -q "running" "$out/mon.err" && [ -s $prom ]
 }
 if ! wait_for 120 started || ! kill -0 $mpid; then
-	fail "monitor: starts before drm" "$(tail -n 3 "$out/mon.err" | tr '\n' ' ')"
+	fail "$tag: starts before drm" "$(tail -n 3 "$out/mon.err" | tr '\n' ' ')"
 	kill $mpid
 	exit 1
 fi
-pass "monitor: starts before drm is loaded"
+pass "$tag: starts before drm is loaded"
 fresh
-[ "$(metric primetrace_drm_hooks $prom)" = 0 ] && pass "monitor: no DRM hooks before drm" ||
-	fail "monitor: no DRM hooks before drm" "$(metric primetrace_drm_hooks $prom)"
+[ "$(metric primetrace_drm_hooks $prom)" = 0 ] && pass "$tag: no DRM hooks before drm" ||
+	fail "$tag: no DRM hooks before drm" "$(metric primetrace_drm_hooks $prom)"
 
 # --- drm loads: the hooks follow ---------------------------------------------
 vm-load-modules
@@ -126,42 +133,42 @@ drm_hooked() {
 	fresh && [ "$(metric primetrace_drm_hooks $prom)" -gt 0 ]
 }
 if wait_for 240 drm_hooked; then
-	pass "monitor: DRM hooks attached once drm loaded ($(metric primetrace_drm_hooks $prom))"
+	pass "$tag: DRM hooks attached once drm loaded ($(metric primetrace_drm_hooks $prom))"
 else
-	fail "monitor: DRM hooks attached once drm loaded" "$(tail -n 3 "$out/mon.err" | tr '\n' ' ')"
+	fail "$tag: DRM hooks attached once drm loaded" "$(tail -n 3 "$out/mon.err" | tr '\n' ' ')"
 fi
 grep "kprobe" /sys/kernel/debug/kprobes/list >"$out/kprobes" 2>/dev/null
 
 # --- a leak, against vprime's truth --------------------------------------------
 leaky --hold 600 --count 20 export >"$out/leaky.out" 2>&1 &
 lpid=$!
-wait_for 60 grep -q "^LEAK" "$out/leaky.out" || fail "monitor: leaky export runs" "$(cat "$out/leaky.out")"
+wait_for 60 grep -q "^LEAK" "$out/leaky.out" || fail "$tag: leaky export runs" "$(cat "$out/leaky.out")"
 sleep 1
 fresh
 matches_truth leak
 [ "$(metric primetrace_leak_suspects'{rule="export_growth"}' $prom)" = 1 ] &&
-	pass "monitor: the leak raises the export_growth suspect gauge" ||
-	fail "monitor: the leak raises the export_growth suspect gauge" \
+	pass "$tag: the leak raises the export_growth suspect gauge" ||
+	fail "$tag: the leak raises the export_growth suspect gauge" \
 		"$(grep '^primetrace_leak_suspects' $prom | tr '\n' ' ')"
 grep -q "new suspect: export_growth: pid $lpid (leaky)" "$out/mon.err" &&
-	pass "monitor: one stderr line names the new suspect" ||
-	fail "monitor: one stderr line names the new suspect" "$(grep suspect "$out/mon.err" | head -n 3)"
+	pass "$tag: one stderr line names the new suspect" ||
+	fail "$tag: one stderr line names the new suspect" "$(grep suspect "$out/mon.err" | head -n 3)"
 primetrace leaks --connect $sock >"$out/connect.txt" 2>&1
 rc=$?
 [ $rc = 0 ] && grep -q "^    culprit:  pid $lpid (leaky)" "$out/connect.txt" &&
 	grep -q "leak_export_loop" "$out/connect.txt" &&
-	pass "monitor: leaks --connect names the culprit and its stack" ||
-	fail "monitor: leaks --connect names the culprit and its stack" "rc=$rc $(head -n 8 "$out/connect.txt" | tr '\n' ' ')"
+	pass "$tag: leaks --connect names the culprit and its stack" ||
+	fail "$tag: leaks --connect names the culprit and its stack" "rc=$rc $(head -n 8 "$out/connect.txt" | tr '\n' ' ')"
 primetrace objects -j --connect $sock >"$out/objects.json" 2>&1 &&
 	[ "$(grep -o '"exp_comm":"leaky"' "$out/objects.json" | wc -l)" = 20 ] &&
-	pass "monitor: objects --connect lists the 20 buffers" ||
-	fail "monitor: objects --connect lists the 20 buffers" "$(head -c 300 "$out/objects.json")"
+	pass "$tag: objects --connect lists the 20 buffers" ||
+	fail "$tag: objects --connect lists the 20 buffers" "$(head -c 300 "$out/objects.json")"
 
 # the same numbers through HTTP, promtool, and node_exporter's textfile collector
 promcheck $prom file
 wget -q -O "$out/http.txt" "http://127.0.0.1:$port/metrics" &&
-	grep -q '^primetrace_dmabufs ' "$out/http.txt" && pass "monitor: GET /metrics" ||
-	fail "monitor: GET /metrics" "$(head -c 200 "$out/http.txt")"
+	grep -q '^primetrace_dmabufs ' "$out/http.txt" && pass "$tag: GET /metrics" ||
+	fail "$tag: GET /metrics" "$(head -c 200 "$out/http.txt")"
 promcheck "$out/http.txt" http
 prometheus-node-exporter --collector.disable-defaults --collector.textfile \
 	--collector.textfile.directory=$tf --web.listen-address=127.0.0.1:9100 \
@@ -173,8 +180,8 @@ wget -q -O "$out/node.txt" http://127.0.0.1:9100/metrics
 want=$(metric primetrace_dmabufs $prom)
 got=$(metric primetrace_dmabufs "$out/node.txt")
 [ -n "$want" ] && [ "$got" = "$want" ] && grep -q '^node_textfile_scrape_error 0' "$out/node.txt" &&
-	pass "monitor: node_exporter's textfile collector serves the metrics ($got buffers)" ||
-	fail "monitor: node_exporter's textfile collector serves the metrics" \
+	pass "$tag: node_exporter's textfile collector serves the metrics ($got buffers)" ||
+	fail "$tag: node_exporter's textfile collector serves the metrics" \
 		"want $want, got '$got'; $(grep -E 'textfile|error' "$out/node.txt" | head -n 3 | tr '\n' ' ')"
 kill $npid
 
@@ -190,8 +197,8 @@ cpid=$!
 sleep 0.5
 kill -9 $cpid
 primetrace top --connect $sock >"$out/top.txt" 2>&1 && kill -0 $mpid &&
-	pass "monitor: a client killed -9 mid-request, the next is answered" ||
-	fail "monitor: a client killed -9 mid-request, the next is answered" "$(head -n 2 "$out/top.txt")"
+	pass "$tag: a client killed -9 mid-request, the next is answered" ||
+	fail "$tag: a client killed -9 mid-request, the next is answered" "$(head -n 2 "$out/top.txt")"
 # the monitor's own file comes and goes (temporary, renamed over the old):
 # fill what it frees too, until it fails
 i=0
@@ -205,16 +212,16 @@ if kill -0 $mpid && grep -q "primetrace.prom: No space left on device" "$out/mon
 	[ "$(grep -c 'No space left' "$out/mon.err")" = 1 ] &&
 	wget -q -O "$out/http.full" "http://127.0.0.1:$port/metrics" &&
 	[ "$(metric primetrace_metrics_write_errors_total "$out/http.full")" -gt 0 ]; then
-	pass "monitor: a full disk for the metrics file is said once, the monitor goes on"
+	pass "$tag: a full disk for the metrics file is said once, the monitor goes on"
 else
-	fail "monitor: a full disk for the metrics file is said once, the monitor goes on" \
+	fail "$tag: a full disk for the metrics file is said once, the monitor goes on" \
 		"$(tail -n 3 "$out/mon.err" | tr '\n' ' ')"
 fi
-ls $tf | grep -q tmp && fail "monitor: no temporary file left on the full disk" "$(ls $tf)"
+ls $tf | grep -q tmp && fail "$tag: no temporary file left on the full disk" "$(ls $tf)"
 rm -f $tf/filler.*
 fresh && grep -q "written again" "$out/mon.err" &&
-	pass "monitor: the metrics file is written again once there is room" ||
-	fail "monitor: the metrics file is written again once there is room"
+	pass "$tag: the metrics file is written again once there is room" ||
+	fail "$tag: the metrics file is written again once there is room"
 
 # --- every DRM module out and back, under the running monitor ------------------
 before=$(metric primetrace_attaches_total $prom)
@@ -223,28 +230,28 @@ for m in $mods; do
 	rmmod "$m" 2>>"$out/rmmod.err" || echo "$m" >>"$out/rmmod.failed"
 done
 left=$(grep -E '^(drm|drm_kms_helper|vgem|virtio_gpu|vprime) ' /proc/modules | cut -d' ' -f1 | tr '\n' ' ')
-[ -z "$left" ] && pass "monitor: every DRM module unloads under the running monitor" ||
-	fail "monitor: every DRM module unloads under the running monitor" "still loaded: $left $(cat "$out/rmmod.err" 2>/dev/null | tr '\n' ' ')"
+[ -z "$left" ] && pass "$tag: every DRM module unloads under the running monitor" ||
+	fail "$tag: every DRM module unloads under the running monitor" "still loaded: $left $(cat "$out/rmmod.err" 2>/dev/null | tr '\n' ' ')"
 drm_gone() {
 	fresh && [ "$(metric primetrace_drm_hooks $prom)" = 0 ]
 }
-wait_for 240 drm_gone && kill -0 $mpid && pass "monitor: runs on without drm, no DRM hooks" ||
-	fail "monitor: runs on without drm, no DRM hooks" "$(tail -n 3 "$out/mon.err" | tr '\n' ' ')"
+wait_for 240 drm_gone && kill -0 $mpid && pass "$tag: runs on without drm, no DRM hooks" ||
+	fail "$tag: runs on without drm, no DRM hooks" "$(tail -n 3 "$out/mon.err" | tr '\n' ' ')"
 vm-load-modules
 reattached() {
 	fresh && [ "$(metric primetrace_attaches_total $prom)" -gt "$before" ] &&
 		[ "$(metric primetrace_drm_hooks $prom)" -gt 0 ]
 }
-wait_for 240 reattached && pass "monitor: attaches again when drm loads again" ||
-	fail "monitor: attaches again when drm loads again" "$(tail -n 3 "$out/mon.err" | tr '\n' ' ')"
+wait_for 240 reattached && pass "$tag: attaches again when drm loads again" ||
+	fail "$tag: attaches again when drm loads again" "$(tail -n 3 "$out/mon.err" | tr '\n' ' ')"
 leaky --hold 600 --count 3 export >"$out/leaky2.out" 2>&1 &
 lpid=$!
 wait_for 60 grep -q "^LEAK" "$out/leaky2.out"
 sleep 1
 fresh
 matches_truth reloaded
-[ "$(metric primetrace_dmabufs $prom)" = 3 ] && pass "monitor: sees the buffers made after the reload" ||
-	fail "monitor: sees the buffers made after the reload" "$(metric primetrace_dmabufs $prom)"
+[ "$(metric primetrace_dmabufs $prom)" = 3 ] && pass "$tag: sees the buffers made after the reload" ||
+	fail "$tag: sees the buffers made after the reload" "$(metric primetrace_dmabufs $prom)"
 kill $lpid
 wait $lpid
 
@@ -258,12 +265,22 @@ inc=$(metric primetrace_incomplete $prom)
 full=$(metric primetrace_incomplete_reason'{reason="table_full"}' $prom)
 ev=$(metric primetrace_table_evictions_total $prom)
 [ "$inc" = 1 ] && [ "$full" = 1 ] && [ "${ev:-0}" -gt 0 ] && kill -0 $mpid &&
-	pass "monitor: a flood past --max-objects: running, metrics say incomplete ($ev untracked)" ||
-	fail "monitor: a flood past --max-objects: running, metrics say incomplete" "incomplete=$inc table_full=$full evictions=$ev"
+	pass "$tag: a flood past --max-objects: running, metrics say incomplete ($ev untracked)" ||
+	fail "$tag: a flood past --max-objects: running, metrics say incomplete" "incomplete=$inc table_full=$full evictions=$ev"
+case "$MON_ARGS" in
+*--tables*)
+	kfull=$(metric primetrace_incomplete_reason'{reason="kernel_table_full"}' $prom)
+	kev=$(metric primetrace_kernel_table_evictions_total $prom)
+	[ "$kfull" = 1 ] && [ "${kev:-0}" -gt 0 ] &&
+		pass "$tag: the flood overflows the kernel's tables, and the metrics say so ($kev refused)" ||
+		fail "$tag: the flood overflows the kernel's tables, and the metrics say so" \
+			"kernel_table_full=$kfull evictions=$kev"
+	;;
+esac
 primetrace leaks --connect $sock >"$out/flood.txt" 2>&1
 grep -q "^picture incomplete: .*over the bound" "$out/flood.txt" &&
-	pass "monitor: leaks --connect says the picture is incomplete" ||
-	fail "monitor: leaks --connect says the picture is incomplete" "$(tail -n 2 "$out/flood.txt")"
+	pass "$tag: leaks --connect says the picture is incomplete" ||
+	fail "$tag: leaks --connect says the picture is incomplete" "$(tail -n 2 "$out/flood.txt")"
 promcheck $prom flood
 kill $lpid
 wait $lpid
@@ -271,7 +288,7 @@ wait $lpid
 kill -TERM $mpid
 wait $mpid
 rc=$?
-[ $rc = 0 ] && pass "monitor: SIGTERM ends it, exit 0" || fail "monitor: SIGTERM ends it, exit 0" "rc=$rc"
+[ $rc = 0 ] && pass "$tag: SIGTERM ends it, exit 0" || fail "$tag: SIGTERM ends it, exit 0" "rc=$rc"
 # --- why kprobes in modules: a BPF trampoline pins its module ------------------
 # the control that shows the unload check above can fail
 primetrace monitor --attach fentry --no-socket --refresh 1 >/dev/null 2>"$out/fentry.err" &
@@ -281,15 +298,15 @@ for m in $mods; do
 	rmmod "$m" 2>/dev/null
 done
 grep -q '^drm ' /proc/modules &&
-	pass "monitor: with --attach fentry, drm cannot unload (why modules get kprobes)" ||
-	fail "monitor: with --attach fentry, drm cannot unload (why modules get kprobes)" \
+	pass "$tag: with --attach fentry, drm cannot unload (why modules get kprobes)" ||
+	fail "$tag: with --attach fentry, drm cannot unload (why modules get kprobes)" \
 		"$(cat "$out/fentry.err" | tr '\n' ' ')"
 kill $fpid
 wait $fpid
 for m in $mods; do
 	rmmod "$m" 2>/dev/null
 done
-grep -q '^drm ' /proc/modules && fail "monitor: drm unloads once the fentry monitor ended" ||
-	pass "monitor: drm unloads once the fentry monitor ended"
+grep -q '^drm ' /proc/modules && fail "$tag: drm unloads once the fentry monitor ended" ||
+	pass "$tag: drm unloads once the fentry monitor ended"
 umount $tf
 exit $failed

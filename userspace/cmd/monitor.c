@@ -48,6 +48,7 @@ static const char monitor_doc[] =
     "EXAMPLES:\n"
     "    primetrace monitor --metrics-file /var/lib/prometheus/node-exporter/primetrace.prom\n"
     "    primetrace monitor --metrics-listen 127.0.0.1:9464 --report-every 3600\n"
+    "    primetrace monitor --tables --metrics-listen 127.0.0.1:9464   # kernel tables: cheap\n"
     "    primetrace leaks --connect /run/primetrace/monitor.sock\n"
     "\n"
     "Each new leak suspect gives one line on stderr. The metrics say when the\n"
@@ -126,6 +127,7 @@ static struct mon {
 	__u64 attaches;
 	bool attach_failing;
 	__u64 lost_before, missed_before, events_before; /* of sources closed since */
+	__u64 table_lost_before;
 	__u64 noted_drops;
 	unsigned long skipped; /* --input --skip-bad-lines */
 	struct pm_leak_opts lo;
@@ -211,6 +213,12 @@ static error_t parse_monitor(int key, char *arg, struct argp_state *state)
 	case OPT_CHECK:
 		mo->check = true;
 		break;
+	case ARGP_KEY_END:
+		if (mo->check && mo->opts.tables) {
+			argp_error(state, "--check reads every event: not with --tables");
+			return EINVAL;
+		}
+		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		return EINVAL;
@@ -224,7 +232,7 @@ static const struct argp monitor_argp = {
 	.options = monitor_options,
 	.parser = parse_monitor,
 	.doc = monitor_doc,
-	.children = pt_source_child,
+	.children = pt_tables_child,
 };
 
 int pt_monitor_parse(int argc, char **argv)
@@ -239,9 +247,11 @@ int pt_monitor_parse(int argc, char **argv)
 
 /* --- the model and the source ----------------------------------------------- */
 
+/* the model of the moment: with --tables, a new one each refresh */
 static int feed(const struct pt_record *rec, void *ctx)
 {
-	pm_model_feed(ctx, rec);
+	(void)ctx;
+	pm_model_feed(mon.m, rec);
 	if (mon.c)
 		pc_checker_feed(mon.c, rec);
 	return 0;
@@ -312,6 +322,7 @@ static void detach(void)
 		return;
 	pt_source_stop(mon.src);
 	pt_source_summary(mon.src, &sum);
+	mon.table_lost_before += sum.table_lost;
 	mon.lost_before += pt_summary_drops(&sum);
 	mon.events_before += pt_summary_events(&sum);
 	mon.missed_before += pt_source_misses(mon.src, NULL, NULL);
@@ -325,12 +336,13 @@ static int attach(void)
 	struct pt_source_opts so = {
 		.prog = pt_prog,
 		.fn = feed,
-		.ctx = mon.m,
 		.filter = mon.opts.filter,
 		.cgroup_path = mon.opts.cgroup_path,
 		.ringbuf_size = mon.opts.ringbuf_size,
 		.mode = mon.opts.mode,
 		.exits = true,
+		.tables = mon.opts.tables,
+		.table_size = mon.opts.table_size,
 		.kstack = !mon.no_stacks,
 		.ustack = !mon.no_stacks,
 		.btf_path = mon.opts.btf_path,
@@ -425,9 +437,10 @@ static const struct {
 	unsigned int bit;
 	const char *name;
 } inc_reasons[] = {
-	{ PM_INC_DROPS, "events_lost" },       { PM_INC_UNSEEN, "unseen" },
-	{ PM_INC_BOUND, "table_full" },	       { PM_INC_HOLDERS, "holders_inferred" },
-	{ PM_INC_NOFREE, "gem_frees_unseen" }, { PM_INC_SKIPPED, "input_skipped" },
+	{ PM_INC_DROPS, "events_lost" },	{ PM_INC_UNSEEN, "unseen" },
+	{ PM_INC_BOUND, "table_full" },		{ PM_INC_HOLDERS, "holders_inferred" },
+	{ PM_INC_NOFREE, "gem_frees_unseen" },	{ PM_INC_SKIPPED, "input_skipped" },
+	{ PM_INC_TABLES, "kernel_table_full" },
 };
 
 static void write_groups(FILE *f, const char *name, const char *help_n, const char *help_b,
@@ -517,6 +530,11 @@ static void write_metrics(FILE *f, const struct pm_view *v)
 		  "The bound on the lifetime model's entries (--max-objects)", v->max_entries);
 	om_single(f, "primetrace_table_evictions_total", "counter",
 		  "Entries the lifetime model could not keep because it was full", v->evictions);
+	if (mon.opts.tables)
+		om_single(f, "primetrace_kernel_table_evictions_total", "counter",
+			  "Entries the kernel's live tables (--tables) refused: full, or a stack "
+			  "hash collision",
+			  v->table_lost);
 	om_single(f, "primetrace_incomplete", "gauge",
 		  "1 when the picture is incomplete (events lost, table full, ...)",
 		  incomplete != 0);
@@ -628,6 +646,41 @@ static void check_step(void)
 	free(v);
 }
 
+static void feed_table(const struct pt_record *rec, void *ctx)
+{
+	if (pt_filter_match(&mon.opts.filter, &rec->ev))
+		pm_model_feed(ctx, rec);
+}
+
+/*
+ * --tables: the picture is the kernel's live tables, read into a new
+ * model (and what a snapshot finds on top, as without tables), which
+ * replaces the last one. The hooks stream nothing else the model needs.
+ */
+static void tables_read(void)
+{
+	__u64 lost;
+	struct pm_model *m;
+
+	if (!mon.opts.tables || !mon.src)
+		return;
+	m = pm_model_new(mon.max_objects);
+	if (!m) {
+		fprintf(stderr, "%s: out of memory\n", pt_prog);
+		return;
+	}
+	pt_source_consume(mon.src);
+	if (pt_source_tables(mon.src, feed_table, m)) {
+		pm_model_free(m);
+		return;
+	}
+	lost = mon.table_lost_before + pt_source_table_lost(mon.src);
+	pm_model_note_table_lost(m, lost);
+	pm_model_free(mon.m);
+	mon.m = m;
+	mon.noted_drops = 0;
+}
+
 /* every --refresh: a snapshot, the suspects, the metrics */
 static void refresh(void)
 {
@@ -639,6 +692,7 @@ static void refresh(void)
 	FILE *f;
 	int n;
 
+	tables_read();
 	if (drops > mon.noted_drops) {
 		pm_model_note_drops(mon.m, drops - mon.noted_drops);
 		mon.noted_drops = drops;
@@ -928,6 +982,15 @@ static int answer(const char *cmd, int argc, char **argv, FILE *out, FILE *err)
 			return PT_EXIT_OK;
 		if (r != PT_PARSED)
 			return PT_EXIT_USAGE;
+		/* --tables: the report is of the tables as they are now */
+		if (mon.opts.tables) {
+			__u64 drops = mon.lost_before + (mon.src ? pt_source_drops(mon.src) : 0);
+
+			tables_read();
+			pm_model_note_drops(mon.m, drops);
+			mon.noted_drops = drops;
+			snapshot();
+		}
 		set_now();
 		return cmds[i].report(out, mon.m);
 	}

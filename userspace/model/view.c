@@ -137,6 +137,7 @@ int pm_view_collect(const struct pm_model *m, const struct pm_suspect *s, int n,
 	v->events = st.events;
 	v->drops = st.drops;
 	v->evictions = st.untracked;
+	v->table_lost = st.table_lost;
 	v->entries = st.entries;
 	v->max_entries = st.max_entries;
 	v->incomplete = pm_model_incomplete(m);

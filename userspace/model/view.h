@@ -38,7 +38,7 @@ struct pm_view {
 	unsigned int nprocs;
 	__u64 gem_objects, gem_handles, import_handles, attachments;
 	__u64 suspects[PM_LEAK_MAX];
-	__u64 events, drops, evictions;
+	__u64 events, drops, evictions, table_lost;
 	__u64 entries, max_entries;
 	unsigned int incomplete; /* PM_INC_* */
 	char incomplete_text[256];

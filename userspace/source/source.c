@@ -615,6 +615,19 @@ void pt_source_stop(struct pt_source *src)
 		pt_tables_read(src->skel, src->syms, src->usyms, table_record, src);
 }
 
+int pt_source_tables(struct pt_source *src, void (*fn)(const struct pt_record *rec, void *ctx),
+		     void *ctx)
+{
+	if (src->o.input || !src->o.tables || !src->skel || src->stop)
+		return 0;
+	return pt_tables_read(src->skel, src->syms, src->usyms, fn, ctx);
+}
+
+__u64 pt_source_table_lost(struct pt_source *src)
+{
+	return src->o.tables && src->skel ? pt_tables_lost(src->skel) : 0;
+}
+
 void pt_source_summary(struct pt_source *src, struct pt_summary *sum)
 {
 	struct pt_summary *rec = &src->recorded;

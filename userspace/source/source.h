@@ -92,6 +92,15 @@ bool pt_source_done(const struct pt_source *src);
 /* Live: detach every program, then read what is left (unless stopped). */
 void pt_source_stop(struct pt_source *src);
 /*
+ * Live, with tables: what the kernel's live tables hold now, while the
+ * hooks go on changing them, as pt_tables_read() gives it (0 or -errno,
+ * printed). Nothing otherwise.
+ */
+int pt_source_tables(struct pt_source *src, void (*fn)(const struct pt_record *rec, void *ctx),
+		     void *ctx);
+/* Live, with tables: the entries the tables could not take, so far */
+__u64 pt_source_table_lost(struct pt_source *src);
+/*
  * The counts into sum (free it with pt_summary_free()): the events read,
  * and live the losses, the calls per hook and how each hook attached (map
  * lookups: after pt_source_stop()), replayed the recording's own.

@@ -94,10 +94,22 @@ static int trec_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* fn for each entry of the hash map fd; an entry gone meanwhile is skipped */
-static int each_entry(int fd, size_t key_size, size_t value_size,
-		      int (*fn)(struct trecs *t, const void *key, const void *value),
-		      struct trecs *t)
+/*
+ * fn for each entry of the hash map fd, also while the hooks change it.
+ * bpf_map_get_next_key() from a key deleted meanwhile starts over at the
+ * first key, so a walk of a busy table could go round forever; a batch
+ * lookup walks the buckets instead, and an entry made or gone meanwhile
+ * is simply in this read or not. Without batch operations (kernels before
+ * 5.6), the key walk, stopped at max_entries steps.
+ */
+#define BATCH 256
+#ifndef ENOTSUPP
+#define ENOTSUPP 524 /* the kernel's own, for an operation a map lacks */
+#endif
+
+static int each_entry_walk(int fd, size_t key_size, size_t value_size, __u32 max,
+			   int (*fn)(struct trecs *t, const void *key, const void *value),
+			   struct trecs *t)
 {
 	char key[32], prev[32], value[sizeof(struct pt_tbuf) + sizeof(struct pt_thandle)];
 	bool first = true;
@@ -105,7 +117,7 @@ static int each_entry(int fd, size_t key_size, size_t value_size,
 
 	if (key_size > sizeof(key) || value_size > sizeof(value))
 		return -EINVAL;
-	while (!bpf_map_get_next_key(fd, first ? NULL : prev, key)) {
+	for (__u32 i = 0; i < max && !bpf_map_get_next_key(fd, first ? NULL : prev, key); i++) {
 		memcpy(prev, key, key_size);
 		first = false;
 		if (bpf_map_lookup_elem(fd, key, value))
@@ -115,6 +127,63 @@ static int each_entry(int fd, size_t key_size, size_t value_size,
 			return err;
 	}
 	return 0;
+}
+
+static int each_entry(int fd, size_t key_size, size_t value_size,
+		      int (*fn)(struct trecs *t, const void *key, const void *value),
+		      struct trecs *t)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info), batch, count, cap = BATCH;
+	char *keys, *values;
+	void *in = NULL;
+	int err = 0;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	keys = malloc(cap * key_size);
+	values = malloc(cap * value_size);
+	while (keys && values) {
+		count = cap;
+		err = bpf_map_lookup_batch(fd, in, &batch, keys, values, &count, NULL);
+		if (err == -ENOSPC && cap < 65536) {
+			/* one bucket holds more than fits: a larger batch */
+			char *k = realloc(keys, 2 * cap * key_size);
+			char *v = k ? realloc(values, 2 * cap * value_size) : NULL;
+
+			keys = k ?: keys;
+			values = v ?: values;
+			if (!k || !v)
+				break;
+			cap *= 2;
+			continue;
+		}
+		if (err && err != -ENOENT) {
+			if (!in && (err == -EINVAL || err == -ENOTSUPP || err == -EOPNOTSUPP))
+				err = each_entry_walk(fd, key_size, value_size, info.max_entries,
+						      fn, t);
+			break;
+		}
+		for (__u32 i = 0; i < count; i++) {
+			int e = fn(t, keys + i * key_size, values + i * value_size);
+
+			if (e) {
+				free(keys);
+				free(values);
+				return e;
+			}
+		}
+		if (err == -ENOENT) {
+			err = 0;
+			break;
+		}
+		in = &batch;
+	}
+	if (!keys || !values)
+		err = -ENOMEM;
+	free(keys);
+	free(values);
+	return err;
 }
 
 static int add_buf(struct trecs *t, const void *k, const void *v)
