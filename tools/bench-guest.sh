@@ -249,6 +249,36 @@ for count in $live; do
 	done
 done
 
+# The kernel tables of --tables are preallocated hash maps: their memlock
+# is fixed at load, and what a live buffer costs is what one entry costs.
+# Each table's memlock divided by its entries, from bpftool: a live buffer
+# takes one live_bufs entry and one live_handles entry per GEM handle
+# (leaky's buffers: one each); its stacks, stored once per distinct
+# stack, are shared.
+if command -v bpftool >/dev/null && available primetrace monitor; then
+	echo
+	echo "kernel tables (monitor --tables): bytes per entry, memlock / max_entries"
+	if start primetrace monitor --tables --no-socket; then
+		bpftool map show 2>/dev/null | awk '
+			/^[0-9]+:/ { name = ""; for (i = 1; i < NF; i++) if ($i == "name") name = $(i + 1) }
+			/max_entries/ {
+				for (i = 1; i < NF; i++) {
+					if ($i == "max_entries") m = $(i + 1)
+					if ($i == "memlock") b = $(i + 1)
+				}
+				sub(/B$/, "", b)
+				if (name == "live_bufs" || name == "live_handles" ||
+				    name == "kstacks" || name == "ustacks")
+					print name, int(b / m)
+			}' >/tmp/kentry
+		stop
+		while read -r name per; do
+			row kentry_bytes "$name" "$per"
+			printf '  %-14s %6s B per entry\n' "$name" "$per"
+		done </tmp/kentry
+	fi
+fi
+
 echo
 echo "finding live dma-bufs: primetrace objects vs scanning /proc/*/fd and fdinfo"
 m=${BENCH_BUFFERS:-300}

@@ -40,7 +40,8 @@ has "bench-report: goals table" "$tmp/goals" \
 	'^`check`: at most 3x on the loop +3.79x +3x +no' \
 	'^userspace, lifetime model: at most 256 B per live buffer, 100000 live +1130 B +256 B +no' \
 	'^userspace, RSS in the guest: at most 256 B per live buffer, 10000 live \(leaks\) +1300.0 B +256 B; 0.0 B \(bpftrace count\) +no' \
-	'^kernel maps: at most 256 B per live buffer, 10000 live \(leaks\) +0.0 B .* yes'
+	'^kernel maps: at most 256 B per live buffer, 10000 live \(leaks\) +0.0 B .* yes' \
+	'^kernel tables \(--tables\): at most 256 B per live buffer \(a buffer entry and its handle.s\) +330 B +256 B +no +missed by 1.29x'
 has "bench-report: markdown" "$tmp/p.md" '^## Goals' \
 	'^\| `check`: at most 3x on the loop \| 3.79x \| 3x \| no \| missed by 1.26x \|' \
 	'^\| primetrace trace \| 272 \| 35 \| 7.77x \| 2100 \| 2540 ms \|' \
