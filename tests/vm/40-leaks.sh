@@ -36,9 +36,10 @@ run_leaks() {
 	primetrace leaks -j -D 6 $largs >"$out/$name.json" 2>"$out/$name.err" &
 	lpid=$!
 	i=0
+	# start-up takes seconds, more on a loaded host: wait up to 2 minutes
 	while ! grep -q "tracing with" "$out/$name.err" 2>/dev/null; do
 		i=$((i + 1))
-		if [ $i -gt 300 ] || ! kill -0 $lpid 2>/dev/null; then
+		if [ $i -gt 1200 ] || ! kill -0 $lpid 2>/dev/null; then
 			fail "$name: leaks starts" "$(tail -n 3 "$out/$name.err" | tr '\n' ' ')"
 			wait $lpid
 			return 1
