@@ -134,9 +134,12 @@ loop() {
 		[ -n "$ns" ] || { echo "bench: prime_workload --roundtrip failed" >&2; return 1; }
 		if [ -z "$best" ] || [ "$ns" -lt "$best" ]; then
 			best=$ns best_lost=$lost
-			[ -f /tmp/bench.prof.run ] && mv /tmp/bench.prof.run /tmp/bench.prof
+			if [ -f /tmp/bench.prof.run ]; then
+				mv /tmp/bench.prof.run /tmp/bench.prof
+			fi
 		fi
 	done
+	return 0
 }
 
 echo "PRIME round trips: $n of (export from vprime, import into vgem, close the"
@@ -254,8 +257,14 @@ done
 # Each table's memlock divided by its entries, from bpftool: a live buffer
 # takes one live_bufs entry and one live_handles entry per GEM handle
 # (leaky's buffers: one each); its stacks, stored once per distinct
-# stack, are shared.
+# stack, are shared. Before 6.4 a map's memlock is its keys and values
+# only (bpf_map_memory_footprint()); the hash element header (48 B) and its
+# bucket (16 B) are added here, as 6.4's htab_map_mem_usage() counts them.
 if command -v bpftool >/dev/null && available primetrace monitor; then
+	hdr=0
+	kv=$(uname -r | sed -E 's/^([0-9]+)\.([0-9]+).*/\1 \2/')
+	set -- $kv
+	{ [ "$1" -lt 6 ] || { [ "$1" = 6 ] && [ "$2" -lt 4 ]; }; } && hdr=64
 	echo
 	echo "kernel tables (monitor --tables): bytes per entry, memlock / max_entries"
 	if start primetrace monitor --tables --no-socket; then
@@ -273,8 +282,10 @@ if command -v bpftool >/dev/null && available primetrace monitor; then
 			}' >/tmp/kentry
 		stop
 		while read -r name per; do
-			row kentry_bytes "$name" "$per"
-			printf '  %-14s %6s B per entry\n' "$name" "$per"
+			row kentry_memlock "$name" "$per"
+			row kentry_bytes "$name" "$((per + hdr))"
+			printf '  %-14s %6s B per entry (memlock %s B + %s B header and bucket)\n' \
+				"$name" "$((per + hdr))" "$per" "$hdr"
 		done </tmp/kentry
 	fi
 fi
