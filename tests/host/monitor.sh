@@ -61,7 +61,8 @@ check_metrics() {
 }
 
 # --- bad options ---------------------------------------------------------------
-for bad in "--refresh 0" "--top 0" "--metrics-listen nocolon" "--report-every x" "extra"; do
+for bad in "--refresh 0" "--top 0" "--metrics-listen nocolon" "--report-every x" "extra" \
+	"--tables --check" "--table-size 64" "--tables --input x.json"; do
 	# shellcheck disable=SC2086
 	primetrace monitor $bad >"$tmp/out" 2>"$tmp/err"
 	rc=$?
