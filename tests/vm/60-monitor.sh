@@ -137,6 +137,15 @@ if wait_for 240 drm_hooked; then
 else
 	fail "$tag: DRM hooks attached once drm loaded" "$(tail -n 3 "$out/mon.err" | tr '\n' ' ')"
 fi
+# settled: the modules load one after the other, and each that holds hooks
+# makes the monitor attach again; the checks below start once the attach
+# count has held still for 3 s
+settled() {
+	a=$(metric primetrace_attaches_total $prom)
+	sleep 3
+	fresh && [ "$(metric primetrace_attaches_total $prom)" = "$a" ]
+}
+wait_for 120 settled
 grep "kprobe" /sys/kernel/debug/kprobes/list >"$out/kprobes" 2>/dev/null
 
 # --- a leak, against vprime's truth --------------------------------------------
@@ -184,6 +193,29 @@ got=$(metric primetrace_dmabufs "$out/node.txt")
 	fail "$tag: node_exporter's textfile collector serves the metrics" \
 		"want $want, got '$got'; $(grep -E 'textfile|error' "$out/node.txt" | head -n 3 | tr '\n' ' ')"
 kill $npid
+
+# A module with hooks goes and comes while the leak is held (vgem and its
+# drm_shmem_helper; leaky's buffers are vprime's): the monitor attaches
+# again, and must still know every buffer and who made it. With --tables
+# that is the old tables carried over into the new programs' before the
+# old ones go.
+before=$(metric primetrace_attaches_total $prom)
+if rmmod vgem drm_shmem_helper 2>"$out/rmmod-shmem.err"; then
+	vm-load-modules 2>/dev/null
+	again() {
+		fresh && [ "$(metric primetrace_attaches_total $prom)" -gt "$before" ]
+	}
+	wait_for 120 again
+	wait_for 120 settled
+	got=$(metric "primetrace_process_dmabufs{pid=\"$lpid\",comm=\"leaky\"}" $prom)
+	[ "$(metric primetrace_attaches_total $prom)" -gt "$before" ] && [ "$got" = 20 ] &&
+		pass "$tag: attached again after a module reload, still 20 buffers of pid $lpid" ||
+		fail "$tag: attached again after a module reload, still 20 buffers of pid $lpid" \
+			"attaches $before -> $(metric primetrace_attaches_total $prom), buffers of $lpid: $got"
+	cp $prom "$out/metrics.reattached"
+else
+	skip "$tag: attached again after a module reload" "rmmod vgem drm_shmem_helper: $(cat "$out/rmmod-shmem.err")"
+fi
 
 kill $lpid
 wait $lpid

@@ -314,20 +314,26 @@ static __u64 modules_signature(void)
 	return sig;
 }
 
-static void detach(void)
+/* stop and close src, keeping its counts */
+static void detach_source(struct pt_source *src)
 {
 	struct pt_summary sum;
 
-	if (!mon.src)
+	if (!src)
 		return;
-	pt_source_stop(mon.src);
-	pt_source_summary(mon.src, &sum);
+	pt_source_stop(src);
+	pt_source_summary(src, &sum);
 	mon.table_lost_before += sum.table_lost;
 	mon.lost_before += pt_summary_drops(&sum);
 	mon.events_before += pt_summary_events(&sum);
-	mon.missed_before += pt_source_misses(mon.src, NULL, NULL);
+	mon.missed_before += pt_source_misses(src, NULL, NULL);
 	pt_summary_free(&sum);
-	pt_source_close(mon.src);
+	pt_source_close(src);
+}
+
+static void detach(void)
+{
+	detach_source(mon.src);
 	mon.src = NULL;
 }
 
@@ -382,6 +388,34 @@ static int attach(void)
 	/* after the snapshot: from this line on, the picture is whole */
 	fprintf(stderr, "%s: attached %d hooks (%d DRM)%s\n", pt_prog, n, drm,
 		drm ? "" : "; DRM's when drm loads");
+	return 0;
+}
+
+/*
+ * After a module change. Without tables the model outlives the sources,
+ * so the old one goes first. With --tables what is alive is in the old
+ * programs' tables: the new programs are attached first, the old tables
+ * copied into theirs while both record, and only then the old detached,
+ * so that nothing made or freed in between is lost. A failed attach keeps
+ * the old programs.
+ */
+static int reattach(void)
+{
+	struct pt_source *old = mon.src;
+	int err;
+
+	if (!mon.opts.tables || !old) {
+		detach();
+		return attach();
+	}
+	mon.src = NULL;
+	err = attach();
+	if (err) {
+		mon.src = old;
+		return err;
+	}
+	pt_source_tables_carry(old, mon.src);
+	detach_source(old);
 	return 0;
 }
 
@@ -1116,12 +1150,11 @@ static int loop(void)
 					fprintf(stderr,
 						"%s: DRM modules changed: attaching again\n",
 						pt_prog);
-				detach();
 				/*
 				 * A module going away while the hooks are planned fails
 				 * the attach: said once, tried again each second
 				 */
-				err = attach();
+				err = reattach();
 				if (err && !mon.attach_failing)
 					fprintf(stderr, "%s: attaching failed (%s): trying again\n",
 						pt_prog, pt_errstr(err));

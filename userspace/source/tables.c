@@ -108,8 +108,7 @@ static int trec_cmp(const void *a, const void *b)
 #endif
 
 static int each_entry_walk(int fd, size_t key_size, size_t value_size, __u32 max,
-			   int (*fn)(struct trecs *t, const void *key, const void *value),
-			   struct trecs *t)
+			   int (*fn)(void *ctx, const void *key, const void *value), void *t)
 {
 	char key[32], prev[32], value[sizeof(struct pt_tbuf) + sizeof(struct pt_thandle)];
 	bool first = true;
@@ -130,8 +129,7 @@ static int each_entry_walk(int fd, size_t key_size, size_t value_size, __u32 max
 }
 
 static int each_entry(int fd, size_t key_size, size_t value_size,
-		      int (*fn)(struct trecs *t, const void *key, const void *value),
-		      struct trecs *t)
+		      int (*fn)(void *ctx, const void *key, const void *value), void *t)
 {
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info), batch, count, cap = BATCH;
@@ -186,8 +184,9 @@ static int each_entry(int fd, size_t key_size, size_t value_size,
 	return err;
 }
 
-static int add_buf(struct trecs *t, const void *k, const void *v)
+static int add_buf(void *ctx, const void *k, const void *v)
 {
+	struct trecs *t = ctx;
 	const struct pt_tbuf *b = v;
 	struct pt_event *e = trec_add(t, b->kstack, b->ustack);
 	__u64 key;
@@ -243,8 +242,9 @@ static void handle_fill(struct pt_event *e, const struct pt_thandle_key *k,
 	memcpy(e->driver, h->driver, sizeof(e->driver));
 }
 
-static int add_handle(struct trecs *t, const void *k, const void *v)
+static int add_handle(void *ctx, const void *k, const void *v)
 {
+	struct trecs *t = ctx;
 	const struct pt_thandle *h = v;
 	struct pt_thandle_key key;
 	struct pt_event *e;
@@ -322,6 +322,87 @@ int pt_tables_read(struct primetrace_bpf *skel, struct pt_syms *syms, struct pt_
 		deliver(skel, syms, usyms, &t.r[i], fn, ctx);
 	free(t.r);
 	return 0;
+}
+
+/* --- carrying the tables over to a new set of programs ------------------------ */
+
+struct carry {
+	int to;
+	size_t key_size, value_size;
+	char *kv; /* the entries copied: key, then value */
+	size_t n, cap;
+	int from; /* the second pass: the old table */
+};
+
+static int carry_one(void *ctx, const void *key, const void *value)
+{
+	struct carry *c = ctx;
+	size_t sz = c->key_size + c->value_size;
+
+	/* what the new programs already hold is newer */
+	if (bpf_map_update_elem(c->to, key, value, BPF_NOEXIST))
+		return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 256;
+		char *kv = realloc(c->kv, cap * sz);
+
+		if (!kv)
+			return -ENOMEM;
+		c->kv = kv;
+		c->cap = cap;
+	}
+	memcpy(c->kv + c->n * sz, key, c->key_size);
+	memcpy(c->kv + c->n * sz + c->key_size, value, c->value_size);
+	c->n++;
+	return 0;
+}
+
+static int carry_map(struct bpf_map *from, struct bpf_map *to)
+{
+	struct carry c = { .to = bpf_map__fd(to),
+			   .from = bpf_map__fd(from),
+			   .key_size = bpf_map__key_size(from),
+			   .value_size = bpf_map__value_size(from) };
+	size_t sz = c.key_size + c.value_size;
+	char value[sizeof(struct pt_kstack) + sizeof(struct pt_ustack)];
+	int err;
+
+	if (c.value_size > sizeof(value) || bpf_map__key_size(to) != c.key_size ||
+	    bpf_map__value_size(to) != c.value_size)
+		return -EINVAL;
+	err = each_entry(c.from, c.key_size, c.value_size, carry_one, &c);
+	/*
+	 * Both sets of programs saw what happened while the copy ran: an
+	 * entry that left the old table meanwhile (a release) leaves the new
+	 * one too, unless the new programs have made it again since.
+	 */
+	for (size_t i = 0; !err && i < c.n; i++) {
+		const char *k = c.kv + i * sz, *v = k + c.key_size;
+
+		if (!bpf_map_lookup_elem(c.from, k, value))
+			continue;
+		if (!bpf_map_lookup_elem(c.to, k, value) && !memcmp(value, v, c.value_size))
+			bpf_map_delete_elem(c.to, k);
+	}
+	free(c.kv);
+	return err;
+}
+
+int pt_tables_carry(struct primetrace_bpf *from, struct primetrace_bpf *to)
+{
+	int err;
+
+	/* the stacks first: an entry names its stacks by key */
+	err = carry_map(from->maps.kstacks, to->maps.kstacks);
+	if (!err)
+		err = carry_map(from->maps.ustacks, to->maps.ustacks);
+	if (!err)
+		err = carry_map(from->maps.live_bufs, to->maps.live_bufs);
+	if (!err)
+		err = carry_map(from->maps.live_handles, to->maps.live_handles);
+	if (err)
+		fprintf(stderr, "%s: carrying the live tables over: %s\n", pt_prog, strerror(-err));
+	return err;
 }
 
 __u64 pt_tables_lost(struct primetrace_bpf *skel)
