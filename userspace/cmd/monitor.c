@@ -281,15 +281,19 @@ static void snapshot(void)
 }
 
 /*
- * Which modules that hooks live in are loaded, and at which address: a
- * change (a load, an unload, a reload between two looks) means attaching
- * again. /proc/modules lists "name size refs deps state address".
+ * Which modules that hooks live in are loaded, at which address, and
+ * which load of each it is: a change (a load, an unload, a reload between
+ * two looks) means attaching again. /proc/modules lists "name size refs
+ * deps state address"; a module unloaded and loaded again within one look
+ * often lands at the same address (its kprobes are gone all the same), so
+ * the inode of its /sys/module directory, new at each load, is taken too.
  */
 static __u64 modules_signature(void)
 {
-	char line[512], name[64], state[16];
+	char line[512], name[64], state[16], path[96];
 	unsigned long long addr;
 	__u64 sig = 1469598103934665603ULL;
+	struct stat st;
 	FILE *f = fopen("/proc/modules", "re");
 
 	if (!f)
@@ -309,6 +313,9 @@ static __u64 modules_signature(void)
 		for (const char *p = name; *p; p++)
 			sig = (sig ^ (unsigned char)*p) * 1099511628211ULL;
 		sig = (sig ^ addr) * 1099511628211ULL;
+		snprintf(path, sizeof(path), "/sys/module/%s", name);
+		if (!stat(path, &st))
+			sig = (sig ^ st.st_ino) * 1099511628211ULL;
 	}
 	fclose(f);
 	return sig;
