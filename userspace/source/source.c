@@ -623,14 +623,6 @@ int pt_source_tables(struct pt_source *src, void (*fn)(const struct pt_record *r
 	return pt_tables_read(src->skel, src->syms, src->usyms, fn, ctx);
 }
 
-int pt_source_tables_carry(struct pt_source *from, struct pt_source *to)
-{
-	if (from->o.input || to->o.input || !from->o.tables || !to->o.tables || !from->skel ||
-	    !to->skel)
-		return 0;
-	return pt_tables_carry(from->skel, to->skel);
-}
-
 __u64 pt_source_table_lost(struct pt_source *src)
 {
 	return src->o.tables && src->skel ? pt_tables_lost(src->skel) : 0;

@@ -98,11 +98,6 @@ void pt_source_stop(struct pt_source *src);
  */
 int pt_source_tables(struct pt_source *src, void (*fn)(const struct pt_record *rec, void *ctx),
 		     void *ctx);
-/*
- * Live, with tables, both attached: what from's tables hold, copied into
- * to's (pt_tables_carry()); then stop and close from. 0 or -errno.
- */
-int pt_source_tables_carry(struct pt_source *from, struct pt_source *to);
 /* Live, with tables: the entries the tables could not take, so far */
 __u64 pt_source_table_lost(struct pt_source *src);
 /*

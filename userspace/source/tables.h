@@ -37,13 +37,6 @@ int pt_tables_read(struct primetrace_bpf *skel, struct pt_syms *syms, struct pt_
  */
 bool pt_tables_hook(int hook);
 
-/*
- * While both sets of programs are attached: what the old tables hold and
- * the new ones do not yet, copied into the new ones, so that attaching
- * again (a module loaded) loses nothing. Returns 0 or -errno (printed).
- */
-int pt_tables_carry(struct primetrace_bpf *from, struct primetrace_bpf *to);
-
 /* What the tables could not hold (full tables, stack collisions): a map lookup */
 __u64 pt_tables_lost(struct primetrace_bpf *skel);
 
