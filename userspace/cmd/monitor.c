@@ -48,7 +48,7 @@ static const char monitor_doc[] =
     "EXAMPLES:\n"
     "    primetrace monitor --metrics-file /var/lib/prometheus/node-exporter/primetrace.prom\n"
     "    primetrace monitor --metrics-listen 127.0.0.1:9464 --report-every 3600\n"
-    "    primetrace monitor --tables --metrics-listen 127.0.0.1:9464   # kernel tables: cheap\n"
+    "    primetrace monitor --tables --metrics-listen 127.0.0.1:9464  # experimental\n"
     "    primetrace leaks --connect /run/primetrace/monitor.sock\n"
     "\n"
     "Each new leak suspect gives one line on stderr. The metrics say when the\n"
