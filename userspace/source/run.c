@@ -6,6 +6,8 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +153,17 @@ static int read_live(const struct pt_trace_opts *opts, struct pt_source *src, do
 				timeout = (deadline - now) / 1000000 + 1;
 		}
 		err = pt_source_poll(src, timeout);
+		/*
+		 * A reader that closed our stdout pipe after the last record
+		 * was written would otherwise leave us waiting for the next
+		 * one: the pipe's write end reports POLLERR.
+		 */
+		{
+			struct pollfd out = { .fd = STDOUT_FILENO };
+
+			if (poll(&out, 1, 0) == 1 && (out.revents & POLLERR))
+				break;
+		}
 		if (err)
 			break;
 	}
