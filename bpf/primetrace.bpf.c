@@ -423,20 +423,37 @@ struct ustack_walk {
 	__u32 limit;		/* words read */
 };
 
-/* the map values are looked up once, by the caller: not once per word */
-static long ustack_word(__u32 i, void *data)
+/*
+ * PT_USTACK_CHUNK words per call: a call per word cost more than the
+ * word's test (make bench, "leaks --tables" with -U). The map values are
+ * looked up once, by the caller: not once per word.
+ */
+#define PT_USTACK_CHUNK 8
+
+static long ustack_chunk(__u32 c, void *data)
 {
 	struct ustack_walk *w = data;
 	struct pt_ustack *us = w->us;
 	__u64 *words = w->words;
-	__u64 v;
 
-	if (!words || !us || i >= w->limit || us->nr >= PT_USTACK_MAX)
+	if (!words || !us)
 		return 1;
-	v = words[i & (PT_USTACK_BYTES / 8 - 1)];
-	if (v >= w->start && v < w->end) {
-		us->ip[us->nr & (PT_USTACK_MAX - 1)] = v;
-		us->nr++;
+#pragma unroll
+	for (__u32 j = 0; j < PT_USTACK_CHUNK; j++) {
+		__u32 i = c * PT_USTACK_CHUNK + j;
+		__u64 v;
+
+		__u32 k = us->nr;
+
+		if (i >= w->limit || k >= PT_USTACK_MAX)
+			return 1;
+		v = words[i & (PT_USTACK_BYTES / 8 - 1)];
+		if (v >= w->start && v < w->end) {
+			/* the mask, kept: the verifier does not see the check above */
+			barrier_var(k);
+			us->ip[k & (PT_USTACK_MAX - 1)] = v;
+			us->nr = k + 1;
+		}
 	}
 	return 0;
 }
@@ -468,7 +485,7 @@ static __always_inline void scan_ustack(struct pt_ustack *out)
 	}
 	w.words = words;
 	w.us = us;
-	bpf_loop(PT_USTACK_BYTES / 8, ustack_word, &w, 0);
+	bpf_loop(PT_USTACK_BYTES / 8 / PT_USTACK_CHUNK, ustack_chunk, &w, 0);
 	__builtin_memcpy(out, us, sizeof(*out));
 }
 
@@ -532,17 +549,8 @@ struct {
 	__type(value, __u64);
 } table_lost SEC(".maps");
 
-/* a thread inside an fd-to-handle: the dma-buf it is importing */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, __u64);
-} importing SEC(".maps");
-
-/* tables only: the record is built here instead of in the ring buffer */
+/* a table entry and its stacks are built here, not on the BPF stack */
 struct pt_scratch {
-	struct pt_event e;
 	struct pt_kstack ks;
 	struct pt_ustack us;
 	struct pt_tbuf b;	/* the value of a table entry, built here */
@@ -562,30 +570,6 @@ static __always_inline void count_lost(__u32 what)
 
 	if (n)
 		(*n)++;
-}
-
-/* the records that change a table; tables only, the others are dropped early */
-static __always_inline bool table_event(__u32 type)
-{
-	switch (type) {
-	case PT_EV_DMABUF_EXPORT:
-	case PT_EV_DMABUF_RELEASE:
-	case PT_EV_GEM_DMABUF_RELEASE:
-	case PT_EV_DMABUF_GET:
-	case PT_EV_GEM_IMPORT:
-	case PT_EV_PRIME_FD_TO_HANDLE:
-	case PT_EV_GEM_FD_TO_HANDLE:
-	case PT_EV_GEM_HANDLE_CREATE:
-	case PT_EV_GEM_HANDLE_DELETE:
-		return true;
-	}
-	return false;
-}
-
-/* the records whose stacks a table keeps */
-static __always_inline bool table_stacks(__u32 type)
-{
-	return type == PT_EV_DMABUF_EXPORT || type == PT_EV_GEM_HANDLE_CREATE;
 }
 
 static __always_inline __u32 frames_hash(const __u64 *ip, __u32 nr, __u32 max)
@@ -650,115 +634,254 @@ static __always_inline __u32 store_ustack(struct pt_ustack *us)
 	return store_stack(&ustacks, (struct pt_kstack *)us, PT_USTACK_MAX, PT_TL_USTACKS);
 }
 
-/* the exporting object's handles, as the model counts them (0 when none) */
-static __always_inline void exp_handles(struct pt_event *e, __s32 n)
-{
-	__u64 key = e->dmabuf;
-	struct pt_tbuf *b;
+/*
+ * The live tables alone (cfg.tables): no record is built. Four hooks keep
+ * the tables, each writing only the entry it changes and reading only what
+ * that entry holds: dma_buf_export() and dma_buf_release() for live_bufs,
+ * drm_gem_handle_create_tail() and drm_gem_object_release_handle() for
+ * live_handles (pt_tables_hook(); userspace attaches no other). The
+ * ring buffer carries a process's first appearance, so that its mappings
+ * are read while it lives (its user stacks are named from them), and its
+ * exit.
+ */
 
-	if (!key || n < 0)
+/* a record with nothing known yet but who is running */
+static __always_inline void record_init(struct pt_event *e, __u32 type, __u64 id)
+{
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts = bpf_ktime_get_ns();
+	e->cgroup = bpf_get_current_cgroup_id();
+	e->type = type;
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->cpu = bpf_get_smp_processor_id();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->fd = -1;
+	e->file_count = -1;
+	e->kref = -1;
+	e->handle_count = -1;
+	e->minor = -1;
+	e->exp_minor = -1;
+	e->kstack = -1;
+	e->ustack = -1;
+}
+
+/* tables only: the first time a process appears, say so at once */
+static __always_inline void table_seen(__u32 type, __u64 id)
+{
+	__u32 tgid = id >> 32;
+	struct pt_event *e;
+	__u8 one = 1;
+
+	/* a lookup first: a refused insert into an LRU map still takes a node */
+	if (bpf_map_lookup_elem(&seen_tgids, &tgid) ||
+	    bpf_map_update_elem(&seen_tgids, &tgid, &one, BPF_NOEXIST))
 		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(type);
+		return;
+	}
+	record_init(e, type, id);
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+}
+
+/* the stacks of a new entry, stored once each: their keys, 0 for none */
+static __always_inline void table_stacks(void *ctx, struct pt_scratch *sc, __u32 *kstack,
+					 __u32 *ustack)
+{
+	*kstack = 0;
+	*ustack = 0;
+	if (cfg.want_kstack && get_kstack(ctx, &sc->ks))
+		*kstack = store_kstack(&sc->ks);
+	if (cfg.want_ustack) {
+		scan_ustack(&sc->us);
+		*ustack = store_ustack(&sc->us);
+	}
+}
+
+/* the exporting object's handles, as the model counts them, on its buffer's entry */
+static __always_inline void table_exp_handles(struct drm_gem_object *obj, __s32 n)
+{
+	struct dma_buf *dmabuf;
+	struct pt_tbuf *b;
+	__u64 key;
+
+	if (!bpf_core_type_exists(struct drm_gem_object) || !obj)
+		return;
+	dmabuf = BPF_CORE_READ(obj, dma_buf);
+	if (!dmabuf)
+		return;
+	key = (__u64)dmabuf;
 	b = bpf_map_lookup_elem(&live_bufs, &key);
-	if (b && b->exp_obj == e->obj)
-		b->exp_handles = n;
+	if (b && b->exp_obj == (__u64)obj)
+		b->exp_handles = n > 0 ? n : 0;
+}
+
+/* dma_buf_export() returned dmabuf: a new entry in live_bufs */
+static __noinline int table_export(void *ctx, struct dma_buf *dmabuf)
+{
+	struct drm_gem_object *obj = dmabuf_gem(dmabuf);
+	struct drm_device *dev = gem_dev(obj);
+	__u64 key = (__u64)dmabuf, id;
+	struct pt_scratch *sc;
+	struct pt_tbuf *b;
+	__u32 zero = 0;
+	const char *p;
+	struct file *f;
+
+	if (!dmabuf || !device_wanted(NULL, NULL, dev))
+		return 0;
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return 0;
+	b = &sc->b;
+	id = bpf_get_current_pid_tgid();
+	b->ts = bpf_ktime_get_ns();
+	b->size = BPF_CORE_READ(dmabuf, size);
+	f = BPF_CORE_READ(dmabuf, file);
+	b->ino = BPF_CORE_READ(f, f_inode, i_ino);
+	b->exp_obj = (__u64)obj;
+	b->pid = id >> 32;
+	b->tid = (__u32)id;
+	table_stacks(ctx, sc, &b->kstack, &b->ustack);
+	b->exp_minor = drm_dev_minor(dev);
+	b->exp_handles = -1;
+	if (bpf_core_type_exists(struct drm_gem_object) && obj)
+		b->exp_handles = BPF_CORE_READ(obj, handle_count);
+	bpf_get_current_comm(b->comm, sizeof(b->comm));
+	b->exp_name[0] = '\0';
+	p = BPF_CORE_READ(dmabuf, exp_name);
+	if (p)
+		bpf_probe_read_kernel_str(b->exp_name, sizeof(b->exp_name), p);
+	b->exp_driver[0] = '\0';
+	drm_dev_driver(dev, b->exp_driver);
+	/* an address freed and reused replaces the entry: no new room needed */
+	if (bpf_map_update_elem(&live_bufs, &key, b, BPF_ANY))
+		count_lost(PT_TL_BUFS);
+	table_seen(PT_EV_DMABUF_EXPORT, id);
+	return 0;
 }
 
 /*
- * The record's effect on the tables; sc holds its stacks (nr 0: none).
- * handles: an export's object's handle count.
+ * Whether the current thread is in DRM_IOCTL_PRIME_FD_TO_HANDLE, read from
+ * its system call's registers (the request is ioctl()'s second argument;
+ * ia32's ioctl in a compat task): a handle made there is an import, and
+ * the import path needs no hook of its own to say so.
  */
-static __noinline void table_update(struct pt_event *e, struct pt_scratch *sc, __s32 handles)
-{
-	struct pt_thandle_key hk = {};
-	__u32 tid = e->tid;
-	__u64 key, *imp;
+#define PT_NR_IOCTL		16
+#define PT_NR_IOCTL_IA32	54
 
-	switch (e->type) {
-	case PT_EV_DMABUF_EXPORT:
-		if (e->ret || !e->dmabuf)
-			return;
-		key = e->dmabuf;
-		sc->b.ts = e->ts;
-		sc->b.size = e->size;
-		sc->b.ino = e->ino;
-		sc->b.exp_obj = e->exp_obj;
-		sc->b.pid = e->pid;
-		sc->b.tid = e->tid;
-		sc->b.kstack = store_kstack(&sc->ks);
-		sc->b.ustack = store_ustack(&sc->us);
-		sc->b.exp_minor = e->exp_minor;
-		sc->b.exp_handles = handles;
-		__builtin_memcpy(sc->b.comm, e->comm, sizeof(sc->b.comm));
-		__builtin_memcpy(sc->b.exp_name, e->exp_name, sizeof(sc->b.exp_name));
-		__builtin_memcpy(sc->b.exp_driver, e->exp_driver, sizeof(sc->b.exp_driver));
-		/* an address freed and reused replaces the entry: no new room needed */
-		if (bpf_map_update_elem(&live_bufs, &key, &sc->b, BPF_ANY))
-			count_lost(PT_TL_BUFS);
-		return;
-	case PT_EV_DMABUF_RELEASE:
-	case PT_EV_GEM_DMABUF_RELEASE:
-		key = e->dmabuf;
-		bpf_map_delete_elem(&live_bufs, &key);
-		return;
-	case PT_EV_DMABUF_GET:
-		if (e->hook != PT_HOOK_DMA_BUF_GET)
-			return;
-		/* fall through */
-	case PT_EV_GEM_IMPORT:
-		if (e->ret || !e->dmabuf)
-			return;
-		key = e->dmabuf;
-		if (bpf_map_update_elem(&importing, &tid, &key, BPF_ANY))
-			count_lost(PT_TL_IMPORTS);
-		return;
-	case PT_EV_PRIME_FD_TO_HANDLE:
-	case PT_EV_GEM_FD_TO_HANDLE:
-		bpf_map_delete_elem(&importing, &tid);
-		return;
-	case PT_EV_GEM_HANDLE_CREATE:
-		if (e->ret || !e->obj || !e->file)
-			return;
-		hk.file = e->file;
-		hk.handle = e->handle;
-		imp = bpf_map_lookup_elem(&importing, &tid);
-		sc->h.ts = e->ts;
-		sc->h.obj = e->obj;
-		sc->h.obj_size = e->obj_size;
-		sc->h.dmabuf = e->dmabuf;
-		sc->h.pid = e->pid;
-		sc->h.tid = e->tid;
-		sc->h.kstack = store_kstack(&sc->ks);
-		sc->h.ustack = store_ustack(&sc->us);
-		sc->h.minor = e->minor;
-		sc->h.import = imp && e->dmabuf && *imp == e->dmabuf;
-		__builtin_memcpy(sc->h.comm, e->comm, sizeof(sc->h.comm));
-		__builtin_memcpy(sc->h.driver, e->driver, sizeof(sc->h.driver));
-		if (bpf_map_update_elem(&live_handles, &hk, &sc->h, BPF_ANY))
-			count_lost(PT_TL_HANDLES);
-		exp_handles(e, e->handle_count);
-		return;
-	case PT_EV_GEM_HANDLE_DELETE:
-		hk.file = e->file;
-		hk.handle = e->handle;
-		bpf_map_delete_elem(&live_handles, &hk);
-		/* the hook sees the count before this handle goes */
-		exp_handles(e, e->handle_count > 0 ? e->handle_count - 1 : 0);
-		return;
-	}
+static __always_inline bool in_fd_to_handle(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	unsigned long req;
+
+	if (nr == PT_NR_IOCTL)
+		req = BPF_CORE_READ(regs, si);
+	else if (nr == PT_NR_IOCTL_IA32)
+		req = BPF_CORE_READ(regs, cx);
+	else
+		return false;
+	return (__u32)req == PT_IOCTL_PRIME_FD_TO_HANDLE;
 }
 
-/* tables only: a record built in the scratch, out through the ring buffer */
-static __always_inline void stream_copy(struct pt_event *src)
-{
-	struct pt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+/*
+ * The stacks of a handle, taken at the entry of drm_gem_handle_create_tail()
+ * by its kprobe flavour (a kernel stack taken in a kretprobe is unwound
+ * through the kretprobe's trampoline, at twice the cost): the two keys in
+ * one word, or PT_STACKS_NOW for the handler to take them itself.
+ */
+#define PT_STACKS_NOW (~0ULL)
 
-	if (!e) {
-		count_drop(src->type);
-		return;
+static __always_inline __u64 table_stacks_now(void *ctx)
+{
+	struct pt_scratch *sc;
+	__u32 zero = 0, k, u;
+
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return 0;
+	table_stacks(ctx, sc, &k, &u);
+	return (__u64)k << 32 | u;
+}
+
+/* drm_gem_handle_create_tail() made handle: a new entry in live_handles */
+static __noinline int table_handle_create(void *ctx, struct drm_file *file,
+					  struct drm_gem_object *obj, __u32 handle, __u64 stacks)
+{
+	struct pt_thandle_key hk = { .file = (__u64)file, .handle = handle };
+	struct dma_buf *dmabuf;
+	struct drm_device *dev;
+	struct pt_scratch *sc;
+	struct pt_thandle *h;
+	__u32 zero = 0;
+	__u64 id;
+
+	if (!bpf_core_type_exists(struct drm_gem_object) || !obj || !file)
+		return 0;
+	dev = BPF_CORE_READ(obj, dev);
+	dmabuf = BPF_CORE_READ(obj, dma_buf);
+	if (!dmabuf)
+		dmabuf = BPF_CORE_READ(obj, import_attach, dmabuf);
+	if (!device_wanted(NULL, dev, gem_dev(dmabuf_gem(dmabuf))))
+		return 0;
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return 0;
+	h = &sc->h;
+	id = bpf_get_current_pid_tgid();
+	h->ts = bpf_ktime_get_ns();
+	h->obj = (__u64)obj;
+	h->obj_size = BPF_CORE_READ(obj, size);
+	h->dmabuf = (__u64)dmabuf;
+	h->pid = id >> 32;
+	h->tid = (__u32)id;
+	if (stacks == PT_STACKS_NOW) {
+		table_stacks(ctx, sc, &h->kstack, &h->ustack);
+	} else {
+		h->kstack = stacks >> 32;
+		h->ustack = (__u32)stacks;
 	}
-	__builtin_memcpy(e, src, sizeof(*e));
-	/* a process's first record: its mappings are read while it lives */
-	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	h->minor = drm_dev_minor(dev);
+	h->import = dmabuf && in_fd_to_handle();
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	h->driver[0] = '\0';
+	drm_dev_driver(dev, h->driver);
+	if (bpf_map_update_elem(&live_handles, &hk, h, BPF_ANY))
+		count_lost(PT_TL_HANDLES);
+	table_exp_handles(obj, BPF_CORE_READ(obj, handle_count));
+	table_seen(PT_EV_GEM_HANDLE_CREATE, id);
+	return 0;
+}
+
+/*
+ * A handle goes (obj NULL: not known yet). Whoever deletes it, and
+ * whatever the filters: an entry that is not there costs nothing.
+ */
+static __noinline int table_handle_delete(struct drm_file *file, struct drm_gem_object *obj,
+					  __u32 handle)
+{
+	struct pt_thandle_key hk = { .file = (__u64)file, .handle = handle };
+
+	bpf_map_delete_elem(&live_handles, &hk);
+	if (!obj)
+		obj = handle_obj(file, handle);
+	/* the hook sees the count before this handle goes */
+	if (bpf_core_type_exists(struct drm_gem_object) && obj)
+		table_exp_handles(obj, BPF_CORE_READ(obj, handle_count) - 1);
+	return 0;
+}
+
+/* the dma-buf is freed, whoever frees it */
+static __always_inline int table_release(struct dma_buf *dmabuf)
+{
+	__u64 key = (__u64)dmabuf;
+
+	bpf_map_delete_elem(&live_bufs, &key);
+	return 0;
 }
 
 static __noinline int emit(void *ctx, __u32 type, __u32 hook, struct pt_call *in)
@@ -769,12 +892,9 @@ static __noinline int emit(void *ctx, __u32 type, __u32 hook, struct pt_call *in
 	struct device *importer = in->importer;
 	struct dma_buf *dmabuf = in->dmabuf;
 	struct drm_device *dev, *exp_dev;
-	struct pt_scratch *sc = NULL;
 	struct pt_kstack *ks;
-	bool stream = false;
 	struct pt_event *e;
 	int kframes = -1;
-	__u32 zero = 0;
 	struct file *f;
 	__u64 id;
 
@@ -790,34 +910,7 @@ static __noinline int emit(void *ctx, __u32 type, __u32 hook, struct pt_call *in
 	if (!device_wanted(importer, dev, exp_dev))
 		return 0;
 
-	if (cfg.tables == PT_TABLES_ONLY && !table_event(type))
-		return 0;
-	if (cfg.tables) {
-		sc = bpf_map_lookup_elem(&scratch, &zero);
-		if (!sc)
-			return 0;
-		sc->ks.nr = 0;
-		sc->us.nr = 0;
-		if (table_stacks(type) && cfg.want_kstack)
-			get_kstack(ctx, &sc->ks);
-		if (table_stacks(type) && cfg.want_ustack)
-			scan_ustack(&sc->us);
-	}
 	id = bpf_get_current_pid_tgid();
-	if (cfg.tables == PT_TABLES_ONLY) {
-		__u32 tgid = id >> 32;
-		__u8 one = 1;
-
-		/*
-		 * A process's first record still goes out, so that its
-		 * mappings are read while it lives.
-		 */
-		e = &sc->e;
-		if (!bpf_map_update_elem(&seen_tgids, &tgid, &one, BPF_NOEXIST))
-			stream = true;
-		goto fill;
-	}
-	stream = true;
 	/* the stacks travel with their event: kernel stack first, then user */
 	if (cfg.want_kstack && cfg.want_ustack) {
 		e = bpf_ringbuf_reserve(&events, sizeof(*e) + sizeof(*ks) + sizeof(struct pt_ustack),
@@ -843,7 +936,6 @@ static __noinline int emit(void *ctx, __u32 type, __u32 hook, struct pt_call *in
 		return 0;
 	}
 
-fill:
 	e->ts = bpf_ktime_get_ns();
 	e->cgroup = bpf_get_current_cgroup_id();
 	e->type = type;
@@ -913,19 +1005,6 @@ fill:
 	e->len = in->len;
 	e->kstack = kframes;
 	e->ustack = -1;
-	if (cfg.tables) {
-		__s32 handles = -1;
-
-		if (type == PT_EV_DMABUF_EXPORT && exp_obj &&
-		    bpf_core_type_exists(struct drm_gem_object))
-			handles = BPF_CORE_READ(exp_obj, handle_count);
-		table_update(e, sc, handles);
-	}
-	if (cfg.tables == PT_TABLES_ONLY) {
-		if (stream)
-			stream_copy(e);
-		return 0;
-	}
 	{
 		__u32 tgid = e->pid;
 		__u8 one = 1;
@@ -1141,7 +1220,7 @@ static __always_inline int on_prime_gem_destroy(void *ctx, __u32 hook,
 
 static __always_inline int on_gem_handle_create(void *ctx, __u32 hook, struct drm_file *file,
 						struct drm_gem_object *obj, __u32 *handlep,
-						long ret)
+						long ret, __u64 stacks)
 {
 	struct pt_call in;
 
@@ -1154,6 +1233,8 @@ static __always_inline int on_gem_handle_create(void *ctx, __u32 hook, struct dr
 	in.ret = ret;
 	if (ret == 0)
 		bpf_probe_read_kernel(&in.handle, sizeof(in.handle), handlep);
+	if (cfg.tables)
+		return ret ? 0 : table_handle_create(ctx, file, obj, in.handle, stacks);
 	if (bpf_core_type_exists(struct drm_gem_object)) {
 		in.dmabuf = BPF_CORE_READ(obj, dma_buf);
 		if (!in.dmabuf)
@@ -1169,6 +1250,8 @@ static __always_inline int on_gem_handle_delete(void *ctx, __u32 hook, struct dr
 	struct pt_call in;
 
 	count_call(hook);
+	if (cfg.tables)
+		return table_handle_delete(file, obj, handle);
 	if (!task_wanted())
 		return 0;
 	info_init(&in);
@@ -1265,6 +1348,9 @@ static __always_inline int on_dmabuf(void *ctx, __u32 type, __u32 hook, struct d
 	count_call(hook);
 	if (!task_wanted())
 		return 0;
+	/* the export tracepoint of 7.x, where its function cannot be hooked */
+	if (cfg.tables)
+		return type == PT_EV_DMABUF_EXPORT ? table_export(ctx, dmabuf) : 0;
 	info_init(&in);
 	in.dmabuf = dmabuf;
 	in.fd = fd;
@@ -1282,6 +1368,8 @@ static __always_inline int on_dmabuf_export(void *ctx, __u32 hook,
 	count_call(hook);
 	if (!task_wanted())
 		return 0;
+	if (cfg.tables)
+		return IS_ERR_VALUE(ret) ? 0 : table_export(ctx, ret);
 	info_init(&in);
 	if (IS_ERR_VALUE(ret))
 		in.ret = (long)ret;
@@ -1391,6 +1479,8 @@ static __always_inline int on_release(void *ctx, __u32 hook, struct dentry *dent
 	struct pt_call in;
 
 	count_call(hook);
+	if (cfg.tables)
+		return table_release(dmabuf);
 	if (!task_wanted())
 		return 0;
 	info_init(&in);
@@ -1715,13 +1805,19 @@ SEC("fexit/drm_gem_handle_create_tail")
 int BPF_PROG(fexit_drm_gem_handle_create_tail, struct drm_file *file,
 	     struct drm_gem_object *obj, __u32 *handlep, int ret)
 {
-	return on_gem_handle_create(ctx, PT_HOOK_GEM_HANDLE_CREATE_TAIL, file, obj, handlep, ret);
+	return on_gem_handle_create(ctx, PT_HOOK_GEM_HANDLE_CREATE_TAIL, file, obj, handlep, ret,
+				    PT_STACKS_NOW);
 }
 
 SEC("kprobe/drm_gem_handle_create_tail")
 int BPF_KPROBE(kprobe_drm_gem_handle_create_tail, void *file, void *obj, __u32 *handlep)
 {
-	stash_args(PT_HOOK_GEM_HANDLE_CREATE_TAIL, (__u64)file, (__u64)obj, (__u64)handlep, 0, 0);
+	__u64 stacks = 0;
+
+	if (cfg.tables && (cfg.want_kstack || cfg.want_ustack) && task_wanted())
+		stacks = table_stacks_now(ctx);
+	stash_args(PT_HOOK_GEM_HANDLE_CREATE_TAIL, (__u64)file, (__u64)obj, (__u64)handlep,
+		   stacks, 0);
 	return 0;
 }
 
@@ -1733,7 +1829,7 @@ int BPF_KRETPROBE(kretprobe_drm_gem_handle_create_tail, int ret)
 	if (!take_args(PT_HOOK_GEM_HANDLE_CREATE_TAIL, &a))
 		return 0;
 	return on_gem_handle_create(ctx, PT_HOOK_GEM_HANDLE_CREATE_TAIL, (void *)ARG(0),
-				    (void *)ARG(1), (void *)ARG(2), ret);
+				    (void *)ARG(1), (void *)ARG(2), ret, ARG(3));
 }
 
 /* every handle goes through here: GEM_CLOSE and the close of the DRM file */
@@ -2243,22 +2339,7 @@ int tp_sched_process_exit(void *ctx)
 		count_drop(PT_EV_TASK_EXIT);
 		return 0;
 	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->ts = bpf_ktime_get_ns();
-	e->cgroup = bpf_get_current_cgroup_id();
-	e->type = PT_EV_TASK_EXIT;
-	e->pid = tgid;
-	e->tid = (__u32)bpf_get_current_pid_tgid();
-	e->cpu = bpf_get_smp_processor_id();
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->fd = -1;
-	e->file_count = -1;
-	e->kref = -1;
-	e->handle_count = -1;
-	e->minor = -1;
-	e->exp_minor = -1;
-	e->kstack = -1;
-	e->ustack = -1;
+	record_init(e, PT_EV_TASK_EXIT, bpf_get_current_pid_tgid());
 	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }

@@ -20,6 +20,9 @@
 #define PT_NAME_LEN	32
 #define PT_MAX_STACK	64
 
+/* DRM_IOCTL_PRIME_FD_TO_HANDLE: _IOWR('d', 0x2e, struct drm_prime_handle) */
+#define PT_IOCTL_PRIME_FD_TO_HANDLE	0xc00c642eU
+
 /* What happened. The JSON and text names are in userspace/record/event.c. */
 enum pt_event_type {
 	PT_EV_NONE = 0,
@@ -129,15 +132,14 @@ struct pt_config {
 
 /*
  * Where the records go (cfg.tables). Streamed, every record crosses the
- * ring buffer; in the live tables the hooks keep what the leak report and
+ * ring buffer; in the live tables four hooks keep what the leak report and
  * the buffer list need (the maps below), and the ring buffer carries only
- * process exits and each process's first record (so that userspace reads
- * its mappings while it lives, to name its user stacks later).
+ * process exits and each process's first appearance (so that userspace
+ * reads its mappings while it lives, to name its user stacks later).
  */
 enum pt_tables_mode {
 	PT_TABLES_OFF = 0,	/* stream every record */
 	PT_TABLES_ONLY,		/* the live tables only */
-	PT_TABLES_BOTH,		/* both */
 };
 
 /* What the live tables could not hold, per-CPU counters (table_lost) */
@@ -147,7 +149,6 @@ enum pt_table_loss {
 	PT_TL_KSTACKS,		/* kstacks full: a stack not kept */
 	PT_TL_USTACKS,
 	PT_TL_COLLISIONS,	/* two stacks with one hash: the second kept under none */
-	PT_TL_IMPORTS,		/* importing full: an import handle may look like an export's */
 	PT_TL_MAX,
 };
 

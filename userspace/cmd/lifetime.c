@@ -136,7 +136,9 @@ int pt_lifetime_run(struct pt_lifetime *lt)
 	lock(lt);
 	pm_model_note_drops(lt->m, pt_summary_drops(&lt->sum));
 	pm_model_note_table_lost(lt->m, lt->sum.table_lost);
-	if ((lt->trace || !live) && (live || lt->sum.have) && !saw_frees(&lt->sum))
+	/* the tables hold no frees, and no rule of theirs needs one */
+	if ((lt->trace || !live) && (live || lt->sum.have) && !lt->opts.tables &&
+	    !saw_frees(&lt->sum))
 		pm_model_note_no_free(lt->m);
 	pm_model_set_now(lt->m, live ? mono_now() : 0);
 	unlock(lt);

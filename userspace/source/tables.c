@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* primetrace: the live tables read back (see tables.h) */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -16,8 +18,8 @@
 int pt_tables_configure(struct primetrace_bpf *skel, int mode, __u32 size)
 {
 	struct bpf_map *maps[] = { skel->maps.live_bufs, skel->maps.live_handles,
-				   skel->maps.kstacks, skel->maps.ustacks, skel->maps.importing };
-	__u32 sizes[] = { size, size, PT_TABLE_STACKS, PT_TABLE_STACKS, 4096 };
+				   skel->maps.kstacks, skel->maps.ustacks };
+	__u32 sizes[] = { size, size, PT_TABLE_STACKS, PT_TABLE_STACKS };
 	int err;
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
@@ -29,23 +31,20 @@ int pt_tables_configure(struct primetrace_bpf *skel, int mode, __u32 size)
 	return 0;
 }
 
+/*
+ * The hooks that keep the tables (bpf/primetrace.bpf.c, "The live tables
+ * alone"): a dma-buf made and freed, a GEM handle made and gone. An import
+ * is told from the ioctl its handle is made in, so no import hook is
+ * needed.
+ */
 bool pt_tables_hook(int hook)
 {
 	switch (hook) {
 	case PT_HOOK_DMA_BUF_EXPORT:
 	case PT_HOOK_DMA_BUF_RELEASE:
-	case PT_HOOK_GEM_DMABUF_RELEASE:
-	case PT_HOOK_DMA_BUF_GET:
-	case PT_HOOK_GEM_PRIME_IMPORT_DEV:
-	case PT_HOOK_GEM_PRIME_IMPORT:
-	case PT_HOOK_GEM_SHMEM_PRIME_IMPORT_NO_MAP:
-	case PT_HOOK_PRIME_FD_TO_HANDLE_IOCTL:
-	case PT_HOOK_GEM_PRIME_FD_TO_HANDLE:
 	case PT_HOOK_GEM_HANDLE_CREATE_TAIL:
 	case PT_HOOK_GEM_OBJECT_RELEASE_HANDLE:
 	case PT_HOOK_GEM_HANDLE_DELETE:
-	case PT_HOOK_GEM_OBJECT_RELEASE:
-	case PT_HOOK_GEM_OBJECT_FREE:
 		return true;
 	}
 	return false;
@@ -342,4 +341,134 @@ __u64 pt_tables_lost(struct primetrace_bpf *skel)
 	}
 	free(vals);
 	return sum;
+}
+
+static struct bpf_map **kept_maps(struct primetrace_bpf *skel, struct bpf_map *m[PT_TABLES_KEPT])
+{
+	m[0] = skel->maps.live_bufs;
+	m[1] = skel->maps.live_handles;
+	m[2] = skel->maps.kstacks;
+	m[3] = skel->maps.ustacks;
+	return m;
+}
+
+int pt_tables_keep(struct primetrace_bpf *skel, struct pt_tables_keep *k)
+{
+	struct bpf_map *m[PT_TABLES_KEPT];
+
+	kept_maps(skel, m);
+	for (int i = 0; i < PT_TABLES_KEPT; i++) {
+		k->fd[i] = fcntl(bpf_map__fd(m[i]), F_DUPFD_CLOEXEC, 0);
+		if (k->fd[i] < 0) {
+			int err = -errno;
+
+			while (i--)
+				close(k->fd[i]);
+			return err;
+		}
+	}
+	return 0;
+}
+
+int pt_tables_reuse(struct primetrace_bpf *skel, const struct pt_tables_keep *k)
+{
+	struct bpf_map *m[PT_TABLES_KEPT];
+
+	kept_maps(skel, m);
+	for (int i = 0; i < PT_TABLES_KEPT; i++) {
+		int err = bpf_map__reuse_fd(m[i], k->fd[i]);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+void pt_tables_keep_close(struct pt_tables_keep *k)
+{
+	for (int i = 0; i < PT_TABLES_KEPT; i++) {
+		if (k->fd[i] >= 0)
+			close(k->fd[i]);
+		k->fd[i] = -1;
+	}
+}
+
+/* the keys to delete, collected first: a walk does not delete under itself */
+struct gone {
+	char *keys;
+	size_t n, cap, key_size;
+	const struct pt_tables_alive *a;
+};
+
+static int gone_add(struct gone *g, const void *key)
+{
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 64;
+		char *k = realloc(g->keys, cap * g->key_size);
+
+		if (!k)
+			return -ENOMEM;
+		g->keys = k;
+		g->cap = cap;
+	}
+	memcpy(g->keys + g->n++ * g->key_size, key, g->key_size);
+	return 0;
+}
+
+static int prune_buf(void *ctx, const void *k, const void *v)
+{
+	struct gone *g = ctx;
+	const struct pt_tbuf *b = v;
+	__u64 key;
+
+	memcpy(&key, k, sizeof(key));
+	if (b->ts >= g->a->since || g->a->buf(g->a->ctx, key, b->ino))
+		return 0;
+	return gone_add(g, k);
+}
+
+static int prune_handle(void *ctx, const void *k, const void *v)
+{
+	struct gone *g = ctx;
+	const struct pt_thandle *h = v;
+	struct pt_thandle_key key;
+
+	memcpy(&key, k, sizeof(key));
+	if (h->ts >= g->a->since || g->a->handle(g->a->ctx, key.file, key.handle))
+		return 0;
+	return gone_add(g, k);
+}
+
+static int prune(int fd, size_t key_size, size_t value_size,
+		 int (*fn)(void *ctx, const void *key, const void *value),
+		 const struct pt_tables_alive *a)
+{
+	struct gone g = { .key_size = key_size, .a = a };
+	int err = each_entry(fd, key_size, value_size, fn, &g);
+
+	for (size_t i = 0; !err && i < g.n; i++)
+		bpf_map_delete_elem(fd, g.keys + i * key_size);
+	free(g.keys);
+	return err ?: (int)g.n;
+}
+
+int pt_tables_prune(struct primetrace_bpf *skel, const struct pt_tables_alive *a)
+{
+	int n = 0, err;
+
+	if (a->bufs) {
+		err = prune(bpf_map__fd(skel->maps.live_bufs), sizeof(__u64),
+			    sizeof(struct pt_tbuf), prune_buf, a);
+		if (err < 0)
+			return err;
+		n += err;
+	}
+	if (a->handles) {
+		err = prune(bpf_map__fd(skel->maps.live_handles), sizeof(struct pt_thandle_key),
+			    sizeof(struct pt_thandle), prune_handle, a);
+		if (err < 0)
+			return err;
+		n += err;
+	}
+	return n;
 }

@@ -32,12 +32,49 @@ int pt_tables_read(struct primetrace_bpf *skel, struct pt_syms *syms, struct pt_
 		   void (*fn)(const struct pt_record *rec, void *ctx), void *ctx);
 
 /*
- * The hooks the tables need: what makes and ends a dma-buf or a GEM handle,
- * what marks an import, and the GEM frees (which say that the frees are seen).
+ * The hooks the tables need: what makes and ends a dma-buf or a GEM handle.
  */
 bool pt_tables_hook(int hook);
 
 /* What the tables could not hold (full tables, stack collisions): a map lookup */
 __u64 pt_tables_lost(struct primetrace_bpf *skel);
+
+/*
+ * The tables outliving their programs: when the hooks are attached again
+ * (a module with hooks came or went), the new programs take over the old
+ * tables instead of starting empty. Kept: the tables' maps (live_bufs,
+ * live_handles and the stacks their entries name), held open by fds of
+ * their own.
+ */
+#define PT_TABLES_KEPT 4
+struct pt_tables_keep {
+	int fd[PT_TABLES_KEPT];
+};
+
+/* Hold skel's tables (0, or -errno with nothing held). */
+int pt_tables_keep(struct primetrace_bpf *skel, struct pt_tables_keep *k);
+/* Before load: skel's programs use the kept tables (0 or -errno). */
+int pt_tables_reuse(struct primetrace_bpf *skel, const struct pt_tables_keep *k);
+void pt_tables_keep_close(struct pt_tables_keep *k);
+
+/*
+ * What a snapshot found alive, to take out of the tables what went while
+ * no hook saw it: between two attaches, a dma-buf freed or a handle closed
+ * is not seen, and its entry would stay for ever.
+ */
+struct pt_tables_alive {
+	bool bufs, handles; /* the snapshot listed every dma-buf, every handle */
+	__u64 since;	    /* when the snapshot began (CLOCK_MONOTONIC ns) */
+	bool (*buf)(void *ctx, __u64 dmabuf, __u64 ino);
+	bool (*handle)(void *ctx, __u64 file, __u32 handle);
+	void *ctx;
+};
+
+/*
+ * Delete each entry made before a->since that the snapshot did not find
+ * (a complete list only); entries made since are newer than the snapshot.
+ * Returns how many went, or -errno.
+ */
+int pt_tables_prune(struct primetrace_bpf *skel, const struct pt_tables_alive *a);
 
 #endif
