@@ -169,7 +169,7 @@ $(BUILD)/kmod/%/vprime.ko: $(KMOD_SRCS) $(CACHE)/kernel-%/.done tools/build-kmod
 $(BPF_OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux.h | $(BUILD)/.deps
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_x86 \
+	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_x86 $(BPF_CFLAGS) \
 		-I. -Ibpf -c $< -o $@
 	$(Q)llvm-strip -g $@
 

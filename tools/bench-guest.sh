@@ -8,7 +8,10 @@
 #
 # BENCH_N round trips per measurement (default 2000), BENCH_REPS runs of
 # each (default 3, the best kept), BENCH_LIVE the live-buffer counts of the
-# memory measurement (default "10000 100000").
+# memory measurement (default "10000 100000"). BENCH_ONLY (an extended
+# regular expression): only the loop, under the tracers whose label it
+# matches (a quick look at one mode; make bench measures them all).
+only=${BENCH_ONLY:-}
 n=${BENCH_N:-2000}
 reps=${BENCH_REPS:-3}
 live=${BENCH_LIVE:-10000 100000}
@@ -25,12 +28,16 @@ primetrace monitor --tables|primetrace monitor --tables --table-size 262144
 primetrace leaks|primetrace leaks -j
 primetrace leaks --no-stacks|primetrace leaks -j --no-stacks
 primetrace leaks --tables|primetrace leaks -j --tables --table-size 262144
+primetrace leaks --tables --no-stacks|primetrace leaks -j --tables --table-size 262144 --no-stacks
 primetrace trace|primetrace trace
 primetrace trace -K -U|primetrace trace -K -U
 primetrace record|primetrace record -o /tmp/bench.json
 primetrace check|primetrace check
 bpftrace printf|bpftrace -B line $here/peer-printf.bt
 bpftrace count|bpftrace -B line $here/peer-count.bt"
+# BENCH_EXTRA: more "label|command" lines, to look at one variant
+[ -z "${BENCH_EXTRA:-}" ] || modes="$modes
+$BENCH_EXTRA"
 
 # Lines that say a tracer is attached: primetrace's first line on stderr
 # (the monitor's: 'attached N hooks'), the peers' BEGIN line
@@ -154,6 +161,7 @@ base=$best
 row loop_ns untraced "$base"
 printf '  %-30s %7s us/trip\n' untraced "$((base / n / 1000))"
 echo "$modes" | while IFS='|' read -r label cmd; do
+	[ -z "$only" ] || echo "$label" | grep -Eq "$only" || continue
 	# shellcheck disable=SC2086
 	set -- $cmd
 	if ! available "$1" "$2"; then
@@ -180,6 +188,8 @@ echo "$modes" | while IFS='|' read -r label cmd; do
 	printf '  %-30s %7s us/trip  ratio=%-6s dropped=%-7s start-up=%s ms\n' "$label" \
 		"$((best / n / 1000))" "$(ratio "$best" "$best_base")" "$best_lost" "$best_start"
 done
+
+[ -z "$only" ] || exit 0
 
 # Memory per live buffer, while leaky holds N exported buffers (each with
 # its GEM handle and fd): the tracer's BPF maps (their memlock, from the
