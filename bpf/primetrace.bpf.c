@@ -543,6 +543,28 @@ struct {
 } ustacks SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct pt_tpair);
+} stack_pairs SEC(".maps");
+
+/* names and drivers, kept once each (struct pt_tbuf) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct pt_tname);
+} names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u32);
+} minors SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, PT_TL_MAX);
 	__type(key, __u32);
@@ -551,6 +573,7 @@ struct {
 
 /* a table entry and its stacks are built here, not on the BPF stack */
 struct pt_scratch {
+	struct pt_tname name;	/* a name to keep */
 	struct pt_kstack ks;
 	struct pt_ustack us;
 	struct pt_tbuf b;	/* the value of a table entry, built here */
@@ -686,18 +709,117 @@ static __always_inline void table_seen(__u32 type, __u64 id)
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 }
 
-/* the stacks of a new entry, stored once each: their keys, 0 for none */
-static __always_inline void table_stacks(void *ctx, struct pt_scratch *sc, __u32 *kstack,
-					 __u32 *ustack)
+/* the key of a pair of stack keys in stack_pairs (0: none, or not kept) */
+static __noinline __u32 store_pair(__u32 kstack, __u32 ustack)
 {
-	*kstack = 0;
-	*ustack = 0;
+	struct pt_tpair pair = { .kstack = kstack, .ustack = ustack }, *old;
+	__u32 h;
+
+	if (!kstack && !ustack)
+		return 0;
+	h = (kstack ^ (ustack * 2654435761u)) ?: 1;
+	old = bpf_map_lookup_elem(&stack_pairs, &h);
+	if (!old) {
+		if (!bpf_map_update_elem(&stack_pairs, &h, &pair, BPF_NOEXIST))
+			return h;
+		old = bpf_map_lookup_elem(&stack_pairs, &h);
+		if (!old) {
+			count_lost(PT_TL_PAIRS);
+			return 0;
+		}
+	}
+	if (old->kstack == kstack && old->ustack == ustack)
+		return h;
+	count_lost(PT_TL_COLLISIONS);
+	return 0;
+}
+
+/* the stacks of a new entry, stored once each: their pair's key, 0 for none */
+static __always_inline __u32 table_stacks(void *ctx, struct pt_scratch *sc)
+{
+	__u32 kstack = 0, ustack = 0;
+
 	if (cfg.want_kstack && get_kstack(ctx, &sc->ks))
-		*kstack = store_kstack(&sc->ks);
+		kstack = store_kstack(&sc->ks);
 	if (cfg.want_ustack) {
 		scan_ustack(&sc->us);
-		*ustack = store_ustack(&sc->us);
+		ustack = store_ustack(&sc->us);
 	}
+	return store_pair(kstack, ustack);
+}
+
+/*
+ * The key of the name in n (read into it NUL-padded) in names, where it is
+ * kept once: 0 when it cannot be (names full, or another name with its
+ * hash: counted).
+ */
+static __noinline __u32 store_name(struct pt_tname *n)
+{
+	const __u64 *w = (const __u64 *)n->s;
+	struct pt_tname *old;
+	__u32 h = 2166136261u;
+
+	for (int i = 0; i < PT_NAME_LEN / 8; i++)
+		h = (h ^ (__u32)w[i] ^ (__u32)(w[i] >> 32)) * 16777619u;
+	h = h ?: 1;
+	old = bpf_map_lookup_elem(&names, &h);
+	if (!old) {
+		if (!bpf_map_update_elem(&names, &h, n, BPF_NOEXIST))
+			return h;
+		old = bpf_map_lookup_elem(&names, &h);
+		if (!old) {
+			count_lost(PT_TL_NAMES);
+			return 0;
+		}
+	}
+	for (int i = 0; i < PT_NAME_LEN / 8; i++)
+		if (((const __u64 *)old->s)[i] != w[i]) {
+			count_lost(PT_TL_COLLISIONS);
+			return 0;
+		}
+	return h;
+}
+
+static __always_inline void name_clear(struct pt_tname *n)
+{
+	__u64 *w = (__u64 *)n->s;
+
+	for (int i = 0; i < PT_NAME_LEN / 8; i++)
+		w[i] = 0;
+}
+
+/* the current thread's comm, in names */
+static __always_inline __u32 table_comm(struct pt_scratch *sc)
+{
+	name_clear(&sc->name);
+	bpf_get_current_comm(sc->name.s, PT_COMM_LEN);
+	return store_name(&sc->name);
+}
+
+/* a kernel string, in names */
+static __always_inline __u32 table_name(struct pt_scratch *sc, const char *p)
+{
+	name_clear(&sc->name);
+	if (!p || bpf_probe_read_kernel_str(sc->name.s, sizeof(sc->name.s), p) <= 0)
+		return 0;
+	return store_name(&sc->name);
+}
+
+/* dev's minor, with its driver's name kept in minors */
+static __always_inline __s16 table_minor(struct pt_scratch *sc, struct drm_device *dev)
+{
+	__s32 minor = drm_dev_minor(dev);
+	__u32 name, *known;
+
+	if (minor < 0)
+		return -1;
+	name_clear(&sc->name);
+	drm_dev_driver(dev, sc->name.s);
+	name = store_name(&sc->name);
+	known = bpf_map_lookup_elem(&minors, &minor);
+	if (name && (!known || *known != name))
+		bpf_map_update_elem(&minors, &minor, &name, BPF_ANY);
+	return minor;
 }
 
 /* the exporting object's handles, as the model counts them, on its buffer's entry */
@@ -715,7 +837,7 @@ static __always_inline void table_exp_handles(struct drm_gem_object *obj, __s32 
 	key = (__u64)dmabuf;
 	b = bpf_map_lookup_elem(&live_bufs, &key);
 	if (b && b->exp_obj == (__u64)obj)
-		b->exp_handles = n > 0 ? n : 0;
+		b->exp_handles = n > 0x7fff ? 0x7fff : n > 0 ? n : 0;
 }
 
 /* dma_buf_export() returned dmabuf: a new entry in live_bufs */
@@ -727,8 +849,8 @@ static __noinline int table_export(void *ctx, struct dma_buf *dmabuf)
 	struct pt_scratch *sc;
 	struct pt_tbuf *b;
 	__u32 zero = 0;
-	const char *p;
 	struct file *f;
+	int handles;
 
 	if (!dmabuf || !device_wanted(NULL, NULL, dev))
 		return 0;
@@ -743,19 +865,15 @@ static __noinline int table_export(void *ctx, struct dma_buf *dmabuf)
 	b->ino = BPF_CORE_READ(f, f_inode, i_ino);
 	b->exp_obj = (__u64)obj;
 	b->pid = id >> 32;
-	b->tid = (__u32)id;
-	table_stacks(ctx, sc, &b->kstack, &b->ustack);
-	b->exp_minor = drm_dev_minor(dev);
+	b->stacks = table_stacks(ctx, sc);
+	b->comm = table_comm(sc);
+	b->exp_name = table_name(sc, BPF_CORE_READ(dmabuf, exp_name));
+	b->exp_minor = table_minor(sc, dev);
 	b->exp_handles = -1;
-	if (bpf_core_type_exists(struct drm_gem_object) && obj)
-		b->exp_handles = BPF_CORE_READ(obj, handle_count);
-	bpf_get_current_comm(b->comm, sizeof(b->comm));
-	b->exp_name[0] = '\0';
-	p = BPF_CORE_READ(dmabuf, exp_name);
-	if (p)
-		bpf_probe_read_kernel_str(b->exp_name, sizeof(b->exp_name), p);
-	b->exp_driver[0] = '\0';
-	drm_dev_driver(dev, b->exp_driver);
+	if (bpf_core_type_exists(struct drm_gem_object) && obj) {
+		handles = BPF_CORE_READ(obj, handle_count);
+		b->exp_handles = handles > 0x7fff ? 0x7fff : handles;
+	}
 	/* an address freed and reused replaces the entry: no new room needed */
 	if (bpf_map_update_elem(&live_bufs, &key, b, BPF_ANY))
 		count_lost(PT_TL_BUFS);
@@ -791,21 +909,18 @@ static __always_inline bool in_fd_to_handle(void)
 /*
  * The stacks of a handle, taken at the entry of drm_gem_handle_create_tail()
  * by its kprobe flavour (a kernel stack taken in a kretprobe is unwound
- * through the kretprobe's trampoline, at twice the cost): the two keys in
- * one word, or PT_STACKS_NOW for the handler to take them itself.
+ * through the kretprobe's trampoline, at twice the cost): their key in
+ * stack_pairs, or PT_STACKS_NOW for the handler to take them itself.
  */
 #define PT_STACKS_NOW (~0ULL)
 
 static __always_inline __u64 table_stacks_now(void *ctx)
 {
 	struct pt_scratch *sc;
-	__u32 zero = 0, k, u;
+	__u32 zero = 0;
 
 	sc = bpf_map_lookup_elem(&scratch, &zero);
-	if (!sc)
-		return 0;
-	table_stacks(ctx, sc, &k, &u);
-	return (__u64)k << 32 | u;
+	return sc ? table_stacks(ctx, sc) : 0;
 }
 
 /* drm_gem_handle_create_tail() made handle: a new entry in live_handles */
@@ -838,18 +953,11 @@ static __noinline int table_handle_create(void *ctx, struct drm_file *file,
 	h->obj_size = BPF_CORE_READ(obj, size);
 	h->dmabuf = (__u64)dmabuf;
 	h->pid = id >> 32;
-	h->tid = (__u32)id;
-	if (stacks == PT_STACKS_NOW) {
-		table_stacks(ctx, sc, &h->kstack, &h->ustack);
-	} else {
-		h->kstack = stacks >> 32;
-		h->ustack = (__u32)stacks;
-	}
-	h->minor = drm_dev_minor(dev);
+	h->stacks = stacks == PT_STACKS_NOW ? table_stacks(ctx, sc) : (__u32)stacks;
+	h->comm = table_comm(sc);
+	h->minor = table_minor(sc, dev);
 	h->import = dmabuf && in_fd_to_handle();
-	bpf_get_current_comm(h->comm, sizeof(h->comm));
-	h->driver[0] = '\0';
-	drm_dev_driver(dev, h->driver);
+	h->pad = 0;
 	if (bpf_map_update_elem(&live_handles, &hk, h, BPF_ANY))
 		count_lost(PT_TL_HANDLES);
 	table_exp_handles(obj, BPF_CORE_READ(obj, handle_count));

@@ -148,9 +148,21 @@ enum pt_table_loss {
 	PT_TL_HANDLES,		/* live_handles full: a new GEM handle not kept */
 	PT_TL_KSTACKS,		/* kstacks full: a stack not kept */
 	PT_TL_USTACKS,
-	PT_TL_COLLISIONS,	/* two stacks with one hash: the second kept under none */
+	PT_TL_COLLISIONS,	/* two stacks (or names) with one hash: the second kept under none */
+	PT_TL_PAIRS,		/* stack_pairs full */
+	PT_TL_NAMES,		/* names full: a name not kept */
 	PT_TL_MAX,
 };
+
+/*
+ * The entries are small, so that a live buffer costs at most 256 bytes of
+ * kernel memory, its GEM handle's entry and the hash maps' own overhead
+ * included (make bench, "kernel tables"): what many entries share is kept
+ * once, elsewhere, under a 32-bit key. Names (comms, exporter names,
+ * drivers) are in names, under a hash of the name; a DRM minor's driver in
+ * minors; a kernel and user stack pair in stack_pairs (its stacks in
+ * kstacks and ustacks). A key 0 names nothing.
+ */
 
 /* live_bufs: a dma-buf made while tracing, not yet released; key: struct dma_buf * */
 struct pt_tbuf {
@@ -159,14 +171,11 @@ struct pt_tbuf {
 	__u64 ino;
 	__u64 exp_obj;		/* the exporting GEM object, or 0 */
 	__u32 pid;		/* tgid that made it */
-	__u32 tid;
-	__u32 kstack;		/* key in kstacks, 0: none */
-	__u32 ustack;		/* key in ustacks, 0: none */
-	__s32 exp_minor;
-	__s32 exp_handles;	/* exp_obj's GEM handles, -1: unknown */
-	char comm[PT_COMM_LEN];
-	char exp_name[PT_NAME_LEN];
-	char exp_driver[PT_DRIVER_LEN];
+	__u32 stacks;		/* key in stack_pairs */
+	__u32 comm;		/* key in names: the comm of the thread that made it */
+	__u32 exp_name;		/* key in names: dmabuf->exp_name */
+	__s16 exp_minor;	/* the exporting DRM device (its driver: minors), -1: none */
+	__s16 exp_handles;	/* exp_obj's GEM handles (at most 0x7fff), -1: unknown */
 };
 
 /* live_handles: a GEM handle made while tracing, not yet deleted */
@@ -182,13 +191,22 @@ struct pt_thandle {
 	__u64 obj_size;
 	__u64 dmabuf;		/* the dma-buf it imports, or its own export */
 	__u32 pid;
-	__u32 tid;
-	__u32 kstack;
-	__u32 ustack;
-	__s32 minor;
-	__u32 import;		/* made by an fd-to-handle of dmabuf */
-	char comm[PT_COMM_LEN];
-	char driver[PT_DRIVER_LEN];
+	__u32 stacks;		/* key in stack_pairs */
+	__u32 comm;		/* key in names */
+	__s16 minor;		/* its DRM device (its driver: minors) */
+	__u8 import;		/* made by DRM_IOCTL_PRIME_FD_TO_HANDLE */
+	__u8 pad;
+};
+
+/* names: a name, NUL-padded; key: its hash */
+struct pt_tname {
+	char s[PT_NAME_LEN];
+};
+
+/* stack_pairs: the stacks of one entry; key: a hash of the two keys */
+struct pt_tpair {
+	__u32 kstack;		/* key in kstacks, 0: none */
+	__u32 ustack;		/* key in ustacks, 0: none */
 };
 
 /* pt_event.flags for PT_EV_DMABUF_ATTACH: the importer passed importer_ops */

@@ -287,7 +287,8 @@ if command -v bpftool >/dev/null && available primetrace monitor; then
 				}
 				sub(/B$/, "", b)
 				if (name == "live_bufs" || name == "live_handles" ||
-				    name == "kstacks" || name == "ustacks")
+				    name == "kstacks" || name == "ustacks" ||
+				    name == "stack_pairs" || name == "names")
 					print name, int(b / m)
 			}' >/tmp/kentry
 		stop

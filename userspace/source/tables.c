@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "hashmap.h"
 #include "source.h"
 #include "tables.h"
 /* after source.h: the skeleton uses struct pt_config */
@@ -17,9 +18,17 @@
 
 int pt_tables_configure(struct primetrace_bpf *skel, int mode, __u32 size)
 {
-	struct bpf_map *maps[] = { skel->maps.live_bufs, skel->maps.live_handles,
-				   skel->maps.kstacks, skel->maps.ustacks };
-	__u32 sizes[] = { size, size, PT_TABLE_STACKS, PT_TABLE_STACKS };
+	struct bpf_map *maps[] = { skel->maps.live_bufs,   skel->maps.live_handles,
+				   skel->maps.kstacks,	   skel->maps.ustacks,
+				   skel->maps.stack_pairs, skel->maps.names,
+				   skel->maps.minors };
+	__u32 sizes[] = { size,
+			  size,
+			  PT_TABLE_STACKS,
+			  PT_TABLE_STACKS,
+			  4 * PT_TABLE_STACKS,
+			  PT_TABLE_NAMES,
+			  PT_TABLE_MINORS };
 	int err;
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
@@ -57,9 +66,17 @@ struct trec {
 	size_t seq;
 };
 
+/* what the entries name by key: names, minors' drivers, stack pairs */
+struct shared {
+	struct pt_map names;  /* key -> struct pt_tname * */
+	struct pt_map minors; /* minor + 1 -> names key (as a pointer) */
+	struct pt_map pairs;  /* key -> struct pt_tpair * */
+};
+
 struct trecs {
 	struct trec *r;
 	size_t n, cap;
+	struct shared *sh;
 };
 
 static struct pt_event *trec_add(struct trecs *t, __u32 kstack, __u32 ustack)
@@ -183,11 +200,38 @@ static int each_entry(int fd, size_t key_size, size_t value_size,
 	return err;
 }
 
+/* the name under key, into out (len bytes); "" when unknown */
+static void name_of(const struct shared *sh, __u32 key, char *out, size_t len)
+{
+	const struct pt_tname *n = key ? pt_map_get(&sh->names, key) : NULL;
+
+	size_t i = 0;
+
+	/* kept NUL-padded, but not always NUL-terminated */
+	for (; n && i + 1 < len && i < sizeof(n->s) && n->s[i]; i++)
+		out[i] = n->s[i];
+	out[i] = '\0';
+}
+
+static void driver_of(const struct shared *sh, int minor, char *out, size_t len)
+{
+	void *key = minor >= 0 ? pt_map_get(&sh->minors, (__u64)minor + 1) : NULL;
+
+	name_of(sh, (__u32)(unsigned long)key, out, len);
+}
+
+static struct pt_event *trec_add_pair(struct trecs *t, __u32 pair)
+{
+	const struct pt_tpair *p = pair ? pt_map_get(&t->sh->pairs, pair) : NULL;
+
+	return trec_add(t, p ? p->kstack : 0, p ? p->ustack : 0);
+}
+
 static int add_buf(void *ctx, const void *k, const void *v)
 {
 	struct trecs *t = ctx;
 	const struct pt_tbuf *b = v;
-	struct pt_event *e = trec_add(t, b->kstack, b->ustack);
+	struct pt_event *e = trec_add_pair(t, b->stacks);
 	__u64 key;
 
 	if (!e)
@@ -201,11 +245,11 @@ static int add_buf(void *ctx, const void *k, const void *v)
 	e->ino = b->ino;
 	e->exp_obj = b->exp_obj;
 	e->pid = b->pid;
-	e->tid = b->tid;
+	e->tid = b->pid;
 	e->exp_minor = b->exp_minor;
-	memcpy(e->comm, b->comm, sizeof(e->comm));
-	memcpy(e->exp_name, b->exp_name, sizeof(e->exp_name));
-	memcpy(e->exp_driver, b->exp_driver, sizeof(e->exp_driver));
+	name_of(t->sh, b->comm, e->comm, sizeof(e->comm));
+	name_of(t->sh, b->exp_name, e->exp_name, sizeof(e->exp_name));
+	driver_of(t->sh, b->exp_minor, e->exp_driver, sizeof(e->exp_driver));
 	if (!b->exp_obj)
 		return 0;
 	/* its GEM object, with the handles it has now */
@@ -220,13 +264,13 @@ static int add_buf(void *ctx, const void *k, const void *v)
 	e->handle_count = b->exp_handles;
 	e->minor = b->exp_minor;
 	e->pid = b->pid;
-	e->tid = b->tid;
-	memcpy(e->comm, b->comm, sizeof(e->comm));
-	memcpy(e->driver, b->exp_driver, sizeof(e->driver));
+	e->tid = b->pid;
+	name_of(t->sh, b->comm, e->comm, sizeof(e->comm));
+	driver_of(t->sh, b->exp_minor, e->driver, sizeof(e->driver));
 	return 0;
 }
 
-static void handle_fill(struct pt_event *e, const struct pt_thandle_key *k,
+static void handle_fill(const struct shared *sh, struct pt_event *e, const struct pt_thandle_key *k,
 			const struct pt_thandle *h)
 {
 	e->ts = h->ts;
@@ -235,10 +279,10 @@ static void handle_fill(struct pt_event *e, const struct pt_thandle_key *k,
 	e->obj_size = h->obj_size;
 	e->dmabuf = h->dmabuf;
 	e->pid = h->pid;
-	e->tid = h->tid;
+	e->tid = h->pid;
 	e->minor = h->minor;
-	memcpy(e->comm, h->comm, sizeof(e->comm));
-	memcpy(e->driver, h->driver, sizeof(e->driver));
+	name_of(sh, h->comm, e->comm, sizeof(e->comm));
+	driver_of(sh, h->minor, e->driver, sizeof(e->driver));
 }
 
 static int add_handle(void *ctx, const void *k, const void *v)
@@ -251,22 +295,98 @@ static int add_handle(void *ctx, const void *k, const void *v)
 	memcpy(&key, k, sizeof(key));
 	/* an import: the object came from the dma-buf, on this thread */
 	if (h->import) {
-		e = trec_add(t, h->kstack, h->ustack);
+		e = trec_add_pair(t, h->stacks);
 		if (!e)
 			return -ENOMEM;
-		handle_fill(e, &key, h);
+		handle_fill(t->sh, e, &key, h);
 		e->type = PT_EV_GEM_IMPORT;
 		e->hook = PT_HOOK_GEM_PRIME_IMPORT_DEV;
 	}
-	e = trec_add(t, h->kstack, h->ustack);
+	e = trec_add_pair(t, h->stacks);
 	if (!e)
 		return -ENOMEM;
-	handle_fill(e, &key, h);
+	handle_fill(t->sh, e, &key, h);
 	e->type = PT_EV_GEM_HANDLE_CREATE;
 	e->hook = PT_HOOK_GEM_HANDLE_CREATE_TAIL;
 	e->handle = key.handle;
 	e->ret = 0;
 	return 0;
+}
+
+static int add_name(void *ctx, const void *k, const void *v)
+{
+	struct shared *sh = ctx;
+	struct pt_tname *n = malloc(sizeof(*n));
+	__u32 key;
+
+	memcpy(&key, k, sizeof(key));
+	if (!n)
+		return -ENOMEM;
+	memcpy(n, v, sizeof(*n));
+	if (pt_map_put(&sh->names, key, n)) {
+		free(n);
+		return key ? -ENOMEM : 0;
+	}
+	return 0;
+}
+
+static int add_minor(void *ctx, const void *k, const void *v)
+{
+	struct shared *sh = ctx;
+	__u32 minor, name;
+
+	memcpy(&minor, k, sizeof(minor));
+	memcpy(&name, v, sizeof(name));
+	if (!name)
+		return 0;
+	return pt_map_put(&sh->minors, (__u64)minor + 1, (void *)(unsigned long)name);
+}
+
+static int add_pair(void *ctx, const void *k, const void *v)
+{
+	struct shared *sh = ctx;
+	struct pt_tpair *p = malloc(sizeof(*p));
+	__u32 key;
+
+	memcpy(&key, k, sizeof(key));
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, v, sizeof(*p));
+	if (pt_map_put(&sh->pairs, key, p)) {
+		free(p);
+		return key ? -ENOMEM : 0;
+	}
+	return 0;
+}
+
+static void shared_free(struct shared *sh)
+{
+	pt_map_for_each(&sh->names, i)
+	{
+		free(i->val);
+	}
+	pt_map_for_each(&sh->pairs, i)
+	{
+		free(i->val);
+	}
+	pt_map_release(&sh->names);
+	pt_map_release(&sh->minors);
+	pt_map_release(&sh->pairs);
+}
+
+static int shared_read(struct primetrace_bpf *skel, struct shared *sh)
+{
+	int err;
+
+	err = each_entry(bpf_map__fd(skel->maps.names), sizeof(__u32), sizeof(struct pt_tname),
+			 add_name, sh);
+	if (!err)
+		err = each_entry(bpf_map__fd(skel->maps.minors), sizeof(__u32), sizeof(__u32),
+				 add_minor, sh);
+	if (!err)
+		err = each_entry(bpf_map__fd(skel->maps.stack_pairs), sizeof(__u32),
+				 sizeof(struct pt_tpair), add_pair, sh);
+	return err;
 }
 
 static void deliver(struct primetrace_bpf *skel, struct pt_syms *syms, struct pt_usyms *usyms,
@@ -301,11 +421,15 @@ static void deliver(struct primetrace_bpf *skel, struct pt_syms *syms, struct pt
 int pt_tables_read(struct primetrace_bpf *skel, struct pt_syms *syms, struct pt_usyms *usyms,
 		   void (*fn)(const struct pt_record *rec, void *ctx), void *ctx)
 {
-	struct trecs t = { 0 };
+	struct shared sh = { 0 };
+	struct trecs t = { .sh = &sh };
 	int err;
 
-	err = each_entry(bpf_map__fd(skel->maps.live_bufs), sizeof(__u64), sizeof(struct pt_tbuf),
-			 add_buf, &t);
+	/* first what the entries name: an entry read later names no newer key */
+	err = shared_read(skel, &sh);
+	if (!err)
+		err = each_entry(bpf_map__fd(skel->maps.live_bufs), sizeof(__u64),
+				 sizeof(struct pt_tbuf), add_buf, &t);
 	if (!err)
 		err =
 		    each_entry(bpf_map__fd(skel->maps.live_handles), sizeof(struct pt_thandle_key),
@@ -313,6 +437,7 @@ int pt_tables_read(struct primetrace_bpf *skel, struct pt_syms *syms, struct pt_
 	if (err) {
 		fprintf(stderr, "%s: reading the live tables: %s\n", pt_prog, strerror(-err));
 		free(t.r);
+		shared_free(&sh);
 		return err;
 	}
 	if (t.n) /* empty tables: t.r is NULL, which qsort may not take */
@@ -320,6 +445,7 @@ int pt_tables_read(struct primetrace_bpf *skel, struct pt_syms *syms, struct pt_
 	for (size_t i = 0; i < t.n; i++)
 		deliver(skel, syms, usyms, &t.r[i], fn, ctx);
 	free(t.r);
+	shared_free(&sh);
 	return 0;
 }
 
@@ -349,6 +475,9 @@ static struct bpf_map **kept_maps(struct primetrace_bpf *skel, struct bpf_map *m
 	m[1] = skel->maps.live_handles;
 	m[2] = skel->maps.kstacks;
 	m[3] = skel->maps.ustacks;
+	m[4] = skel->maps.stack_pairs;
+	m[5] = skel->maps.names;
+	m[6] = skel->maps.minors;
 	return m;
 }
 

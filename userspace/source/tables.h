@@ -14,6 +14,8 @@
 
 #define PT_TABLE_SIZE_DEFAULT 65536
 #define PT_TABLE_STACKS	      4096
+#define PT_TABLE_NAMES	      4096
+#define PT_TABLE_MINORS	      1024
 /* exited processes whose mappings are kept to name their user stacks */
 #define PT_TABLES_EXITED 1024
 
@@ -43,10 +45,10 @@ __u64 pt_tables_lost(struct primetrace_bpf *skel);
  * The tables outliving their programs: when the hooks are attached again
  * (a module with hooks came or went), the new programs take over the old
  * tables instead of starting empty. Kept: the tables' maps (live_bufs,
- * live_handles and the stacks their entries name), held open by fds of
- * their own.
+ * live_handles and what their entries name: stacks, names, drivers), held
+ * open by fds of their own.
  */
-#define PT_TABLES_KEPT 4
+#define PT_TABLES_KEPT 7
 struct pt_tables_keep {
 	int fd[PT_TABLES_KEPT];
 };
