@@ -21,12 +21,8 @@
 # the rmmod under a running monitor; five load and unload cycles without
 # one were clean), and a splat fails the whole run.
 #
-# With MON_ARGS="--tables --table-size 128" (MON_TAG names the checks) it
-# checks the monitor on the kernel's live tables instead; that run is not
-# part of make test yet (docs/monitor.md: after attaching again on 7.3 its
-# tables were seen to stay empty), run it by hand:
-#   tools/vmtest --kernel 7.3 $(cat tests/vm/60-monitor.args) -- \
-#       env MON_ARGS="--tables --table-size 128" MON_TAG="monitor --tables" 60-monitor.sh
+# 61-monitor-tables.sh runs all of it again with MON_ARGS=--tables: the
+# picture then comes from the kernel's live tables.
 . testlib.sh
 
 # how the monitor runs, and what the checks are called
@@ -201,8 +197,7 @@ kill $npid
 # A module with hooks goes and comes while the leak is held (vgem and its
 # drm_shmem_helper; leaky's buffers are vprime's): the monitor attaches
 # again, and must still know every buffer and who made it. With --tables
-# that is the old tables carried over into the new programs' before the
-# old ones go.
+# that is the old tables taken over by the new programs.
 before=$(metric primetrace_attaches_total $prom)
 if rmmod vgem drm_shmem_helper 2>"$out/rmmod-shmem.err"; then
 	vm-load-modules 2>/dev/null
@@ -217,15 +212,18 @@ if rmmod vgem drm_shmem_helper 2>"$out/rmmod-shmem.err"; then
 	if [ "$after" = "$before" ]; then
 		skip "$tag: attached again after a module reload" \
 			"reloading vgem and drm_shmem_helper moved no hooked module on this kernel"
-	elif [ -n "$MON_ARGS" ]; then
-		# --tables: the new programs' tables start empty (docs/monitor.md)
-		skip "$tag: attached again after a module reload, still 20 buffers of pid $lpid" \
-			"with --tables the buffers made before attaching again are known from the snapshot only ($got with their process)"
 	else
 		[ "$got" = 20 ] &&
 			pass "$tag: attached again after a module reload, still 20 buffers of pid $lpid" ||
 			fail "$tag: attached again after a module reload, still 20 buffers of pid $lpid" \
 				"attaches $before -> $after, buffers of $lpid: $got"
+		# the stack that made them: a snapshot does not know it (with
+		# --tables, only the tables the new programs took over do)
+		primetrace leaks --connect $sock >"$out/connect.reattached.txt" 2>&1 &&
+			grep -q "leak_export_loop" "$out/connect.reattached.txt" &&
+			pass "$tag: after the reload, leaks --connect still names the stack" ||
+			fail "$tag: after the reload, leaks --connect still names the stack" \
+				"$(head -n 8 "$out/connect.reattached.txt" | tr '\n' ' ')"
 	fi
 	cp $prom "$out/metrics.reattached"
 else

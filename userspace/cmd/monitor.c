@@ -32,10 +32,12 @@
 #include <unistd.h>
 
 #include "checker.h"
+#include "hashmap.h"
 #include "lifetime.h"
 #include "monitor.h"
 #include "openmetrics.h"
 #include "options.h"
+#include "tables.h"
 
 static const char monitor_doc[] =
     "Run as a service until SIGINT or SIGTERM: trace PRIME and dma-buf events into\n"
@@ -48,7 +50,7 @@ static const char monitor_doc[] =
     "EXAMPLES:\n"
     "    primetrace monitor --metrics-file /var/lib/prometheus/node-exporter/primetrace.prom\n"
     "    primetrace monitor --metrics-listen 127.0.0.1:9464 --report-every 3600\n"
-    "    primetrace monitor --tables --metrics-listen 127.0.0.1:9464  # experimental\n"
+    "    primetrace monitor --tables --metrics-listen 127.0.0.1:9464\n"
     "    primetrace leaks --connect /run/primetrace/monitor.sock\n"
     "\n"
     "Each new leak suspect gives one line on stderr. The metrics say when the\n"
@@ -128,6 +130,12 @@ static struct mon {
 	bool attach_failing;
 	__u64 lost_before, missed_before, events_before; /* of sources closed since */
 	__u64 table_lost_before;
+	struct alive {
+		bool on;	      /* the snapshot of an attach: what it finds */
+		bool bufs, handles;   /* it listed every dma-buf, every handle */
+		struct pt_map inos;   /* ino of each dma-buf */
+		struct pt_map handle; /* (file, handle) of each GEM handle */
+	} alive;
 	__u64 noted_drops;
 	unsigned long skipped; /* --input --skip-bad-lines */
 	struct pm_leak_opts lo;
@@ -257,9 +265,30 @@ static int feed(const struct pt_record *rec, void *ctx)
 	return 0;
 }
 
+static void alive_note(const struct pt_event *e)
+{
+	static char one;
+
+	switch (e->type) {
+	case PT_EV_SNAP_BUF:
+		if (e->ino)
+			pt_map_put(&mon.alive.inos, e->ino, &one);
+		break;
+	case PT_EV_SNAP_HANDLE:
+		pt_map_put(&mon.alive.handle, pt_map_key2(e->file, e->handle), &one);
+		break;
+	case PT_EV_SNAP_END:
+		mon.alive.bufs = e->flags & PT_SNAP_BUFS;
+		mon.alive.handles = e->flags & PT_SNAP_HANDLES;
+		break;
+	}
+}
+
 /* the checker's rules are on events: a snapshot is the model's only */
 static int feed_snapshot(const struct pt_record *rec, void *ctx)
 {
+	if (mon.alive.on)
+		alive_note(&rec->ev);
 	if (pt_filter_match(&mon.opts.filter, &rec->ev))
 		pm_model_feed(ctx, rec);
 	return 0;
@@ -344,7 +373,7 @@ static void detach(void)
 	mon.src = NULL;
 }
 
-static int attach(void)
+static int attach(const struct pt_tables_keep *tables_from)
 {
 	struct pt_source_opts so = {
 		.prog = pt_prog,
@@ -356,6 +385,7 @@ static int attach(void)
 		.exits = true,
 		.tables = mon.opts.tables,
 		.table_size = mon.opts.table_size,
+		.tables_from = tables_from,
 		.kstack = !mon.no_stacks,
 		.ustack = !mon.no_stacks,
 		.btf_path = mon.opts.btf_path,
@@ -398,19 +428,57 @@ static int attach(void)
 	return 0;
 }
 
+static bool alive_buf(void *ctx, __u64 dmabuf, __u64 ino)
+{
+	return pt_map_get(&mon.alive.inos, ino) != NULL;
+}
+
+static bool alive_handle(void *ctx, __u64 file, __u32 handle)
+{
+	return pt_map_get(&mon.alive.handle, pt_map_key2(file, handle)) != NULL;
+}
+
 /*
  * After a module change: the old programs go, then the new ones come.
- * Without tables the model outlives the sources. With --tables what was
- * alive is in the old programs' tables, and the new ones start empty:
- * what was made before is known from the snapshots only, as at start-up
- * (docs/monitor.md). Attaching the new programs before detaching the old
- * ones, to copy the tables across, held drm for the length of the overlap
- * (rmmod drm failed with EAGAIN in 60-monitor's unload), so it is not done.
+ * Without tables the model outlives the sources. With --tables what is
+ * alive is in the tables, which the new programs take over from the old
+ * (pt_tables_keep()); no program of the old is left attached meanwhile
+ * (attaching the new ones first held drm: rmmod drm failed with EAGAIN).
+ * What went while nothing was attached is taken out of the tables by the
+ * attach's snapshot, where it lists everything; what was made meanwhile
+ * it adds, as at start-up (docs/monitor.md).
  */
 static int reattach(void)
 {
+	struct pt_tables_alive a = { .buf = alive_buf, .handle = alive_handle };
+	struct pt_tables_keep keep;
+	bool kept = mon.opts.tables && mon.src && !pt_source_tables_keep(mon.src, &keep);
+	int err, n;
+
 	detach();
-	return attach();
+	if (!kept)
+		return attach(NULL);
+	mon.alive = (struct alive){ .on = true };
+	a.since = now_ms() * 1000000ULL;
+	err = attach(&keep);
+	pt_tables_keep_close(&keep);
+	mon.alive.on = false;
+	if (err) {
+		/* the old tables could not be taken over: new ones */
+		err = attach(NULL);
+	} else {
+		a.bufs = mon.alive.bufs;
+		a.handles = mon.alive.handles;
+		n = pt_source_tables_prune(mon.src, &a);
+		if (n < 0)
+			fprintf(stderr, "%s: pruning the live tables: %s\n", pt_prog, strerror(-n));
+		else if (n > 0)
+			fprintf(stderr, "%s: %d table entries went while detached: dropped\n",
+				pt_prog, n);
+	}
+	pt_map_release(&mon.alive.inos);
+	pt_map_release(&mon.alive.handle);
+	return err;
 }
 
 /* --- new suspects --------------------------------------------------------- */
@@ -1232,7 +1300,7 @@ int pt_monitor_run(void)
 		rc = PT_EXIT_ERROR;
 	if (!rc && sock && (mon.sock_fd = listen_unix(sock)) < 0)
 		rc = PT_EXIT_ERROR;
-	if (!rc && attach())
+	if (!rc && attach(NULL))
 		rc = PT_EXIT_ERROR;
 	if (!rc) {
 		fprintf(stderr, "%s: running", pt_prog);

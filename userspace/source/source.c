@@ -227,6 +227,8 @@ static int configure(struct pt_source *src)
 	cfg->want_ustack = o->ustack;
 	cfg->tables = o->tables;
 	err = pt_tables_configure(skel, o->tables, o->table_size ?: PT_TABLE_SIZE_DEFAULT);
+	if (!err && o->tables && o->tables_from)
+		err = pt_tables_reuse(skel, o->tables_from);
 	if (err)
 		return err;
 	/* the producers wake the reader only at a quarter full: pt_source_poll() */
@@ -626,6 +628,20 @@ int pt_source_tables(struct pt_source *src, void (*fn)(const struct pt_record *r
 __u64 pt_source_table_lost(struct pt_source *src)
 {
 	return src->o.tables && src->skel ? pt_tables_lost(src->skel) : 0;
+}
+
+int pt_source_tables_keep(struct pt_source *src, struct pt_tables_keep *k)
+{
+	if (src->o.input || !src->o.tables || !src->skel)
+		return -EINVAL;
+	return pt_tables_keep(src->skel, k);
+}
+
+int pt_source_tables_prune(struct pt_source *src, const struct pt_tables_alive *a)
+{
+	if (src->o.input || !src->o.tables || !src->skel)
+		return -EINVAL;
+	return pt_tables_prune(src->skel, a);
 }
 
 void pt_source_summary(struct pt_source *src, struct pt_summary *sum)

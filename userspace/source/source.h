@@ -37,6 +37,9 @@
 /* Return non-zero to stop. */
 typedef int (*pt_record_fn)(const struct pt_record *rec, void *ctx);
 
+struct pt_tables_keep;
+struct pt_tables_alive;
+
 struct pt_source_opts {
 	const char *prog; /* messages start "PROG: "; NULL: "primetrace" */
 	pt_record_fn fn;  /* each record; its return ends the reading */
@@ -50,14 +53,15 @@ struct pt_source_opts {
 	bool mode_preferred; /* mode where this kernel has it, else auto */
 	const __u32 *off;    /* hooks switched off, whatever the plan */
 	size_t noff;
-	bool exits;	      /* also process exits (tp_sched_process_exit) */
-	bool kstack;	      /* each record's kernel stack, named */
-	bool ustack;	      /* each record's user stack, named */
-	bool warn_no_drm;     /* say so when only dma-buf can be traced */
-	int tables;	      /* enum pt_tables_mode: stream, live tables, both */
-	__u32 table_size;     /* entries per live table; 0: PT_TABLE_SIZE_DEFAULT */
-	const char *btf_path; /* NULL: the running kernel's */
-	bool verbose;	      /* libbpf's debug output */
+	bool exits;	  /* also process exits (tp_sched_process_exit) */
+	bool kstack;	  /* each record's kernel stack, named */
+	bool ustack;	  /* each record's user stack, named */
+	bool warn_no_drm; /* say so when only dma-buf can be traced */
+	int tables;	  /* enum pt_tables_mode: stream, live tables, both */
+	__u32 table_size; /* entries per live table; 0: PT_TABLE_SIZE_DEFAULT */
+	const struct pt_tables_keep *tables_from; /* with tables: these, not new ones */
+	const char *btf_path;			  /* NULL: the running kernel's */
+	bool verbose;				  /* libbpf's debug output */
 	/* replay */
 	const char *input;	/* replay this file ("-": stdin) instead of tracing */
 	__u64 cgroup_id;	/* the id of cgroup_path, matched exactly */
@@ -100,6 +104,9 @@ int pt_source_tables(struct pt_source *src, void (*fn)(const struct pt_record *r
 		     void *ctx);
 /* Live, with tables: the entries the tables could not take, so far */
 __u64 pt_source_table_lost(struct pt_source *src);
+/* Live, with tables: pt_tables_keep() and pt_tables_prune() of its tables */
+int pt_source_tables_keep(struct pt_source *src, struct pt_tables_keep *k);
+int pt_source_tables_prune(struct pt_source *src, const struct pt_tables_alive *a);
 /*
  * The counts into sum (free it with pt_summary_free()): the events read,
  * and live the losses, the calls per hook and how each hook attached (map
