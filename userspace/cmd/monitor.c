@@ -350,26 +350,21 @@ static __u64 modules_signature(void)
 	return sig;
 }
 
-/* stop and close src, keeping its counts */
-static void detach_source(struct pt_source *src)
+/* stop and close the source, keeping its counts */
+static void detach(void)
 {
 	struct pt_summary sum;
 
-	if (!src)
+	if (!mon.src)
 		return;
-	pt_source_stop(src);
-	pt_source_summary(src, &sum);
+	pt_source_stop(mon.src);
+	pt_source_summary(mon.src, &sum);
 	mon.table_lost_before += sum.table_lost;
 	mon.lost_before += pt_summary_drops(&sum);
 	mon.events_before += pt_summary_events(&sum);
-	mon.missed_before += pt_source_misses(src, NULL, NULL);
+	mon.missed_before += pt_source_misses(mon.src, NULL, NULL);
 	pt_summary_free(&sum);
-	pt_source_close(src);
-}
-
-static void detach(void)
-{
-	detach_source(mon.src);
+	pt_source_close(mon.src);
 	mon.src = NULL;
 }
 
