@@ -619,6 +619,25 @@ static __always_inline bool frames_equal(const __u64 *a, const __u64 *b, __u32 n
 }
 
 /*
+ * Content kept once, under a hash of it (stacks, their pairs, names): the
+ * entry under key in map, value inserted if there was none; NULL when the
+ * map is full (counted as full). The caller compares what it finds with
+ * value: another content under the same hash is a collision.
+ */
+static __always_inline void *keep_once(void *map, __u32 *key, void *value, __u32 full)
+{
+	void *old = bpf_map_lookup_elem(map, key);
+
+	if (old)
+		return old;
+	bpf_map_update_elem(map, key, value, BPF_NOEXIST);
+	old = bpf_map_lookup_elem(map, key);
+	if (!old)
+		count_lost(full);
+	return old;
+}
+
+/*
  * The key a stack is kept under in map (kstacks, or ustacks for a struct
  * pt_ustack, whose frames begin where a pt_kstack's do), 0 when it is not
  * kept: none, the map full (counted as full), or a collision.
@@ -631,16 +650,9 @@ static __noinline __u32 store_stack(void *map, struct pt_kstack *st, __u32 max, 
 	if (!nr || nr > max)
 		return 0;
 	h = frames_hash(st->ip, nr, max);
-	old = bpf_map_lookup_elem(map, &h);
-	if (!old) {
-		if (!bpf_map_update_elem(map, &h, st, BPF_NOEXIST))
-			return h;
-		old = bpf_map_lookup_elem(map, &h);
-		if (!old) {
-			count_lost(full);
-			return 0;
-		}
-	}
+	old = keep_once(map, &h, st, full);
+	if (!old)
+		return 0;
 	if (old->nr == nr && frames_equal(old->ip, st->ip, nr, max))
 		return h;
 	count_lost(PT_TL_COLLISIONS);
@@ -718,16 +730,9 @@ static __noinline __u32 store_pair(__u32 kstack, __u32 ustack)
 	if (!kstack && !ustack)
 		return 0;
 	h = (kstack ^ (ustack * 2654435761u)) ?: 1;
-	old = bpf_map_lookup_elem(&stack_pairs, &h);
-	if (!old) {
-		if (!bpf_map_update_elem(&stack_pairs, &h, &pair, BPF_NOEXIST))
-			return h;
-		old = bpf_map_lookup_elem(&stack_pairs, &h);
-		if (!old) {
-			count_lost(PT_TL_PAIRS);
-			return 0;
-		}
-	}
+	old = keep_once(&stack_pairs, &h, &pair, PT_TL_PAIRS);
+	if (!old)
+		return 0;
 	if (old->kstack == kstack && old->ustack == ustack)
 		return h;
 	count_lost(PT_TL_COLLISIONS);
@@ -762,16 +767,9 @@ static __noinline __u32 store_name(struct pt_tname *n)
 	for (int i = 0; i < PT_NAME_LEN / 8; i++)
 		h = (h ^ (__u32)w[i] ^ (__u32)(w[i] >> 32)) * 16777619u;
 	h = h ?: 1;
-	old = bpf_map_lookup_elem(&names, &h);
-	if (!old) {
-		if (!bpf_map_update_elem(&names, &h, n, BPF_NOEXIST))
-			return h;
-		old = bpf_map_lookup_elem(&names, &h);
-		if (!old) {
-			count_lost(PT_TL_NAMES);
-			return 0;
-		}
-	}
+	old = keep_once(&names, &h, n, PT_TL_NAMES);
+	if (!old)
+		return 0;
 	for (int i = 0; i < PT_NAME_LEN / 8; i++)
 		if (((const __u64 *)old->s)[i] != w[i]) {
 			count_lost(PT_TL_COLLISIONS);

@@ -313,21 +313,31 @@ static int add_handle(void *ctx, const void *k, const void *v)
 	return 0;
 }
 
-static int add_name(void *ctx, const void *k, const void *v)
+/* a copy of the value v (size bytes) under its 32-bit key k in map */
+static int put_copy(struct pt_map *map, const void *k, const void *v, size_t size)
 {
-	struct shared *sh = ctx;
-	struct pt_tname *n = malloc(sizeof(*n));
+	void *copy = malloc(size);
 	__u32 key;
 
 	memcpy(&key, k, sizeof(key));
-	if (!n)
+	if (!copy)
 		return -ENOMEM;
-	memcpy(n, v, sizeof(*n));
-	if (pt_map_put(&sh->names, key, n)) {
-		free(n);
-		return key ? -ENOMEM : 0;
+	memcpy(copy, v, size);
+	if (pt_map_put(map, key, copy)) {
+		free(copy);
+		return key ? -ENOMEM : 0; /* key 0 names nothing */
 	}
 	return 0;
+}
+
+static int add_name(void *ctx, const void *k, const void *v)
+{
+	return put_copy(&((struct shared *)ctx)->names, k, v, sizeof(struct pt_tname));
+}
+
+static int add_pair(void *ctx, const void *k, const void *v)
+{
+	return put_copy(&((struct shared *)ctx)->pairs, k, v, sizeof(struct pt_tpair));
 }
 
 static int add_minor(void *ctx, const void *k, const void *v)
@@ -340,23 +350,6 @@ static int add_minor(void *ctx, const void *k, const void *v)
 	if (!name)
 		return 0;
 	return pt_map_put(&sh->minors, (__u64)minor + 1, (void *)(unsigned long)name);
-}
-
-static int add_pair(void *ctx, const void *k, const void *v)
-{
-	struct shared *sh = ctx;
-	struct pt_tpair *p = malloc(sizeof(*p));
-	__u32 key;
-
-	memcpy(&key, k, sizeof(key));
-	if (!p)
-		return -ENOMEM;
-	memcpy(p, v, sizeof(*p));
-	if (pt_map_put(&sh->pairs, key, p)) {
-		free(p);
-		return key ? -ENOMEM : 0;
-	}
-	return 0;
 }
 
 static void shared_free(struct shared *sh)
