@@ -25,10 +25,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 # would otherwise only show at exit).
 modes="primetrace monitor|primetrace monitor
 primetrace monitor --tables|primetrace monitor --tables --table-size 262144
-primetrace leaks|primetrace leaks -j
-primetrace leaks --no-stacks|primetrace leaks -j --no-stacks
-primetrace leaks --tables|primetrace leaks -j --tables --table-size 262144
-primetrace leaks --tables --no-stacks|primetrace leaks -j --tables --table-size 262144 --no-stacks
+primetrace leaks|primetrace leaks -j --table-size 262144
+primetrace leaks --no-stacks|primetrace leaks -j --table-size 262144 --no-stacks
+primetrace leaks --stream|primetrace leaks -j --stream
+primetrace leaks --stream --no-stacks|primetrace leaks -j --stream --no-stacks
 primetrace trace|primetrace trace
 primetrace trace -K -U|primetrace trace -K -U
 primetrace record|primetrace record -o /tmp/bench.json
@@ -197,7 +197,7 @@ done
 # The primetrace mode that keeps a model of every buffer (monitor where
 # this build has it, else leaks, bounded far above N), and the count peer.
 memmodes="primetrace monitor|primetrace monitor --max-objects 1000000
-primetrace leaks|primetrace leaks -j --max-objects 1000000
+primetrace leaks|primetrace leaks -j --stream --max-objects 1000000
 bpftrace count|bpftrace -B line $here/peer-count.bt"
 
 memlock() {

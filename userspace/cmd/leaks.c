@@ -22,7 +22,7 @@ static const char leaks_doc[] =
     "\n"
     "USAGE: primetrace leaks [-j] [-D SECONDS] [--input FILE] [--min-age SECONDS]\n"
     "                        [--growth N] [--max-objects N] [--perfetto FILE]\n"
-    "                        [--outstanding] [--tables [--table-size N]]\n"
+    "                        [--outstanding] [--stream | --table-size N]\n"
     "\n"
     "EXAMPLES:\n"
     "    primetrace leaks -D 30                # trace 30 s, then report\n"
@@ -30,16 +30,22 @@ static const char leaks_doc[] =
     "    primetrace leaks --input run.json     # a recording of 'primetrace record'\n"
     "    primetrace leaks -D 10 --perfetto t.json  # and a timeline\n"
     "    primetrace leaks -D 60 --outstanding  # who holds what, by stack\n"
-    "    primetrace leaks -D 600 --tables      # kernel tables: cheap, fewer rules\n"
+    "    primetrace leaks -D 600 --stream      # every event: every rule, costlier\n"
+    "\n"
+    "Live, what is alive is kept in kernel tables and read at the end; --stream\n"
+    "sends every event to userspace instead, for the rules marked (stream).\n"
     "\n"
     "Suspects, most certain first:\n"
-    "  import_no_teardown  an import freed without drm_prime_gem_destroy()\n"
+    "  import_no_teardown  an import freed without drm_prime_gem_destroy() (stream)\n"
     "  attach_at_free      an attachment still present when its object was freed\n"
+    "                      (stream)\n"
     "  orphan_gem_object   an exported GEM object outlives its handles and dma-buf\n"
+    "                      (stream)\n"
     "  orphan_dmabuf       a dma-buf lives that no fd, mapping or handle holds\n"
     "  reimport            one dma-buf imported into one file under several handles\n"
     "  import_handle       an import handle is all that keeps a dma-buf alive\n"
     "  import_growth       a process's import handles grow by --growth or more\n"
+    "                      (stream)\n"
     "  export_growth       a process's live exports grow by --growth or more\n"
     "  old                 a buffer older than --min-age\n"
     "\n"
@@ -142,6 +148,15 @@ static error_t parse_leaks(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_OUTSTANDING:
 		env->outstanding = true;
+		break;
+	case ARGP_KEY_END:
+		/* a timeline is drawn from every event (before the tables' default is set) */
+		if (env->lt.perfetto && env->lt.opts.tables) {
+			argp_error(state, "--perfetto draws every event: not with --tables");
+			return EINVAL;
+		}
+		if (env->lt.perfetto)
+			env->lt.opts.stream = true;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -374,6 +389,7 @@ int pt_leaks_parse(int argc, char **argv)
 	env->lt.argc = argc;
 	env->lt.argv = argv;
 	env->depth = 16;
+	env->lt.opts.tables_default = true;
 	return pt_argp_parse(&leaks_argp, argc, argv, 0, env);
 }
 

@@ -166,15 +166,21 @@ int pt_lifetime_free(struct pt_lifetime *lt)
 enum {
 	OPT_TABLES = 0x300,
 	OPT_TABLE_SIZE,
+	OPT_STREAM,
 };
 
 static const struct argp_option tables_options[] = {
 	{ "tables", OPT_TABLES, NULL, 0,
-	  "Keep the live buffers and GEM handles in kernel tables, read at the end, instead "
-	  "of streaming every event (cheaper; what needs the history is not known)",
+	  "Keep the live buffers and GEM handles in kernel tables, read when needed, instead "
+	  "of streaming every event (cheaper; the rules that judge history do not run). The "
+	  "default of leaks and objects -D",
+	  0 },
+	{ "stream", OPT_STREAM, NULL, 0,
+	  "Stream every event to userspace instead: every rule, at a higher cost. The "
+	  "default of monitor",
 	  0 },
 	{ "table-size", OPT_TABLE_SIZE, "N", 0,
-	  "With --tables: entries per kernel table (default 65536)", 0 },
+	  "With the tables: entries per kernel table (default 65536)", 0 },
 	{ 0 },
 };
 
@@ -190,6 +196,9 @@ static error_t parse_tables(int key, char *arg, struct argp_state *state)
 	case OPT_TABLES:
 		o->tables = PT_TABLES_ONLY;
 		break;
+	case OPT_STREAM:
+		o->stream = true;
+		break;
 	case OPT_TABLE_SIZE:
 		if (pt_parse_uint(arg, 1, 16777216, &v)) {
 			argp_error(state, "--table-size %s: 1 to 16777216", arg);
@@ -198,12 +207,20 @@ static error_t parse_tables(int key, char *arg, struct argp_state *state)
 		o->table_size = v;
 		break;
 	case ARGP_KEY_END:
+		if (o->stream && o->tables) {
+			argp_error(state, "--stream or --tables: not both");
+			return EINVAL;
+		}
 		if (o->input && o->tables) {
 			argp_error(state, "--tables traces the kernel: not with --input");
 			return EINVAL;
 		}
+		/* after the command's own checks, which may ask for the stream */
+		if (o->tables_default && !o->stream && !o->input)
+			o->tables = PT_TABLES_ONLY;
 		if (o->table_size && !o->tables) {
-			argp_error(state, "--table-size goes with --tables");
+			argp_error(state, "--table-size goes with the kernel tables (not with "
+					  "--stream or --input)");
 			return EINVAL;
 		}
 		break;

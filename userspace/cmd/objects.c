@@ -25,7 +25,8 @@ static const char objects_doc[] =
     "\n"
     "EXAMPLES:\n"
     "    primetrace objects               # what exists now (a snapshot)\n"
-    "    primetrace objects -D 5          # trace 5 s: who makes new ones, and how\n"
+    "    primetrace objects -D 5          # trace 5 s (kernel tables): who makes\n"
+    "                                     # new ones, and how\n"
     "    primetrace objects --input run.json -j\n"
     "\n"
     "Columns: FDS and MAPS list pid:fd and pid@address; HANDLES lists\n"
@@ -317,6 +318,7 @@ int pt_objects_parse(int argc, char **argv)
 	env->lt.opts.skipped = &env->skipped;
 	env->lt.argc = argc;
 	env->lt.argv = argv;
+	env->lt.opts.tables_default = true;
 	return pt_argp_parse(&objects_argp, argc, argv, 0, env);
 }
 

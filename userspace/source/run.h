@@ -21,12 +21,14 @@ struct pt_trace_opts {
 	const char *btf_path; /* NULL: the running kernel's */
 	bool kstack;
 	bool ustack;
-	int tables;	   /* enum pt_tables_mode */
-	__u32 table_size;  /* entries per live table; 0: the default */
-	double duration;   /* seconds; 0: until interrupted */
-	bool verbose;	   /* libbpf's debug output */
-	bool quiet;	   /* no start-up line on stderr */
-	const char *input; /* replay this file instead of tracing */
+	int tables;	     /* enum pt_tables_mode */
+	bool tables_default; /* the kernel's tables unless --stream, --input */
+	bool stream;	     /* --stream: every event, whatever the default */
+	__u32 table_size;    /* entries per live table; 0: the default */
+	double duration;     /* seconds; 0: until interrupted */
+	bool verbose;	     /* libbpf's debug output */
+	bool quiet;	     /* no start-up line on stderr */
+	const char *input;   /* replay this file instead of tracing */
 	/* --input: count malformed lines in *skipped and go on, instead of failing */
 	bool skip_bad_lines;
 	unsigned long *skipped;
