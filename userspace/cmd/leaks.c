@@ -150,13 +150,20 @@ static error_t parse_leaks(int key, char *arg, struct argp_state *state)
 		env->outstanding = true;
 		break;
 	case ARGP_KEY_END:
-		/* a timeline is drawn from every event (before the tables' default is set) */
-		if (env->lt.perfetto && env->lt.opts.tables) {
+		/* a timeline is drawn from every event: the stream, not the tables' default */
+		if (env->lt.perfetto && env->lt.opts.tables_asked) {
 			argp_error(state, "--perfetto draws every event: not with --tables");
 			return EINVAL;
 		}
-		if (env->lt.perfetto)
+		if (env->lt.perfetto) {
 			env->lt.opts.stream = true;
+			env->lt.opts.tables = PT_TABLES_OFF;
+			if (env->lt.opts.table_size) {
+				argp_error(state, "--table-size goes with the kernel tables (not "
+						  "with --stream or --input)");
+				return EINVAL;
+			}
+		}
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);

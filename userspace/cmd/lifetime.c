@@ -195,6 +195,7 @@ static error_t parse_tables(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_TABLES:
 		o->tables = PT_TABLES_ONLY;
+		o->tables_asked = true;
 		break;
 	case OPT_STREAM:
 		o->stream = true;
@@ -215,7 +216,6 @@ static error_t parse_tables(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--tables traces the kernel: not with --input");
 			return EINVAL;
 		}
-		/* after the command's own checks, which may ask for the stream */
 		if (o->tables_default && !o->stream && !o->input)
 			o->tables = PT_TABLES_ONLY;
 		if (o->table_size && !o->tables) {

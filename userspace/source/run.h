@@ -24,6 +24,7 @@ struct pt_trace_opts {
 	int tables;	     /* enum pt_tables_mode */
 	bool tables_default; /* the kernel's tables unless --stream, --input */
 	bool stream;	     /* --stream: every event, whatever the default */
+	bool tables_asked;   /* --tables given, not the default */
 	__u32 table_size;    /* entries per live table; 0: the default */
 	double duration;     /* seconds; 0: until interrupted */
 	bool verbose;	     /* libbpf's debug output */
