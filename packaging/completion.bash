@@ -26,11 +26,11 @@ _primetrace_opts()
 		echo '--attach --btf --json -j --verbose -v --help -h --usage' ;;
 	objects)
 		echo "$_primetrace_source_opts --input --skip-bad-lines --json -j --max-objects
-			--connect --tables --table-size" ;;
+			--connect --tables --stream --table-size" ;;
 	leaks)
 		echo "$_primetrace_source_opts --input --skip-bad-lines --growth --json -j --outstanding
 			--max-objects --min-age --no-stacks --perfetto --stack-depth --connect --tables
-			--table-size" ;;
+			--stream --table-size" ;;
 	top)
 		echo "$_primetrace_source_opts --iterations -n --json -j --refresh -r --connect" ;;
 	check)
@@ -39,7 +39,7 @@ _primetrace_opts()
 	monitor)
 		echo "$_primetrace_source_opts --input --skip-bad-lines --check --refresh
 			--max-objects --metrics-file --metrics-listen --no-socket --no-stacks
-			--report-every --socket --top --tables --table-size" ;;
+			--report-every --socket --top --tables --stream --table-size" ;;
 	esac
 }
 
