@@ -520,6 +520,28 @@ struct {
 	__type(value, struct pt_thandle);
 } live_handles SEC(".maps");
 
+/* the optional tables (cfg.table_extra), one entry each when off */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct pt_tattach);
+} live_attach SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct pt_tvmap);
+} live_vmaps SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct pt_tproc);
+} proc_counts SEC(".maps");
+
 /*
  * Stacks, each stored once under a hash of its frames. A stack map
  * (BPF_MAP_TYPE_STACK_TRACE) either refuses a stack whose bucket is taken
@@ -578,6 +600,7 @@ struct pt_scratch {
 	struct pt_ustack us;
 	struct pt_tbuf b;	/* the value of a table entry, built here */
 	struct pt_thandle h;
+	struct pt_tattach a;
 };
 
 struct {
@@ -674,10 +697,13 @@ static __always_inline __u32 store_ustack(struct pt_ustack *us)
  * the tables, each writing only the entry it changes and reading only what
  * that entry holds: dma_buf_export() and dma_buf_release() for live_bufs,
  * drm_gem_handle_create_tail() and drm_gem_object_release_handle() for
- * live_handles (pt_tables_hook(); userspace attaches no other). The
- * ring buffer carries a process's first appearance, so that its mappings
- * are read while it lives (its user stacks are named from them), and its
- * exit.
+ * live_handles; dma_buf_vmap() and dma_buf_vunmap(), which are rare, keep
+ * live_vmaps. For the commands that show them (cfg.table_extra), the
+ * attach, detach, map and unmap hooks keep live_attach, and the export and
+ * handle hooks count each process's exports and imports in proc_counts
+ * (pt_tables_hook(); userspace attaches no other). The ring buffer carries
+ * a process's first appearance, so that its mappings are read while it
+ * lives (its user stacks are named from them), and its exit.
  */
 
 /* a record with nothing known yet but who is running */
@@ -838,6 +864,25 @@ static __always_inline void table_exp_handles(struct drm_gem_object *obj, __s32 
 		b->exp_handles = n > 0x7fff ? 0x7fff : n > 0 ? n : 0;
 }
 
+/* PT_TX_PROCS: what the current process made, counted (exports, or imports) */
+static __always_inline void table_count(__u32 tgid, bool import, __u64 bytes)
+{
+	struct pt_tproc *p, zero = {};
+
+	if (!(cfg.table_extra & PT_TX_PROCS))
+		return;
+	p = keep_once(&proc_counts, &tgid, &zero, PT_TL_PROCS);
+	if (!p)
+		return;
+	if (import) {
+		__sync_fetch_and_add(&p->imports, 1);
+		__sync_fetch_and_add(&p->import_bytes, bytes);
+	} else {
+		__sync_fetch_and_add(&p->exports, 1);
+		__sync_fetch_and_add(&p->export_bytes, bytes);
+	}
+}
+
 /* dma_buf_export() returned dmabuf: a new entry in live_bufs */
 static __noinline int table_export(void *ctx, struct dma_buf *dmabuf)
 {
@@ -875,6 +920,7 @@ static __noinline int table_export(void *ctx, struct dma_buf *dmabuf)
 	/* an address freed and reused replaces the entry: no new room needed */
 	if (bpf_map_update_elem(&live_bufs, &key, b, BPF_ANY))
 		count_lost(PT_TL_BUFS);
+	table_count(b->pid, false, b->size);
 	table_seen(PT_EV_DMABUF_EXPORT, id);
 	return 0;
 }
@@ -958,6 +1004,8 @@ static __noinline int table_handle_create(void *ctx, struct drm_file *file,
 	h->pad = 0;
 	if (bpf_map_update_elem(&live_handles, &hk, h, BPF_ANY))
 		count_lost(PT_TL_HANDLES);
+	if (h->import)
+		table_count(h->pid, true, h->obj_size);
 	table_exp_handles(obj, BPF_CORE_READ(obj, handle_count));
 	table_seen(PT_EV_GEM_HANDLE_CREATE, id);
 	return 0;
@@ -987,6 +1035,101 @@ static __always_inline int table_release(struct dma_buf *dmabuf)
 	__u64 key = (__u64)dmabuf;
 
 	bpf_map_delete_elem(&live_bufs, &key);
+	/* a vmap left behind goes with its buffer (the kernel WARNs on it) */
+	bpf_map_delete_elem(&live_vmaps, &key);
+	return 0;
+}
+
+/*
+ * PT_TX_ATTACH: an importer attached to dmabuf (a new entry in
+ * live_attach), or detached (flags ~0: the entry goes, whatever the
+ * filters).
+ */
+static __noinline int table_attach(struct dma_buf *dmabuf, struct device *importer,
+				   struct dma_buf_attachment *attach, __u32 flags)
+{
+	__u64 key = (__u64)attach, id;
+	struct pt_scratch *sc;
+	struct pt_tattach *a;
+	__u32 zero = 0;
+	struct file *f;
+
+	if (!(cfg.table_extra & PT_TX_ATTACH) || !attach || IS_ERR_VALUE(attach))
+		return 0;
+	if (flags == ~0U) {
+		bpf_map_delete_elem(&live_attach, &key);
+		return 0;
+	}
+	if (!dmabuf || !task_wanted() || !device_wanted(importer, NULL, gem_dev(dmabuf_gem(dmabuf))))
+		return 0;
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return 0;
+	a = &sc->a;
+	id = bpf_get_current_pid_tgid();
+	a->ts = bpf_ktime_get_ns();
+	a->dmabuf = (__u64)dmabuf;
+	f = BPF_CORE_READ(dmabuf, file);
+	a->ino = BPF_CORE_READ(f, f_inode, i_ino);
+	a->pid = id >> 32;
+	a->comm = table_comm(sc);
+	a->importer = importer ? table_name(sc, BPF_CORE_READ(importer, kobj.name)) : 0;
+	a->importer_driver = importer ? table_name(sc, BPF_CORE_READ(importer, driver, name)) : 0;
+	a->maps = 0;
+	a->flags = flags;
+	if (bpf_map_update_elem(&live_attach, &key, a, BPF_ANY))
+		count_lost(PT_TL_ATTACH);
+	table_seen(PT_EV_DMABUF_ATTACH, id);
+	return 0;
+}
+
+/* PT_TX_ATTACH: an attachment mapped (delta 1) or unmapped (-1) */
+static __always_inline int table_map(struct dma_buf_attachment *attach, int delta)
+{
+	__u64 key = (__u64)attach;
+	struct pt_tattach *a;
+
+	if (!(cfg.table_extra & PT_TX_ATTACH))
+		return 0;
+	a = bpf_map_lookup_elem(&live_attach, &key);
+	if (a && (delta > 0 || a->maps > 0))
+		__sync_fetch_and_add(&a->maps, delta);
+	return 0;
+}
+
+/*
+ * dmabuf vmapped (delta 1) or vunmapped (-1): a kernel mapping holds a
+ * buffer that no process may hold any more (the leak rules ask). Rare, and
+ * off the PRIME paths: kept whenever the tables are.
+ */
+static __noinline int table_vmap(struct dma_buf *dmabuf, int delta)
+{
+	struct pt_tvmap *v, nv = { .count = 1 };
+	__u64 key = (__u64)dmabuf;
+	struct file *f;
+
+	if (!dmabuf)
+		return 0;
+	v = bpf_map_lookup_elem(&live_vmaps, &key);
+	if (delta < 0) {
+		/* the kernel holds the buffer's lock around (un)vmap: no race */
+		if (v && v->count <= 1)
+			bpf_map_delete_elem(&live_vmaps, &key);
+		else if (v)
+			v->count--;
+		return 0;
+	}
+	if (v) {
+		v->count++;
+		return 0;
+	}
+	if (!task_wanted() || !device_wanted(NULL, NULL, gem_dev(dmabuf_gem(dmabuf))))
+		return 0;
+	f = BPF_CORE_READ(dmabuf, file);
+	nv.ino = BPF_CORE_READ(f, f_inode, i_ino);
+	nv.ts = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&live_vmaps, &key, &nv, BPF_NOEXIST))
+		count_lost(PT_TL_VMAPS);
 	return 0;
 }
 
@@ -1499,6 +1642,8 @@ static __always_inline int on_attach(void *ctx, __u32 type, __u32 hook, struct d
 	struct pt_call in;
 
 	count_call(hook);
+	if (cfg.tables)
+		return table_attach(dmabuf, dev, attach, type == PT_EV_DMABUF_DETACH ? ~0U : flags);
 	if (!task_wanted())
 		return 0;
 	info_init(&in);
@@ -1518,6 +1663,8 @@ static __always_inline int on_map(void *ctx, __u32 type, __u32 hook,
 	struct pt_call in;
 
 	count_call(hook);
+	if (cfg.tables)
+		return IS_ERR_VALUE(sgt) ? 0 : table_map(attach, type == PT_EV_DMABUF_MAP ? 1 : -1);
 	if (!task_wanted())
 		return 0;
 	info_init(&in);
@@ -1552,6 +1699,8 @@ static __always_inline int on_vmap(void *ctx, __u32 type, __u32 hook, struct dma
 	struct pt_call in;
 
 	count_call(hook);
+	if (cfg.tables)
+		return ret ? 0 : table_vmap(dmabuf, type == PT_EV_DMABUF_VMAP ? 1 : -1);
 	if (!task_wanted())
 		return 0;
 	info_init(&in);
@@ -2434,10 +2583,12 @@ int tp_sched_process_exit(void *ctx)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct pt_event *e;
 
-	/* an exit touches no device: a device filter keeps it out */
-	if (cfg.targ_minor >= 0 || cfg.filter_driver || !bpf_map_lookup_elem(&seen_tgids, &tgid))
+	if (!bpf_map_lookup_elem(&seen_tgids, &tgid) || BPF_CORE_READ(task, signal, live.counter))
 		return 0;
-	if (BPF_CORE_READ(task, signal, live.counter) != 0 || !task_wanted())
+	if (cfg.table_extra & PT_TX_PROCS)
+		bpf_map_delete_elem(&proc_counts, &tgid);
+	/* an exit touches no device: a device filter keeps it out */
+	if (cfg.targ_minor >= 0 || cfg.filter_driver || !task_wanted())
 		return 0;
 	bpf_map_delete_elem(&seen_tgids, &tgid);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);

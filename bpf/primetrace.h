@@ -125,14 +125,15 @@ struct pt_config {
 	__u8 want_kstack;
 	__u8 want_ustack;
 	__u8 tables;		/* enum pt_tables_mode */
-	__u8 pad[2];
+	__u8 table_extra;	/* with tables: PT_TX_*, the optional ones */
+	__u8 pad;
 	char targ_comm[PT_COMM_LEN];
 	char targ_driver[PT_DRIVER_LEN];
 };
 
 /*
  * Where the records go (cfg.tables). Streamed, every record crosses the
- * ring buffer; in the live tables four hooks keep what the leak report and
+ * ring buffer; in the live tables a few hooks keep what the leak report and
  * the buffer list need (the maps below), and the ring buffer carries only
  * process exits and each process's first appearance (so that userspace
  * reads its mappings while it lives, to name its user stacks later).
@@ -141,6 +142,10 @@ enum pt_tables_mode {
 	PT_TABLES_OFF = 0,	/* stream every record */
 	PT_TABLES_ONLY,		/* the live tables only */
 };
+
+/* cfg.table_extra: tables kept only for the commands that show them */
+#define PT_TX_ATTACH		0x1	/* live_attach ('objects') */
+#define PT_TX_PROCS		0x2	/* proc_counts ('top') */
 
 /* What the live tables could not hold, per-CPU counters (table_lost) */
 enum pt_table_loss {
@@ -151,6 +156,9 @@ enum pt_table_loss {
 	PT_TL_COLLISIONS,	/* two stacks (or names) with one hash: the second kept under none */
 	PT_TL_PAIRS,		/* stack_pairs full */
 	PT_TL_NAMES,		/* names full: a name not kept */
+	PT_TL_ATTACH,		/* live_attach full: a new attachment not kept */
+	PT_TL_VMAPS,		/* live_vmaps full: a vmapped dma-buf not kept */
+	PT_TL_PROCS,		/* proc_counts full: a process's counts not kept */
 	PT_TL_MAX,
 };
 
@@ -196,6 +204,47 @@ struct pt_thandle {
 	__s16 minor;		/* its DRM device (its driver: minors) */
 	__u8 import;		/* made by DRM_IOCTL_PRIME_FD_TO_HANDLE */
 	__u8 pad;
+};
+
+/*
+ * With PT_TX_ATTACH, what importers hold (what 'objects' shows):
+ * live_attach, an attachment made while tracing and not yet detached, with
+ * its mappings (dma_buf_map_attachment() not yet unmapped); key: struct
+ * dma_buf_attachment *. No stacks: the importer is named by its device.
+ */
+struct pt_tattach {
+	__u64 ts;		/* the attach returned */
+	__u64 dmabuf;
+	__u64 ino;		/* dmabuf's inode (pruning, and buffers made before tracing) */
+	__u32 pid;
+	__u32 comm;		/* key in names */
+	__u32 importer;		/* key in names: dev_name(attach->dev) */
+	__u32 importer_driver;	/* key in names: attach->dev->driver->name */
+	__s32 maps;		/* mappings not yet unmapped */
+	__u32 flags;		/* PT_ATTACH_DYNAMIC */
+};
+
+/*
+ * live_vmaps, with any tables: kernel mappings (dma_buf_vmap()) of a
+ * dma-buf not yet unmapped; key: struct dma_buf *
+ */
+struct pt_tvmap {
+	__u64 ts;		/* the first of them */
+	__u64 ino;
+	__s32 count;
+	__u32 pad;
+};
+
+/*
+ * With PT_TX_PROCS, proc_counts: per process, the dma-bufs it exported and the buffers it
+ * imported since tracing began (what 'top' rates); key: tgid. Taken out
+ * when the process exits.
+ */
+struct pt_tproc {
+	__u64 exports;
+	__u64 imports;
+	__u64 export_bytes;
+	__u64 import_bytes;
 };
 
 /* names: a name, NUL-padded; key: its hash */

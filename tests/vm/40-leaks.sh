@@ -284,6 +284,38 @@ else
 fi
 kill $lkpid
 wait $lkpid
+# an import made and vmapped while 'objects -D' runs, from the kernel's
+# tables (the default) and from the stream, side by side: its attachment,
+# mapped once, and its kernel vmap
+for how in tables stream; do
+	rm -f "$out/objects-$how.err"
+done
+primetrace objects -j -D 8 >"$out/objects-tables-imp.json" 2>"$out/objects-tables.err" &
+otpid=$!
+primetrace objects -j -D 8 --stream >"$out/objects-stream-imp.json" 2>"$out/objects-stream.err" &
+ospid=$!
+i=0
+while { ! grep -q "tracing with" "$out/objects-tables.err" ||
+	! grep -q "tracing with" "$out/objects-stream.err"; } 2>/dev/null && [ $i -lt 600 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+leaky --hold 60 --vmap import >"$out/objects-imp.out" 2>&1 &
+lkpid=$!
+for how in tables stream; do
+	if wait $([ $how = tables ] && echo $otpid || echo $ospid); then
+		ino=$(sed -n 's/^LEAK .* ino=\([0-9]*\).*/\1/p' "$out/objects-imp.out")
+		sed 's/{"ino":/\n{"ino":/g' "$out/objects-$how-imp.json" | grep "^{\"ino\":$ino," |
+			grep -q "\"vmaps\":1,\"attachments\":\[{\"importer\":\"[^\"]*\",\"driver\":\"[^\"]*\",\"pid\":$lkpid,\"maps\":1," &&
+			pass "objects -D ($how): an import's attachment, mapped, and its vmap" ||
+			fail "objects -D ($how): an import's attachment, mapped, and its vmap" \
+				"ino $ino: $(grep -o "{\"ino\":$ino,.*" "$out/objects-$how-imp.json" | head -c 400)"
+	else
+		fail "objects -D ($how): runs" "$(tail -n 3 "$out/objects-$how.err")"
+	fi
+done
+kill $lkpid
+wait $lkpid
 # the buffers held all along are no leak, and their creator is not a culprit
 if run_leaks before -- sleep 1; then
 	expect_count before 0
@@ -319,8 +351,8 @@ if primetrace top -r 1 -n 2 >"$out/top.txt" 2>"$out/top.err"; then
 else
 	fail "top: runs" "$(cat "$out/top.err")"
 fi
-# the same as JSON lines (tests/host/schema.sh validates them)
-if primetrace top -j -r 1 -n 2 >"$out/top.json" 2>"$out/top-j.err"; then
+# the same as JSON lines (tests/host/schema.sh validates them), from the stream
+if primetrace top -j -r 1 -n 2 --stream >"$out/top.json" 2>"$out/top-j.err"; then
 	[ "$(grep -c '^{"format":1,"ts":[0-9]*,"dmabufs":' "$out/top.json")" = 2 ] &&
 		grep -q "{\"pid\":$tpid,\"comm\":\"leaky\",.*\"held\":4,\"held_bytes\":262144}" "$out/top.json" &&
 		pass "top -j: two views, the buffers it holds" ||
@@ -330,6 +362,27 @@ else
 fi
 kill $tpid
 wait $tpid
+# a process that exports while top runs: its exports counted in the
+# kernel (proc_counts), and all three alive
+primetrace top -j -r 1 -n 5 >"$out/top-count.json" 2>"$out/top-count.err" &
+tp=$!
+i=0
+while [ "$(grep -c . "$out/top-count.json" 2>/dev/null)" -lt 1 ] && [ $i -lt 600 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+leaky --hold 60 --count 3 export >"$out/top-count.leaky" 2>&1 &
+cpid=$!
+if wait $tp; then
+	tail -n 1 "$out/top-count.json" |
+		grep -q "{\"pid\":$cpid,\"comm\":\"leaky\",\"exports\":3,[^}]*\"live_exports\":3," &&
+		pass "top: exports counted in the kernel's tables" ||
+		fail "top: exports counted in the kernel's tables" "$(tail -n 1 "$out/top-count.json" | head -c 400)"
+else
+	fail "top (tables): runs" "$(cat "$out/top-count.err")"
+fi
+kill $cpid
+wait $cpid
 
 # --- the timeline ------------------------------------------------------------------------
 if run_leaks timeline --perfetto "$out/perfetto.json" -- leaky clean; then
@@ -359,6 +412,7 @@ bad "leaks --growth 0" primetrace leaks --growth 0
 bad "objects --max-objects 1" primetrace objects --max-objects 1
 bad "top --input" primetrace top --input /dev/null
 bad "top -r 0" primetrace top -r 0
+bad "top --stream --table-size" primetrace top --stream --table-size 64
 bad "leaks --perfetto into nowhere" primetrace leaks -D 1 --perfetto /nonexistent/t.json
 bad "leaks --input missing" primetrace leaks --input /nonexistent
 exit $failed

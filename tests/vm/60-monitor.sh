@@ -173,6 +173,28 @@ primetrace objects -j --connect $sock >"$out/objects.json" 2>&1 &&
 	pass "$tag: objects --connect lists the 20 buffers" ||
 	fail "$tag: objects --connect lists the 20 buffers" "$(head -c 300 "$out/objects.json")"
 
+# an import held meanwhile: the attachments gauge against vprime's truth
+# (each import object of vprime's is one attachment, mapped), and its
+# attachment in objects --connect
+leaky --hold 600 import >"$out/import.out" 2>&1 &
+ipid=$!
+wait_for 60 grep -q "^LEAK" "$out/import.out" || fail "$tag: leaky import runs" "$(cat "$out/import.out")"
+sleep 1
+fresh
+want=$(cat /sys/kernel/debug/vprime/[0-9]*/objects | grep '^obj ' | grep -vc ' import=- ')
+got=$(metric primetrace_dmabuf_attachments $prom)
+[ "$want" -ge 1 ] && [ "$got" = "$want" ] &&
+	pass "$tag: the attachments gauge matches vprime's imports ($got)" ||
+	fail "$tag: the attachments gauge matches vprime's imports" "debugfs $want, metric '$got'"
+primetrace objects -j --connect $sock >"$out/objects-import.json" 2>&1 &&
+	grep -q "\"attachments\":\[{\"importer\":\"[^\"]*\",\"driver\":\"[^\"]*\",\"pid\":$ipid,\"maps\":1," \
+		"$out/objects-import.json" &&
+	pass "$tag: objects --connect lists the import's attachment, mapped" ||
+	fail "$tag: objects --connect lists the import's attachment, mapped" \
+		"$(grep -o '"attachments":[^]]*' "$out/objects-import.json" | head -n 3 | tr '\n' ' ')"
+kill $ipid
+wait $ipid
+
 # the same numbers through HTTP, promtool, and node_exporter's textfile collector
 promcheck $prom file
 wget -q -O "$out/http.txt" "http://127.0.0.1:$port/metrics" &&

@@ -6,13 +6,14 @@
  * function is named after what it does and is never inlined, so that the
  * user stack of the leak names it.
  *
- *   leaky [--hold SECONDS] [--count N] MODE
+ *   leaky [--hold SECONDS] [--count N] [--vmap] MODE
  *
  *   clean     every path (export, import on the second device, mmap, an fd
  *             passed over SCM_RIGHTS to a child that maps it), all closed
  *   import    leak_import_handle(): a buffer imported into the second
  *             device; the exporter closes its handle and every fd is
- *             closed, the import handle never is
+ *             closed, the import handle never is; with --vmap, the
+ *             import is also vmapped (DRM_IOCTL_VPRIME_VMAP) and held so
  *   scm       scm_send_frames(): two buffers sent over SCM_RIGHTS to a
  *             child that maps the first and exits while still mapping it,
  *             without reading the second; the parent closes its fds and
@@ -58,6 +59,7 @@
 
 static volatile sig_atomic_t stop;
 static const char *mode;
+static int vmap_import; /* --vmap */
 
 static void on_signal(int sig)
 {
@@ -247,6 +249,12 @@ static NOINLINE void leak_import_handle(int a, int b)
 	ha = bo_create(a);
 	fd = bo_export(a, ha);
 	hb = bo_import(b, fd);
+	if (vmap_import) {
+		struct drm_vprime_vmap m = { .handle = hb };
+
+		if (drmIoctl(b, DRM_IOCTL_VPRIME_VMAP, &m))
+			die("DRM_IOCTL_VPRIME_VMAP");
+	}
 	snprintf(extra, sizeof(extra), "handle=%u", hb);
 	leak_line("leak_import_handle", fd_ino(fd), extra);
 	/* everything goes but hb */
@@ -341,7 +349,7 @@ static void hold(double seconds)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: leaky [--hold SECONDS] [--count N] "
+	fprintf(stderr, "usage: leaky [--hold SECONDS] [--count N] [--vmap] "
 			"clean|import|scm|export|reimport|fault\n");
 	exit(2);
 }
@@ -356,6 +364,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "hold", required_argument, NULL, 'h' },
 		{ "count", required_argument, NULL, 'c' },
+		{ "vmap", no_argument, NULL, 'v' },
 		{ 0 },
 	};
 	int opt;
@@ -372,6 +381,9 @@ int main(int argc, char **argv)
 			count = strtol(optarg, &end, 10);
 			if (errno || *end || end == optarg || count < 1 || count > 1000000)
 				usage();
+			break;
+		case 'v':
+			vmap_import = 1;
 			break;
 		default:
 			usage();

@@ -241,6 +241,17 @@ const struct argp_child pt_tables_child[] = {
 	{ 0 },
 };
 
+static const struct argp live_tables_argp = {
+	.options = tables_options,
+	.parser = parse_tables,
+	.children = pt_live_source_child,
+};
+
+const struct argp_child pt_live_tables_child[] = {
+	{ &live_tables_argp, 0, NULL, 0 },
+	{ 0 },
+};
+
 /* --- output -------------------------------------------------------------- */
 
 const char *pt_size_text(char *buf, size_t len, __u64 size)

@@ -80,6 +80,8 @@ void pt_print_stack_json(struct jw *w, const char *stack);
  * input is the command's struct pt_trace_opts.
  */
 extern const struct argp_child pt_tables_child[];
+/* The same for a command that only traces (pt_live_source_child: no --input) */
+extern const struct argp_child pt_live_tables_child[];
 
 /* argp parsers shared by the commands */
 int pt_parse_uint(const char *arg, unsigned long min, unsigned long max, unsigned long *out);

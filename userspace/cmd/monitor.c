@@ -379,6 +379,8 @@ static int attach(const struct pt_tables_keep *tables_from)
 		.mode = mon.opts.mode,
 		.exits = true,
 		.tables = mon.opts.tables,
+		/* objects --connect lists attachments, the metrics count them */
+		.table_extra = PT_TX_ATTACH,
 		.table_size = mon.opts.table_size,
 		.tables_from = tables_from,
 		.kstack = !mon.no_stacks,

@@ -267,6 +267,7 @@ static void print_json(FILE *out, const struct pm_model *m)
 			jw_object_end(&w);
 		}
 		jw_array_end(&w);
+		jw_field_i64(&w, "vmaps", b->vmaps);
 		jw_name(&w, "attachments");
 		jw_array_begin(&w);
 		for (const struct pm_attach *a = b->attachments; a; a = a->next) {
@@ -319,6 +320,8 @@ int pt_objects_parse(int argc, char **argv)
 	env->lt.argc = argc;
 	env->lt.argv = argv;
 	env->lt.opts.tables_default = true;
+	/* the attachments and mappings it lists, when from the tables */
+	env->lt.opts.table_extra = PT_TX_ATTACH;
 	return pt_argp_parse(&objects_argp, argc, argv, 0, env);
 }
 

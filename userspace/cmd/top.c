@@ -4,6 +4,10 @@
  * holds, and how fast that changes, refreshed every --refresh seconds.
  * On a terminal the screen is redrawn; otherwise one block per refresh is
  * printed, so that the output can be logged or tested (--iterations).
+ *
+ * By default each view is read from the kernel's live tables (what is
+ * alive, and each process's counts in proc_counts), with a snapshot for
+ * the fds and mappings; --stream builds it from every event instead.
  */
 #include <argp.h>
 #include <errno.h>
@@ -13,16 +17,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hashmap.h"
 #include "json_writer.h"
 #include "lifetime.h"
 #include "monitor.h"
 #include "options.h"
+#include "tables.h"
 
 static const char top_doc[] =
     "Show, per process, the dma-bufs it exported, the buffers it imported and the\n"
     "ones it holds (fds and mappings), with rates, refreshed on a timer.\n"
     "\n"
-    "USAGE: primetrace top [-j] [-r SECONDS] [-n ITERATIONS] [-p PID] [-d DEV]\n"
+    "USAGE: primetrace top [-j] [-r SECONDS] [-n ITERATIONS] [-p PID] [-d DEV] [--stream]\n"
     "\n"
     "EXAMPLES:\n"
     "    primetrace top              # every second, until Ctrl-C\n"
@@ -32,7 +38,9 @@ static const char top_doc[] =
     "Columns: EXP and IMP count exports and import handles since primetrace\n"
     "started (/s: in the last period); LIVE-EXP the buffers it exported that are\n"
     "still alive; IMP-HELD its open import handles; HELD the buffers it holds\n"
-    "an fd or a mapping of, with their bytes.\v";
+    "an fd or a mapping of, with their bytes. Each view is read from kernel\n"
+    "tables (processes that exited are not shown); --stream builds it from\n"
+    "every event instead, at a higher cost.\v";
 
 static const struct argp_option top_options[] = {
 	{ "refresh", 'r', "SECONDS", 0, "Time between views (default 1)", 0 },
@@ -44,6 +52,7 @@ static const struct argp_option top_options[] = {
 
 static struct top_env {
 	struct pt_lifetime lt;
+	struct pt_map counts; /* tables: pid -> struct pt_tproc *, this view's */
 	double refresh;
 	unsigned long iterations;
 	pthread_mutex_t lock;
@@ -54,6 +63,7 @@ static struct top_env {
 	} * prev;
 	size_t nprev;
 	__u64 t_prev;
+	unsigned long done; /* views shown (tables) */
 	bool tty;
 	bool json;
 } top_env;
@@ -101,7 +111,7 @@ static const struct argp top_argp = {
 	.options = top_options,
 	.parser = parse_top,
 	.doc = top_doc,
-	.children = pt_live_source_child,
+	.children = pt_live_tables_child,
 };
 
 static __u64 mono_now(void)
@@ -149,7 +159,8 @@ static const struct prev *prev_of(const struct top_env *env, __u32 pid)
 /* one process's row of a view */
 struct row {
 	const struct pm_proc *p;
-	double er, ir; /* exports and imports per second in the last period */
+	__u64 exports, imports; /* since tracing began */
+	double er, ir;		/* exports and imports per second in the last period */
 	const struct held *held;
 };
 
@@ -173,8 +184,8 @@ static void view_text(FILE *out, bool tty, const struct pm_stats *st, const stru
 		char cm[4 * sizeof(p->comm)];
 
 		fprintf(out, "%-7u %-16s %6llu %7.1f %6llu %7.1f %9d %9s %8d %9s %5u %9s\n", p->pid,
-			pt_text(cm, sizeof(cm), p->comm), (unsigned long long)p->exports, r[i].er,
-			(unsigned long long)p->imports, r[i].ir, p->live_exports,
+			pt_text(cm, sizeof(cm), p->comm), (unsigned long long)r[i].exports, r[i].er,
+			(unsigned long long)r[i].imports, r[i].ir, p->live_exports,
 			pt_size_text(a, sizeof(a), p->live_export_bytes), p->live_imports,
 			pt_size_text(b, sizeof(b), p->live_import_bytes), r[i].held->bufs,
 			pt_size_text(c, sizeof(c), r[i].held->bytes));
@@ -205,10 +216,10 @@ static void view_json(FILE *out, __u64 now, const struct pm_stats *st, const str
 		jw_object_begin(&w);
 		jw_field_u64(&w, "pid", p->pid);
 		jw_field_string(&w, "comm", p->comm);
-		jw_field_u64(&w, "exports", p->exports);
+		jw_field_u64(&w, "exports", r[i].exports);
 		jw_name(&w, "exports_per_s");
 		jw_printf(&w, "%.1f", r[i].er);
-		jw_field_u64(&w, "imports", p->imports);
+		jw_field_u64(&w, "imports", r[i].imports);
 		jw_name(&w, "imports_per_s");
 		jw_printf(&w, "%.1f", r[i].ir);
 		jw_field_i64(&w, "live_exports", p->live_exports);
@@ -224,23 +235,74 @@ static void view_json(FILE *out, __u64 now, const struct pm_stats *st, const str
 	jw_newline(&w);
 }
 
+/*
+ * Tables: the processes that made buffers since tracing began but hold
+ * none now are in proc_counts only: rows of their own (comm from /proc,
+ * they are alive), added to procs. Returns the new count; extra is freed
+ * by the caller.
+ */
+static size_t add_counted(struct top_env *env, const struct pm_proc ***procs, size_t n,
+			  struct pm_proc **extra)
+{
+	const struct pm_proc **all;
+	size_t k = 0;
+
+	*extra = calloc(env->counts.n ? env->counts.n : 1, sizeof(**extra));
+	all = realloc(*procs, (n + env->counts.n + 1) * sizeof(*all));
+	if (!*extra || !all) {
+		if (all)
+			*procs = all;
+		return n;
+	}
+	*procs = all;
+	pt_map_for_each(&env->counts, i)
+	{
+		struct pm_proc *p = &(*extra)[k];
+		bool known = false;
+		char path[64];
+		FILE *f;
+
+		for (size_t j = 0; j < n && !known; j++)
+			known = all[j]->pid == i->key;
+		if (known)
+			continue;
+		p->pid = i->key;
+		snprintf(path, sizeof(path), "/proc/%u/comm", p->pid);
+		f = fopen(path, "r");
+		if (!f || !fgets(p->comm, sizeof(p->comm), f))
+			snprintf(p->comm, sizeof(p->comm), "?");
+		if (f)
+			fclose(f);
+		p->comm[strcspn(p->comm, "\n")] = '\0';
+		all[n + k++] = p;
+	}
+	return n + k;
+}
+
 static void view(struct top_env *env, const struct pm_model *m, FILE *out)
 {
 	const struct pm_proc **procs;
+	struct pm_proc *extra = NULL;
 	size_t n = pm_model_procs(m, &procs);
-	struct held *held = calloc(n ? n : 1, sizeof(*held));
-	struct prev *next = calloc(n ? n : 1, sizeof(*next));
-	struct row *rows = calloc(n ? n : 1, sizeof(*rows));
+	struct held *held;
+	struct prev *next;
+	struct row *rows;
 	__u64 now = mono_now();
 	double dt = env->t_prev ? (now - env->t_prev) / 1e9 : 0;
 	struct pm_stats st;
 	size_t nrows = 0;
 
+	if (env->lt.opts.tables && procs)
+		n = add_counted(env, &procs, n, &extra);
+	held = calloc(n ? n : 1, sizeof(*held));
+	next = calloc(n ? n : 1, sizeof(*next));
+	rows = calloc(n ? n : 1, sizeof(*rows));
 	if (!held || !next || !rows) {
 		free(held);
 		free(next);
 		free(rows);
 		free(procs);
+		free(extra);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -250,15 +312,20 @@ static void view(struct top_env *env, const struct pm_model *m, FILE *out)
 	for (size_t i = 0; i < n; i++) {
 		const struct pm_proc *p = procs[i];
 		const struct prev *pv = prev_of(env, p->pid);
+		const struct pt_tproc *c = pt_map_get(&env->counts, p->pid);
 		struct row *r = &rows[nrows];
 
-		next[i] = (struct prev){ p->pid, p->exports, p->imports };
-		if (p->exited || (!p->exports && !p->imports && !p->live_imports && !held[i].bufs))
+		*r = (struct row){ p, p->exports, p->imports, 0, 0, &held[i] };
+		if (env->lt.opts.tables)
+			*r = (struct row){
+				p, c ? c->exports : 0, c ? c->imports : 0, 0, 0, &held[i]
+			};
+		next[i] = (struct prev){ p->pid, r->exports, r->imports };
+		if (p->exited || (!r->exports && !r->imports && !p->live_imports && !held[i].bufs))
 			continue;
-		*r = (struct row){ p, 0, 0, &held[i] };
 		if (dt > 0) {
-			r->er = (p->exports - (pv ? pv->exports : 0)) / dt;
-			r->ir = (p->imports - (pv ? pv->imports : 0)) / dt;
+			r->er = (r->exports - (pv ? pv->exports : 0)) / dt;
+			r->ir = (r->imports - (pv ? pv->imports : 0)) / dt;
 		}
 		nrows++;
 	}
@@ -274,6 +341,7 @@ static void view(struct top_env *env, const struct pm_model *m, FILE *out)
 	free(held);
 	free(rows);
 	free(procs);
+	free(extra);
 }
 
 static void *viewer(void *arg)
@@ -304,12 +372,102 @@ static void *viewer(void *arg)
 	return NULL;
 }
 
+/* --- the views from the kernel's tables ------------------------------------ */
+
+static void table_rec(const struct pt_record *rec, void *ctx)
+{
+	if (pt_filter_match(&top_env.lt.opts.filter, &rec->ev))
+		pm_model_feed(ctx, rec);
+}
+
+static int snapshot_rec(const struct pt_record *rec, void *ctx)
+{
+	table_rec(rec, ctx);
+	return 0;
+}
+
+static void count_proc(__u32 pid, const struct pt_tproc *p, void *ctx)
+{
+	struct top_env *env = ctx;
+	struct pt_tproc *c = malloc(sizeof(*c));
+
+	if (c)
+		*c = *p;
+	if (c && pt_map_put(&env->counts, pid, c))
+		free(c);
+}
+
+static void counts_clear(struct top_env *env)
+{
+	pt_map_for_each(&env->counts, i)
+	{
+		free(i->val);
+	}
+	pt_map_release(&env->counts);
+}
+
+/* every --refresh: a new model of what the tables and a snapshot say, shown */
+static void tables_tick(struct pt_source *src, void *ctx)
+{
+	struct top_env *env = ctx;
+	struct pt_snapshot_opts so = {
+		.btf_path = env->lt.opts.btf_path,
+		.verbose = env->lt.opts.verbose,
+	};
+	struct pm_model *m = pm_model_new(env->lt.max_objects);
+
+	if (!m) {
+		fprintf(stderr, "primetrace: out of memory\n");
+		pt_exiting = 1;
+		return;
+	}
+	counts_clear(env);
+	/* a failed read is printed; the view waits for the next */
+	if (!pt_source_tables(src, table_rec, m) && !pt_source_table_procs(src, count_proc, env)) {
+		pt_snapshot(&so, snapshot_rec, m);
+		pm_model_note_drops(m, pt_source_drops(src));
+		pm_model_note_table_lost(m, pt_source_table_lost(src));
+		pm_model_set_now(m, mono_now());
+		view(env, m, stdout);
+	}
+	pm_model_free(m);
+	if (env->iterations && ++env->done >= env->iterations)
+		pt_exiting = 1;
+}
+
+static int ignore(const struct pt_record *rec, void *ctx)
+{
+	(void)rec;
+	(void)ctx;
+	return 0;
+}
+
+static int run_tables(struct top_env *env)
+{
+	struct pt_trace_opts *o = &env->lt.opts;
+	struct pt_summary sum;
+	int err;
+
+	o->quiet = true;
+	o->table_extra = PT_TX_PROCS;
+	o->tick = tables_tick;
+	o->tick_ms = (unsigned int)(env->refresh * 1000);
+	o->started_ctx = env;
+	pt_install_signals();
+	err = pt_run(o, ignore, env, &sum);
+	pt_summary_free(&sum);
+	counts_clear(env);
+	free(env->prev);
+	return err ? PT_EXIT_ERROR : pt_output_close(stdout, NULL);
+}
+
 int pt_top_parse(int argc, char **argv)
 {
 	struct top_env *env = &top_env;
 
 	memset(env, 0, sizeof(*env));
 	pt_lifetime_init(&env->lt);
+	env->lt.opts.tables_default = true;
 	env->refresh = 1;
 	env->lt.argc = argc;
 	env->lt.argv = argv;
@@ -319,6 +477,8 @@ int pt_top_parse(int argc, char **argv)
 /* one view of a model held elsewhere (the monitor): its totals, no rates */
 int pt_top_report(FILE *f, struct pm_model *m)
 {
+	/* the monitor's model has its own counts */
+	top_env.lt.opts.tables = PT_TABLES_OFF;
 	view(&top_env, m, f);
 	free(top_env.prev);
 	top_env.prev = NULL;
@@ -334,6 +494,8 @@ int pt_top_run(void)
 	if (env->lt.connect)
 		return pt_lifetime_connect(&env->lt, "top");
 	env->tty = isatty(STDOUT_FILENO);
+	if (env->lt.opts.tables)
+		return run_tables(env);
 	env->lt.trace = true;
 	env->lt.no_end_snapshot = true;
 	env->lt.opts.quiet = true;

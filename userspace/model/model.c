@@ -1297,9 +1297,13 @@ static void on_mmap(struct pm_model *m, const struct pt_record *rec)
 
 static void on_vmap(struct pm_model *m, const struct pt_record *rec, int delta)
 {
-	struct pm_buf *b = buf_find(m, rec->ev.dmabuf, 0);
+	struct pm_buf *b;
 
-	if (b && rec->ev.ret == 0) {
+	if (rec->ev.ret)
+		return;
+	/* a vmap names its buffer (one made before tracing too); a vunmap of one unknown is moot */
+	b = delta > 0 ? buf_get(m, rec, false) : buf_find(m, rec->ev.dmabuf, 0);
+	if (b) {
 		b->vmaps += delta;
 		if (b->vmaps < 0)
 			b->vmaps = 0;

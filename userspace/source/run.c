@@ -113,6 +113,7 @@ static void source_opts(const struct pt_trace_opts *opts, pt_record_fn fn, void 
 		.kstack = opts->kstack,
 		.ustack = opts->ustack,
 		.tables = opts->tables,
+		.table_extra = opts->table_extra,
 		.table_size = opts->table_size,
 		.btf_path = opts->btf_path,
 		.verbose = opts->verbose,
@@ -126,7 +127,7 @@ static void source_opts(const struct pt_trace_opts *opts, pt_record_fn fn, void 
 /* until interrupted, the duration, or the callback's word; returns the seconds read */
 static int read_live(const struct pt_trace_opts *opts, struct pt_source *src, double *duration)
 {
-	__u64 start, deadline = 0;
+	__u64 start, deadline = 0, next_tick;
 	int err = 0, drm, n;
 
 	/* events from now on are in the ring buffer: what existed can be read */
@@ -139,6 +140,7 @@ static int read_live(const struct pt_trace_opts *opts, struct pt_source *src, do
 	start = now_ns();
 	if (opts->duration > 0)
 		deadline = start + (__u64)(opts->duration * 1e9);
+	next_tick = start + opts->tick_ms * 1000000ULL;
 
 	while (!pt_exiting && !pt_source_done(src)) {
 		/* read on this period, or sooner when the ring fills up */
@@ -151,6 +153,21 @@ static int read_live(const struct pt_trace_opts *opts, struct pt_source *src, do
 				break;
 			if (deadline - now < (__u64)timeout * 1000000ULL)
 				timeout = (deadline - now) / 1000000 + 1;
+		}
+		if (opts->tick) {
+			__u64 now = now_ns();
+
+			if (now >= next_tick) {
+				opts->tick(src, opts->started_ctx);
+				/* a slow tick skips the ticks it overran */
+				while (next_tick <= now_ns())
+					next_tick += opts->tick_ms * 1000000ULL;
+				if (pt_exiting)
+					break;
+				continue;
+			}
+			if (next_tick - now < (__u64)timeout * 1000000ULL)
+				timeout = (next_tick - now) / 1000000 + 1;
 		}
 		err = pt_source_poll(src, timeout);
 		/*

@@ -25,6 +25,7 @@ struct pt_trace_opts {
 	bool tables_default; /* the kernel's tables unless --stream, --input */
 	bool stream;	     /* --stream: every event, whatever the default */
 	bool tables_asked;   /* --tables given, not the default */
+	int table_extra;     /* with tables: PT_TX_*, what the command shows besides */
 	__u32 table_size;    /* entries per live table; 0: the default */
 	double duration;     /* seconds; 0: until interrupted */
 	bool verbose;	     /* libbpf's debug output */
@@ -36,6 +37,9 @@ struct pt_trace_opts {
 	/* live: called once the hooks are attached, before any event is read */
 	void (*started)(void *ctx);
 	void *started_ctx;
+	/* live: called every tick_ms (> 0) with started_ctx, in the reading thread */
+	void (*tick)(struct pt_source *src, void *ctx);
+	unsigned int tick_ms;
 };
 
 /*

@@ -198,7 +198,7 @@ static int open_live(struct pt_source *src)
 			src->pk.hooks[o->off[i]].how = PT_HOW_OFF;
 	/* tables only: a hook whose records no table takes costs for nothing */
 	for (int id = 1; id < PT_HOOK_MAX && o->tables == PT_TABLES_ONLY; id++)
-		if (!pt_tables_hook(id))
+		if (!pt_tables_hook(id, o->table_extra))
 			src->pk.hooks[id].how = PT_HOW_OFF;
 	return 0;
 }
@@ -226,7 +226,9 @@ static int configure(struct pt_source *src)
 	cfg->want_kstack = o->kstack;
 	cfg->want_ustack = o->ustack;
 	cfg->tables = o->tables;
-	err = pt_tables_configure(skel, o->tables, o->table_size ?: PT_TABLE_SIZE_DEFAULT);
+	cfg->table_extra = o->tables ? o->table_extra : 0;
+	err = pt_tables_configure(skel, o->tables, cfg->table_extra,
+				  o->table_size ?: PT_TABLE_SIZE_DEFAULT);
 	if (!err && o->tables && o->tables_from)
 		err = pt_tables_reuse(skel, o->tables_from);
 	if (err)
@@ -623,6 +625,14 @@ int pt_source_tables(struct pt_source *src, void (*fn)(const struct pt_record *r
 	if (src->o.input || !src->o.tables || !src->skel || src->stop)
 		return 0;
 	return pt_tables_read(src->skel, src->syms, src->usyms, fn, ctx);
+}
+
+int pt_source_table_procs(struct pt_source *src,
+			  void (*fn)(__u32 pid, const struct pt_tproc *p, void *ctx), void *ctx)
+{
+	if (src->o.input || !src->o.tables || !src->skel || src->stop)
+		return -EINVAL;
+	return pt_tables_procs(src->skel, fn, ctx);
 }
 
 __u64 pt_source_table_lost(struct pt_source *src)

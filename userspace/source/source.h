@@ -58,6 +58,7 @@ struct pt_source_opts {
 	bool ustack;	  /* each record's user stack, named */
 	bool warn_no_drm; /* say so when only dma-buf can be traced */
 	int tables;	  /* enum pt_tables_mode: stream, live tables, both */
+	int table_extra;  /* with tables: PT_TX_*, the optional tables too */
 	__u32 table_size; /* entries per live table; 0: PT_TABLE_SIZE_DEFAULT */
 	const struct pt_tables_keep *tables_from; /* with tables: these, not new ones */
 	const char *btf_path;			  /* NULL: the running kernel's */
@@ -102,6 +103,9 @@ void pt_source_stop(struct pt_source *src);
  */
 int pt_source_tables(struct pt_source *src, void (*fn)(const struct pt_record *rec, void *ctx),
 		     void *ctx);
+/* Live, with PT_TX_PROCS: pt_tables_procs() (0 or -errno) */
+int pt_source_table_procs(struct pt_source *src,
+			  void (*fn)(__u32 pid, const struct pt_tproc *p, void *ctx), void *ctx);
 /* Live, with tables: the entries the tables could not take, so far */
 __u64 pt_source_table_lost(struct pt_source *src);
 /* Live, with tables: pt_tables_keep() and pt_tables_prune() of its tables */

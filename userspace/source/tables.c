@@ -16,19 +16,23 @@
 /* after source.h: the skeleton uses struct pt_config */
 #include "primetrace.skel.h"
 
-int pt_tables_configure(struct primetrace_bpf *skel, int mode, __u32 size)
+int pt_tables_configure(struct primetrace_bpf *skel, int mode, int extra, __u32 size)
 {
 	struct bpf_map *maps[] = { skel->maps.live_bufs,   skel->maps.live_handles,
 				   skel->maps.kstacks,	   skel->maps.ustacks,
 				   skel->maps.stack_pairs, skel->maps.names,
-				   skel->maps.minors };
+				   skel->maps.minors,	   skel->maps.live_attach,
+				   skel->maps.live_vmaps,  skel->maps.proc_counts };
 	__u32 sizes[] = { size,
 			  size,
 			  PT_TABLE_STACKS,
 			  PT_TABLE_STACKS,
 			  4 * PT_TABLE_STACKS,
 			  PT_TABLE_NAMES,
-			  PT_TABLE_MINORS };
+			  PT_TABLE_MINORS,
+			  extra & PT_TX_ATTACH ? size : 1,
+			  PT_TABLE_VMAPS,
+			  extra & PT_TX_PROCS ? PT_TABLE_PROCS : 1 };
 	int err;
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
@@ -46,7 +50,7 @@ int pt_tables_configure(struct primetrace_bpf *skel, int mode, __u32 size)
  * is told from the ioctl its handle is made in, so no import hook is
  * needed.
  */
-bool pt_tables_hook(int hook)
+bool pt_tables_hook(int hook, int extra)
 {
 	switch (hook) {
 	case PT_HOOK_DMA_BUF_EXPORT:
@@ -55,6 +59,17 @@ bool pt_tables_hook(int hook)
 	case PT_HOOK_GEM_OBJECT_RELEASE_HANDLE:
 	case PT_HOOK_GEM_HANDLE_DELETE:
 		return true;
+	/* live_vmaps: rare, and not on the PRIME paths */
+	case PT_HOOK_DMA_BUF_VMAP:
+	case PT_HOOK_DMA_BUF_VUNMAP:
+		return true;
+	/* PT_TX_ATTACH: live_attach */
+	case PT_HOOK_DMA_BUF_DYNAMIC_ATTACH:
+	case PT_HOOK_DMA_BUF_ATTACH:
+	case PT_HOOK_DMA_BUF_DETACH:
+	case PT_HOOK_DMA_BUF_MAP_ATTACHMENT:
+	case PT_HOOK_DMA_BUF_UNMAP_ATTACHMENT:
+		return extra & PT_TX_ATTACH;
 	}
 	return false;
 }
@@ -313,6 +328,68 @@ static int add_handle(void *ctx, const void *k, const void *v)
 	return 0;
 }
 
+/* an attachment, then one map record per mapping it holds */
+static int add_attach(void *ctx, const void *k, const void *v)
+{
+	struct trecs *t = ctx;
+	const struct pt_tattach *a = v;
+	struct pt_event *e = trec_add(t, 0, 0);
+	__u64 key;
+
+	if (!e)
+		return -ENOMEM;
+	memcpy(&key, k, sizeof(key));
+	e->type = PT_EV_DMABUF_ATTACH;
+	e->hook = PT_HOOK_DMA_BUF_DYNAMIC_ATTACH;
+	e->ts = a->ts;
+	e->attach = key;
+	e->dmabuf = a->dmabuf;
+	e->ino = a->ino;
+	e->pid = a->pid;
+	e->tid = a->pid;
+	e->flags = a->flags;
+	name_of(t->sh, a->comm, e->comm, sizeof(e->comm));
+	name_of(t->sh, a->importer, e->importer, sizeof(e->importer));
+	name_of(t->sh, a->importer_driver, e->importer_driver, sizeof(e->importer_driver));
+	for (__s32 i = 0; i < a->maps && i < 0x7fff; i++) {
+		e = trec_add(t, 0, 0);
+		if (!e)
+			return -ENOMEM;
+		e->type = PT_EV_DMABUF_MAP;
+		e->hook = PT_HOOK_DMA_BUF_MAP_ATTACHMENT;
+		e->ts = a->ts;
+		e->attach = key;
+		e->dmabuf = a->dmabuf;
+		e->ino = a->ino;
+		e->pid = a->pid;
+		e->tid = a->pid;
+		name_of(t->sh, a->comm, e->comm, sizeof(e->comm));
+	}
+	return 0;
+}
+
+/* a buffer's kernel mappings, one vmap record each */
+static int add_vmap(void *ctx, const void *k, const void *v)
+{
+	struct trecs *t = ctx;
+	const struct pt_tvmap *m = v;
+	__u64 key;
+
+	memcpy(&key, k, sizeof(key));
+	for (__s32 i = 0; i < m->count && i < 0x7fff; i++) {
+		struct pt_event *e = trec_add(t, 0, 0);
+
+		if (!e)
+			return -ENOMEM;
+		e->type = PT_EV_DMABUF_VMAP;
+		e->hook = PT_HOOK_DMA_BUF_VMAP;
+		e->ts = m->ts;
+		e->dmabuf = key;
+		e->ino = m->ino;
+	}
+	return 0;
+}
+
 /* a copy of the value v (size bytes) under its 32-bit key k in map */
 static int put_copy(struct pt_map *map, const void *k, const void *v, size_t size)
 {
@@ -427,6 +504,12 @@ int pt_tables_read(struct primetrace_bpf *skel, struct pt_syms *syms, struct pt_
 		err =
 		    each_entry(bpf_map__fd(skel->maps.live_handles), sizeof(struct pt_thandle_key),
 			       sizeof(struct pt_thandle), add_handle, &t);
+	if (!err && skel->rodata->cfg.table_extra & PT_TX_ATTACH)
+		err = each_entry(bpf_map__fd(skel->maps.live_attach), sizeof(__u64),
+				 sizeof(struct pt_tattach), add_attach, &t);
+	if (!err)
+		err = each_entry(bpf_map__fd(skel->maps.live_vmaps), sizeof(__u64),
+				 sizeof(struct pt_tvmap), add_vmap, &t);
 	if (err) {
 		fprintf(stderr, "%s: reading the live tables: %s\n", pt_prog, strerror(-err));
 		free(t.r);
@@ -440,6 +523,34 @@ int pt_tables_read(struct primetrace_bpf *skel, struct pt_syms *syms, struct pt_
 	free(t.r);
 	shared_free(&sh);
 	return 0;
+}
+
+struct procs_ctx {
+	void (*fn)(__u32 pid, const struct pt_tproc *p, void *ctx);
+	void *ctx;
+};
+
+static int add_proc(void *ctx, const void *k, const void *v)
+{
+	struct procs_ctx *pc = ctx;
+	struct pt_tproc p;
+	__u32 pid;
+
+	memcpy(&pid, k, sizeof(pid));
+	memcpy(&p, v, sizeof(p));
+	pc->fn(pid, &p, pc->ctx);
+	return 0;
+}
+
+int pt_tables_procs(struct primetrace_bpf *skel,
+		    void (*fn)(__u32 pid, const struct pt_tproc *p, void *ctx), void *ctx)
+{
+	struct procs_ctx pc = { fn, ctx };
+
+	if (!(skel->rodata->cfg.table_extra & PT_TX_PROCS))
+		return -EINVAL;
+	return each_entry(bpf_map__fd(skel->maps.proc_counts), sizeof(__u32),
+			  sizeof(struct pt_tproc), add_proc, &pc);
 }
 
 __u64 pt_tables_lost(struct primetrace_bpf *skel)
@@ -471,6 +582,9 @@ static struct bpf_map **kept_maps(struct primetrace_bpf *skel, struct bpf_map *m
 	m[4] = skel->maps.stack_pairs;
 	m[5] = skel->maps.names;
 	m[6] = skel->maps.minors;
+	m[7] = skel->maps.live_attach;
+	m[8] = skel->maps.live_vmaps;
+	m[9] = skel->maps.proc_counts;
 	return m;
 }
 
@@ -561,6 +675,28 @@ static int prune_handle(void *ctx, const void *k, const void *v)
 	return gone_add(g, k);
 }
 
+static int prune_attach(void *ctx, const void *k, const void *v)
+{
+	struct gone *g = ctx;
+	const struct pt_tattach *a = v;
+
+	if (a->ts >= g->a->since || g->a->buf(g->a->ctx, a->dmabuf, a->ino))
+		return 0;
+	return gone_add(g, k);
+}
+
+static int prune_vmap(void *ctx, const void *k, const void *v)
+{
+	struct gone *g = ctx;
+	const struct pt_tvmap *m = v;
+	__u64 key;
+
+	memcpy(&key, k, sizeof(key));
+	if (m->ts >= g->a->since || g->a->buf(g->a->ctx, key, m->ino))
+		return 0;
+	return gone_add(g, k);
+}
+
 static int prune(int fd, size_t key_size, size_t value_size,
 		 int (*fn)(void *ctx, const void *key, const void *value),
 		 const struct pt_tables_alive *a)
@@ -588,6 +724,21 @@ int pt_tables_prune(struct primetrace_bpf *skel, const struct pt_tables_alive *a
 	if (a->handles) {
 		err = prune(bpf_map__fd(skel->maps.live_handles), sizeof(struct pt_thandle_key),
 			    sizeof(struct pt_thandle), prune_handle, a);
+		if (err < 0)
+			return err;
+		n += err;
+	}
+	/* an attachment or a vmap went with its buffer */
+	if (a->bufs) {
+		err = prune(bpf_map__fd(skel->maps.live_vmaps), sizeof(__u64),
+			    sizeof(struct pt_tvmap), prune_vmap, a);
+		if (err < 0)
+			return err;
+		n += err;
+	}
+	if (a->bufs && skel->rodata->cfg.table_extra & PT_TX_ATTACH) {
+		err = prune(bpf_map__fd(skel->maps.live_attach), sizeof(__u64),
+			    sizeof(struct pt_tattach), prune_attach, a);
 		if (err < 0)
 			return err;
 		n += err;

@@ -16,27 +16,41 @@
 #define PT_TABLE_STACKS	      4096
 #define PT_TABLE_NAMES	      4096
 #define PT_TABLE_MINORS	      1024
+#define PT_TABLE_VMAPS	      4096 /* buffers with kernel mappings (PT_TX_ATTACH) */
+#define PT_TABLE_PROCS	      4096 /* processes counted (PT_TX_PROCS) */
 /* exited processes whose mappings are kept to name their user stacks */
 #define PT_TABLES_EXITED 1024
 
 struct primetrace_bpf;
 
-/* Before load: the tables' sizes (entries per table; unused tables get one). */
-int pt_tables_configure(struct primetrace_bpf *skel, int mode, __u32 size);
+/*
+ * Before load: the tables' sizes (entries per table; unused tables get
+ * one). extra: PT_TX_*, the optional tables kept too.
+ */
+int pt_tables_configure(struct primetrace_bpf *skel, int mode, int extra, __u32 size);
 
 /*
- * After the hooks are detached: each live dma-buf as a dmabuf_export
- * record, each live GEM handle as a gem_handle_create (an import's after
- * its gem_import), with their stacks, in the order they were made, to fn.
- * Returns 0 or -errno (printed).
+ * Each live dma-buf as a dmabuf_export record, each live GEM handle as a
+ * gem_handle_create (an import's after its gem_import), with their stacks;
+ * a dmabuf_vmap per kernel mapping; with PT_TX_ATTACH each attachment as
+ * a dmabuf_attach and a dmabuf_map per mapping: in the order they were
+ * made, to fn. Returns 0 or -errno (printed).
  */
 int pt_tables_read(struct primetrace_bpf *skel, struct pt_syms *syms, struct pt_usyms *usyms,
 		   void (*fn)(const struct pt_record *rec, void *ctx), void *ctx);
 
 /*
- * The hooks the tables need: what makes and ends a dma-buf or a GEM handle.
+ * The hooks the tables need: what makes and ends a dma-buf, a GEM handle or
+ * a vmap, and with extra's PT_TX_ATTACH an attachment or its mapping.
  */
-bool pt_tables_hook(int hook);
+bool pt_tables_hook(int hook, int extra);
+
+/*
+ * PT_TX_PROCS: each process's exports and imports since the tables began
+ * (taken out when it exits), to fn. Returns 0 or -errno.
+ */
+int pt_tables_procs(struct primetrace_bpf *skel,
+		    void (*fn)(__u32 pid, const struct pt_tproc *p, void *ctx), void *ctx);
 
 /* What the tables could not hold (full tables, stack collisions): a map lookup */
 __u64 pt_tables_lost(struct primetrace_bpf *skel);
@@ -46,9 +60,9 @@ __u64 pt_tables_lost(struct primetrace_bpf *skel);
  * (a module with hooks came or went), the new programs take over the old
  * tables instead of starting empty. Kept: the tables' maps (live_bufs,
  * live_handles and what their entries name: stacks, names, drivers), held
- * open by fds of their own.
+ * open by fds of their own, and the optional tables (PT_TX_*).
  */
-#define PT_TABLES_KEPT 7
+#define PT_TABLES_KEPT 10
 struct pt_tables_keep {
 	int fd[PT_TABLES_KEPT];
 };
