@@ -530,6 +530,13 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct pt_timporter);
+} importers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u64);
 	__type(value, struct pt_tvmap);
@@ -1060,7 +1067,10 @@ static __noinline int table_attach(struct dma_buf *dmabuf, struct device *import
 		bpf_map_delete_elem(&live_attach, &key);
 		return 0;
 	}
-	if (!dmabuf || !task_wanted() || !device_wanted(importer, NULL, gem_dev(dmabuf_gem(dmabuf))))
+	if (!dmabuf || !task_wanted())
+		return 0;
+	if ((cfg.targ_minor >= 0 || cfg.filter_driver) &&
+	    !device_wanted(importer, NULL, gem_dev(dmabuf_gem(dmabuf))))
 		return 0;
 	sc = bpf_map_lookup_elem(&scratch, &zero);
 	if (!sc)
@@ -1071,15 +1081,21 @@ static __noinline int table_attach(struct dma_buf *dmabuf, struct device *import
 	a->dmabuf = (__u64)dmabuf;
 	f = BPF_CORE_READ(dmabuf, file);
 	a->ino = BPF_CORE_READ(f, f_inode, i_ino);
+	a->importer = (__u64)importer;
 	a->pid = id >> 32;
-	a->comm = table_comm(sc);
-	a->importer = importer ? table_name(sc, BPF_CORE_READ(importer, kobj.name)) : 0;
-	a->importer_driver = importer ? table_name(sc, BPF_CORE_READ(importer, driver, name)) : 0;
 	a->maps = 0;
 	a->flags = flags;
+	a->pad = 0;
+	/* a device's names, once: an attach reads no string after the first */
+	if (importer && !bpf_map_lookup_elem(&importers, &a->importer)) {
+		struct pt_timporter imp;
+
+		imp.name = table_name(sc, BPF_CORE_READ(importer, kobj.name));
+		imp.driver = table_name(sc, BPF_CORE_READ(importer, driver, name));
+		bpf_map_update_elem(&importers, &a->importer, &imp, BPF_NOEXIST);
+	}
 	if (bpf_map_update_elem(&live_attach, &key, a, BPF_ANY))
 		count_lost(PT_TL_ATTACH);
-	table_seen(PT_EV_DMABUF_ATTACH, id);
 	return 0;
 }
 
@@ -1123,7 +1139,10 @@ static __noinline int table_vmap(struct dma_buf *dmabuf, int delta)
 		v->count++;
 		return 0;
 	}
-	if (!task_wanted() || !device_wanted(NULL, NULL, gem_dev(dmabuf_gem(dmabuf))))
+	if (!task_wanted())
+		return 0;
+	if ((cfg.targ_minor >= 0 || cfg.filter_driver) &&
+	    !device_wanted(NULL, NULL, gem_dev(dmabuf_gem(dmabuf))))
 		return 0;
 	f = BPF_CORE_READ(dmabuf, file);
 	nv.ino = BPF_CORE_READ(f, f_inode, i_ino);

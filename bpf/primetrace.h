@@ -216,12 +216,17 @@ struct pt_tattach {
 	__u64 ts;		/* the attach returned */
 	__u64 dmabuf;
 	__u64 ino;		/* dmabuf's inode (pruning, and buffers made before tracing) */
+	__u64 importer;		/* attach->dev: its names in importers */
 	__u32 pid;
-	__u32 comm;		/* key in names */
-	__u32 importer;		/* key in names: dev_name(attach->dev) */
-	__u32 importer_driver;	/* key in names: attach->dev->driver->name */
 	__s32 maps;		/* mappings not yet unmapped */
 	__u32 flags;		/* PT_ATTACH_DYNAMIC */
+	__u32 pad;
+};
+
+/* importers: an importing device's names, read once; key: struct device * */
+struct pt_timporter {
+	__u32 name;		/* key in names: dev_name() */
+	__u32 driver;		/* key in names: its driver's name */
 };
 
 /*

@@ -32,7 +32,8 @@ _primetrace_opts()
 			--max-objects --min-age --no-stacks --perfetto --stack-depth --connect --tables
 			--stream --table-size" ;;
 	top)
-		echo "$_primetrace_source_opts --iterations -n --json -j --refresh -r --connect" ;;
+		echo "$_primetrace_source_opts --iterations -n --json -j --refresh -r --connect
+			--tables --stream --table-size" ;;
 	check)
 		echo '--attach --btf --ringbuf-size -b --connect --duration -D --input --json -j
 			--quiet -q --serve --skip-bad-lines --verbose -v --help -h --usage' ;;

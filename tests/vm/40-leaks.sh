@@ -290,13 +290,14 @@ wait $lkpid
 for how in tables stream; do
 	rm -f "$out/objects-$how.err"
 done
-primetrace objects -j -D 8 >"$out/objects-tables-imp.json" 2>"$out/objects-tables.err" &
+# (the two attach one after the other: long enough for the later one)
+primetrace objects -j -D 20 >"$out/objects-tables-imp.json" 2>"$out/objects-tables.err" &
 otpid=$!
-primetrace objects -j -D 8 --stream >"$out/objects-stream-imp.json" 2>"$out/objects-stream.err" &
+primetrace objects -j -D 20 --stream >"$out/objects-stream-imp.json" 2>"$out/objects-stream.err" &
 ospid=$!
 i=0
 while { ! grep -q "tracing with" "$out/objects-tables.err" ||
-	! grep -q "tracing with" "$out/objects-stream.err"; } 2>/dev/null && [ $i -lt 600 ]; do
+	! grep -q "tracing with" "$out/objects-stream.err"; } 2>/dev/null && [ $i -lt 2400 ]; do
 	i=$((i + 1))
 	sleep 0.1
 done
@@ -363,11 +364,12 @@ fi
 kill $tpid
 wait $tpid
 # a process that exports while top runs: its exports counted in the
-# kernel (proc_counts), and all three alive
-primetrace top -j -r 1 -n 5 >"$out/top-count.json" 2>"$out/top-count.err" &
+# kernel (proc_counts), and all three alive. Its first view says it is
+# attached (slow when other VMs share the host: up to 4 minutes)
+primetrace top -j -r 1 -n 10 >"$out/top-count.json" 2>"$out/top-count.err" &
 tp=$!
 i=0
-while [ "$(grep -c . "$out/top-count.json" 2>/dev/null)" -lt 1 ] && [ $i -lt 600 ]; do
+while [ "$(grep -c . "$out/top-count.json" 2>/dev/null)" -lt 1 ] && [ $i -lt 2400 ]; do
 	i=$((i + 1))
 	sleep 0.1
 done

@@ -173,7 +173,7 @@ static const struct argp_option tables_options[] = {
 	{ "tables", OPT_TABLES, NULL, 0,
 	  "Keep the live buffers and GEM handles in kernel tables, read when needed, instead "
 	  "of streaming every event (cheaper; the rules that judge history do not run). The "
-	  "default of leaks and objects -D",
+	  "default of leaks, objects -D and top",
 	  0 },
 	{ "stream", OPT_STREAM, NULL, 0,
 	  "Stream every event to userspace instead: every rule, at a higher cost. The "

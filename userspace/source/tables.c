@@ -22,7 +22,8 @@ int pt_tables_configure(struct primetrace_bpf *skel, int mode, int extra, __u32 
 				   skel->maps.kstacks,	   skel->maps.ustacks,
 				   skel->maps.stack_pairs, skel->maps.names,
 				   skel->maps.minors,	   skel->maps.live_attach,
-				   skel->maps.live_vmaps,  skel->maps.proc_counts };
+				   skel->maps.live_vmaps,  skel->maps.proc_counts,
+				   skel->maps.importers };
 	__u32 sizes[] = { size,
 			  size,
 			  PT_TABLE_STACKS,
@@ -32,7 +33,8 @@ int pt_tables_configure(struct primetrace_bpf *skel, int mode, int extra, __u32 
 			  PT_TABLE_MINORS,
 			  extra & PT_TX_ATTACH ? size : 1,
 			  PT_TABLE_VMAPS,
-			  extra & PT_TX_PROCS ? PT_TABLE_PROCS : 1 };
+			  extra & PT_TX_PROCS ? PT_TABLE_PROCS : 1,
+			  extra & PT_TX_ATTACH ? PT_TABLE_MINORS : 1 };
 	int err;
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
@@ -83,9 +85,10 @@ struct trec {
 
 /* what the entries name by key: names, minors' drivers, stack pairs */
 struct shared {
-	struct pt_map names;  /* key -> struct pt_tname * */
-	struct pt_map minors; /* minor + 1 -> names key (as a pointer) */
-	struct pt_map pairs;  /* key -> struct pt_tpair * */
+	struct pt_map names;	 /* key -> struct pt_tname * */
+	struct pt_map minors;	 /* minor + 1 -> names key (as a pointer) */
+	struct pt_map pairs;	 /* key -> struct pt_tpair * */
+	struct pt_map importers; /* struct device * -> struct pt_timporter * */
 };
 
 struct trecs {
@@ -333,6 +336,7 @@ static int add_attach(void *ctx, const void *k, const void *v)
 {
 	struct trecs *t = ctx;
 	const struct pt_tattach *a = v;
+	const struct pt_timporter *imp = pt_map_get(&t->sh->importers, a->importer);
 	struct pt_event *e = trec_add(t, 0, 0);
 	__u64 key;
 
@@ -348,9 +352,10 @@ static int add_attach(void *ctx, const void *k, const void *v)
 	e->pid = a->pid;
 	e->tid = a->pid;
 	e->flags = a->flags;
-	name_of(t->sh, a->comm, e->comm, sizeof(e->comm));
-	name_of(t->sh, a->importer, e->importer, sizeof(e->importer));
-	name_of(t->sh, a->importer_driver, e->importer_driver, sizeof(e->importer_driver));
+	if (imp) {
+		name_of(t->sh, imp->name, e->importer, sizeof(e->importer));
+		name_of(t->sh, imp->driver, e->importer_driver, sizeof(e->importer_driver));
+	}
 	for (__s32 i = 0; i < a->maps && i < 0x7fff; i++) {
 		e = trec_add(t, 0, 0);
 		if (!e)
@@ -363,7 +368,6 @@ static int add_attach(void *ctx, const void *k, const void *v)
 		e->ino = a->ino;
 		e->pid = a->pid;
 		e->tid = a->pid;
-		name_of(t->sh, a->comm, e->comm, sizeof(e->comm));
 	}
 	return 0;
 }
@@ -429,6 +433,23 @@ static int add_minor(void *ctx, const void *k, const void *v)
 	return pt_map_put(&sh->minors, (__u64)minor + 1, (void *)(unsigned long)name);
 }
 
+static int add_importer(void *ctx, const void *k, const void *v)
+{
+	struct shared *sh = ctx;
+	struct pt_timporter *imp = malloc(sizeof(*imp));
+	__u64 key;
+
+	memcpy(&key, k, sizeof(key));
+	if (!imp)
+		return -ENOMEM;
+	memcpy(imp, v, sizeof(*imp));
+	if (pt_map_put(&sh->importers, key, imp)) {
+		free(imp);
+		return key ? -ENOMEM : 0;
+	}
+	return 0;
+}
+
 static void shared_free(struct shared *sh)
 {
 	pt_map_for_each(&sh->names, i)
@@ -439,6 +460,11 @@ static void shared_free(struct shared *sh)
 	{
 		free(i->val);
 	}
+	pt_map_for_each(&sh->importers, i)
+	{
+		free(i->val);
+	}
+	pt_map_release(&sh->importers);
 	pt_map_release(&sh->names);
 	pt_map_release(&sh->minors);
 	pt_map_release(&sh->pairs);
@@ -456,6 +482,9 @@ static int shared_read(struct primetrace_bpf *skel, struct shared *sh)
 	if (!err)
 		err = each_entry(bpf_map__fd(skel->maps.stack_pairs), sizeof(__u32),
 				 sizeof(struct pt_tpair), add_pair, sh);
+	if (!err && skel->rodata->cfg.table_extra & PT_TX_ATTACH)
+		err = each_entry(bpf_map__fd(skel->maps.importers), sizeof(__u64),
+				 sizeof(struct pt_timporter), add_importer, sh);
 	return err;
 }
 
@@ -585,6 +614,7 @@ static struct bpf_map **kept_maps(struct primetrace_bpf *skel, struct bpf_map *m
 	m[7] = skel->maps.live_attach;
 	m[8] = skel->maps.live_vmaps;
 	m[9] = skel->maps.proc_counts;
+	m[10] = skel->maps.importers;
 	return m;
 }
 

@@ -62,7 +62,7 @@ __u64 pt_tables_lost(struct primetrace_bpf *skel);
  * live_handles and what their entries name: stacks, names, drivers), held
  * open by fds of their own, and the optional tables (PT_TX_*).
  */
-#define PT_TABLES_KEPT 10
+#define PT_TABLES_KEPT 11
 struct pt_tables_keep {
 	int fd[PT_TABLES_KEPT];
 };
