@@ -266,11 +266,7 @@ primetrace objects >"$out/objects.txt" 2>&1 && grep -q "^3 dma-bufs, 192 KiB" "$
 rm -f "$out/objects-tables.err"
 primetrace objects -j -D 6 --tables >"$out/objects-tables.json" 2>"$out/objects-tables.err" &
 opid=$!
-i=0
-while ! grep -q "tracing with" "$out/objects-tables.err" 2>/dev/null && [ $i -lt 300 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
+wait_until 300 grep -q "tracing with" "$out/objects-tables.err"
 leaky --hold 60 --count 2 export >"$out/objects-tables.out" 2>&1 &
 lkpid=$!
 if wait $opid; then
@@ -295,12 +291,8 @@ primetrace objects -j -D 20 >"$out/objects-tables-imp.json" 2>"$out/objects-tabl
 otpid=$!
 primetrace objects -j -D 20 --stream >"$out/objects-stream-imp.json" 2>"$out/objects-stream.err" &
 ospid=$!
-i=0
-while { ! grep -q "tracing with" "$out/objects-tables.err" ||
-	! grep -q "tracing with" "$out/objects-stream.err"; } 2>/dev/null && [ $i -lt 2400 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
+wait_until 2400 grep -q "tracing with" "$out/objects-tables.err"
+wait_until 2400 grep -q "tracing with" "$out/objects-stream.err"
 leaky --hold 60 --vmap import >"$out/objects-imp.out" 2>&1 &
 lkpid=$!
 for how in tables stream; do
@@ -368,11 +360,7 @@ wait $tpid
 # attached (slow when other VMs share the host: up to 4 minutes)
 primetrace top -j -r 1 -n 10 >"$out/top-count.json" 2>"$out/top-count.err" &
 tp=$!
-i=0
-while [ "$(grep -c . "$out/top-count.json" 2>/dev/null)" -lt 1 ] && [ $i -lt 2400 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
+wait_until 2400 grep -q . "$out/top-count.json"
 leaky --hold 60 --count 3 export >"$out/top-count.leaky" 2>&1 &
 cpid=$!
 if wait $tp; then

@@ -19,6 +19,18 @@ check() {
 	fi
 }
 
+# wait_until TENTHS COMMAND...: poll every 0.1 s until COMMAND succeeds;
+# false once TENTHS polls have failed
+wait_until() {
+	local n=$1 i=0
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ $i -lt "$n" ] || return 1
+		i=$((i + 1))
+		sleep 0.1
+	done
+}
+
 # vprime_dir N: debugfs directory of vprime instance N
 vprime_dir() { echo "/sys/kernel/debug/vprime/$1"; }
 

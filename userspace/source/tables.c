@@ -331,44 +331,46 @@ static int add_handle(void *ctx, const void *k, const void *v)
 	return 0;
 }
 
-/* an attachment, then one map record per mapping it holds */
-static int add_attach(void *ctx, const void *k, const void *v)
+/* a record of the attachment a (key), as its hook would have made it */
+static struct pt_event *attach_rec(struct trecs *t, __u64 key, const struct pt_tattach *a,
+				   __u32 type, __u32 hook)
 {
-	struct trecs *t = ctx;
-	const struct pt_tattach *a = v;
-	const struct pt_timporter *imp = pt_map_get(&t->sh->importers, a->importer);
 	struct pt_event *e = trec_add(t, 0, 0);
-	__u64 key;
 
 	if (!e)
-		return -ENOMEM;
-	memcpy(&key, k, sizeof(key));
-	e->type = PT_EV_DMABUF_ATTACH;
-	e->hook = PT_HOOK_DMA_BUF_DYNAMIC_ATTACH;
+		return NULL;
+	e->type = type;
+	e->hook = hook;
 	e->ts = a->ts;
 	e->attach = key;
 	e->dmabuf = a->dmabuf;
 	e->ino = a->ino;
 	e->pid = a->pid;
 	e->tid = a->pid;
+	return e;
+}
+
+/* an attachment, then one map record per mapping it holds */
+static int add_attach(void *ctx, const void *k, const void *v)
+{
+	struct trecs *t = ctx;
+	const struct pt_tattach *a = v;
+	const struct pt_timporter *imp = pt_map_get(&t->sh->importers, a->importer);
+	struct pt_event *e;
+	__u64 key;
+
+	memcpy(&key, k, sizeof(key));
+	e = attach_rec(t, key, a, PT_EV_DMABUF_ATTACH, PT_HOOK_DMA_BUF_DYNAMIC_ATTACH);
+	if (!e)
+		return -ENOMEM;
 	e->flags = a->flags;
 	if (imp) {
 		name_of(t->sh, imp->name, e->importer, sizeof(e->importer));
 		name_of(t->sh, imp->driver, e->importer_driver, sizeof(e->importer_driver));
 	}
-	for (__s32 i = 0; i < a->maps && i < 0x7fff; i++) {
-		e = trec_add(t, 0, 0);
-		if (!e)
+	for (__s32 i = 0; i < a->maps && i < 0x7fff; i++)
+		if (!attach_rec(t, key, a, PT_EV_DMABUF_MAP, PT_HOOK_DMA_BUF_MAP_ATTACHMENT))
 			return -ENOMEM;
-		e->type = PT_EV_DMABUF_MAP;
-		e->hook = PT_HOOK_DMA_BUF_MAP_ATTACHMENT;
-		e->ts = a->ts;
-		e->attach = key;
-		e->dmabuf = a->dmabuf;
-		e->ino = a->ino;
-		e->pid = a->pid;
-		e->tid = a->pid;
-	}
 	return 0;
 }
 
@@ -681,16 +683,21 @@ static int gone_add(struct gone *g, const void *key)
 	return 0;
 }
 
+/* an entry (key k) made at ts for the dma-buf dmabuf: gone when its buffer is */
+static int prune_with_buf(struct gone *g, const void *k, __u64 ts, __u64 dmabuf, __u64 ino)
+{
+	if (ts >= g->a->since || g->a->buf(g->a->ctx, dmabuf, ino))
+		return 0;
+	return gone_add(g, k);
+}
+
 static int prune_buf(void *ctx, const void *k, const void *v)
 {
-	struct gone *g = ctx;
 	const struct pt_tbuf *b = v;
 	__u64 key;
 
 	memcpy(&key, k, sizeof(key));
-	if (b->ts >= g->a->since || g->a->buf(g->a->ctx, key, b->ino))
-		return 0;
-	return gone_add(g, k);
+	return prune_with_buf(ctx, k, b->ts, key, b->ino);
 }
 
 static int prune_handle(void *ctx, const void *k, const void *v)
@@ -707,24 +714,18 @@ static int prune_handle(void *ctx, const void *k, const void *v)
 
 static int prune_attach(void *ctx, const void *k, const void *v)
 {
-	struct gone *g = ctx;
 	const struct pt_tattach *a = v;
 
-	if (a->ts >= g->a->since || g->a->buf(g->a->ctx, a->dmabuf, a->ino))
-		return 0;
-	return gone_add(g, k);
+	return prune_with_buf(ctx, k, a->ts, a->dmabuf, a->ino);
 }
 
 static int prune_vmap(void *ctx, const void *k, const void *v)
 {
-	struct gone *g = ctx;
 	const struct pt_tvmap *m = v;
 	__u64 key;
 
 	memcpy(&key, k, sizeof(key));
-	if (m->ts >= g->a->since || g->a->buf(g->a->ctx, key, m->ino))
-		return 0;
-	return gone_add(g, k);
+	return prune_with_buf(ctx, k, m->ts, key, m->ino);
 }
 
 static int prune(int fd, size_t key_size, size_t value_size,
