@@ -590,7 +590,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct pt_tminor);
 } minors SEC(".maps");
 
 struct {
@@ -836,20 +836,22 @@ static __always_inline __u32 table_name(struct pt_scratch *sc, const char *p)
 	return store_name(&sc->name);
 }
 
-/* dev's minor, with its driver's name kept in minors */
+/* dev's minor, with its driver's name kept in minors (read once per device) */
 static __always_inline __s16 table_minor(struct pt_scratch *sc, struct drm_device *dev)
 {
+	struct pt_tminor m = { .dev = (__u64)dev }, *known;
 	__s32 minor = drm_dev_minor(dev);
-	__u32 name, *known;
 
 	if (minor < 0)
 		return -1;
+	known = bpf_map_lookup_elem(&minors, &minor);
+	if (known && known->dev == m.dev)
+		return minor;
 	name_clear(&sc->name);
 	drm_dev_driver(dev, sc->name.s);
-	name = store_name(&sc->name);
-	known = bpf_map_lookup_elem(&minors, &minor);
-	if (name && (!known || *known != name))
-		bpf_map_update_elem(&minors, &minor, &name, BPF_ANY);
+	m.driver = store_name(&sc->name);
+	if (m.driver)
+		bpf_map_update_elem(&minors, &minor, &m, BPF_ANY);
 	return minor;
 }
 

@@ -223,6 +223,16 @@ struct pt_tattach {
 	__u32 pad;
 };
 
+/*
+ * minors: a DRM minor's driver, read once per device; key: the minor. The
+ * device tells a minor taken over by another driver's device.
+ */
+struct pt_tminor {
+	__u64 dev;		/* struct drm_device * */
+	__u32 driver;		/* key in names */
+	__u32 pad;
+};
+
 /* importers: an importing device's names, read once; key: struct device * */
 struct pt_timporter {
 	__u32 name;		/* key in names: dev_name() */

@@ -38,6 +38,20 @@ check_text() {
 }
 check_text import import_handle 191 leak_import_handle
 check_text scm orphan_dmabuf 216 scm_send_frames
+
+# frames of trampolines (ftrace's, as another tracer on the path adds
+# them, and the second frame of the function they entered) are not shown
+sed -e 's/"kstack":"/"kstack":"ftrace_trampoline+0x160a1;/' \
+	-e 's/drm_gem_dmabuf_export+0x18;/drm_gem_dmabuf_export+0x18;ftrace_trampoline+0x2036;drm_gem_dmabuf_export+0x5;/' \
+	"$data/leaks-export.json" >"$tmp/ftrace.json"
+primetrace leaks --input "$data/leaks-export.json" >"$tmp/plain.txt" 2>&1
+if primetrace leaks --input "$tmp/ftrace.json" >"$tmp/ftrace.txt" 2>&1; then
+	grep -q ftrace_trampoline "$tmp/ftrace.json" && cmp -s "$tmp/plain.txt" "$tmp/ftrace.txt" &&
+		pass "leaks: ftrace trampoline frames are left out" ||
+		fail "leaks: ftrace trampoline frames are left out" "$(diff "$tmp/plain.txt" "$tmp/ftrace.txt" | head -n 4)"
+else
+	fail "leaks: ftrace trampoline frames are left out" "$(head -n 2 "$tmp/ftrace.txt")"
+fi
 check_text export export_growth 242 leak_export_loop
 check_text reimport reimport 266 reimport_loop
 check_text extra-ref orphan_gem_object 291 vprime_gem_export

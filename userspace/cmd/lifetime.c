@@ -287,11 +287,16 @@ const char *pt_exporter_text(char *buf, size_t len, const struct pm_buf *b)
 	return pm_buf_exporter(buf, len, b);
 }
 
-/* the trampoline and the program that took the stack are not the kernel's story */
+/*
+ * The trampoline and the program that took the stack are not the kernel's
+ * story, nor is an ftrace trampoline (another tracer's, or a kprobe's, on
+ * a function of the path)
+ */
 static bool bpf_frame(const char *frame, size_t len)
 {
 	return (len > 9 && !strncmp(frame, "bpf_prog_", 9)) ||
-	       (len > 15 && !strncmp(frame, "bpf_trampoline_", 15));
+	       (len > 15 && !strncmp(frame, "bpf_trampoline_", 15)) ||
+	       (len > 17 && !strncmp(frame, "ftrace_trampoline", 17));
 }
 
 /* "func+0xoff": the length of func and the offset, or false */

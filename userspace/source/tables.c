@@ -426,13 +426,14 @@ static int add_pair(void *ctx, const void *k, const void *v)
 static int add_minor(void *ctx, const void *k, const void *v)
 {
 	struct shared *sh = ctx;
-	__u32 minor, name;
+	struct pt_tminor m;
+	__u32 minor;
 
 	memcpy(&minor, k, sizeof(minor));
-	memcpy(&name, v, sizeof(name));
-	if (!name)
+	memcpy(&m, v, sizeof(m));
+	if (!m.driver)
 		return 0;
-	return pt_map_put(&sh->minors, (__u64)minor + 1, (void *)(unsigned long)name);
+	return pt_map_put(&sh->minors, (__u64)minor + 1, (void *)(unsigned long)m.driver);
 }
 
 static int add_importer(void *ctx, const void *k, const void *v)
@@ -479,8 +480,8 @@ static int shared_read(struct primetrace_bpf *skel, struct shared *sh)
 	err = each_entry(bpf_map__fd(skel->maps.names), sizeof(__u32), sizeof(struct pt_tname),
 			 add_name, sh);
 	if (!err)
-		err = each_entry(bpf_map__fd(skel->maps.minors), sizeof(__u32), sizeof(__u32),
-				 add_minor, sh);
+		err = each_entry(bpf_map__fd(skel->maps.minors), sizeof(__u32),
+				 sizeof(struct pt_tminor), add_minor, sh);
 	if (!err)
 		err = each_entry(bpf_map__fd(skel->maps.stack_pairs), sizeof(__u32),
 				 sizeof(struct pt_tpair), add_pair, sh);
