@@ -1044,7 +1044,7 @@ static __always_inline int table_release(struct dma_buf *dmabuf)
 	__u64 key = (__u64)dmabuf;
 
 	bpf_map_delete_elem(&live_bufs, &key);
-	/* a vmap left behind goes with its buffer (the kernel WARNs on it) */
+	/* no vmap outlives its buffer (a BUG_ON): one whose vunmap was missed goes */
 	bpf_map_delete_elem(&live_vmaps, &key);
 	return 0;
 }
@@ -1130,7 +1130,7 @@ static __noinline int table_vmap(struct dma_buf *dmabuf, int delta)
 		return 0;
 	v = bpf_map_lookup_elem(&live_vmaps, &key);
 	if (delta < 0) {
-		/* the kernel holds the buffer's lock around (un)vmap: no race */
+		/* the kernel serializes a buffer's (un)vmaps (its lock): no race */
 		if (v && v->count <= 1)
 			bpf_map_delete_elem(&live_vmaps, &key);
 		else if (v)
